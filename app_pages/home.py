@@ -1,0 +1,62 @@
+"""Home: what the chapter teaches, what each page does, which data and model are active."""
+
+import streamlit as st
+
+from cnnlab import data, models
+from components import resources
+from components.active_model import trained_model
+from components.i18n import t
+
+st.title(t("home.title"))
+st.markdown(t("home.lead"))
+
+st.subheader(t("home.chapter_heading"))
+st.markdown(t("home.chapter_body"))
+
+st.subheader(t("home.pages_heading"))
+PAGES = [
+    ("app_pages/sequences.py", "sequences", ":material/timeline:"),
+    ("app_pages/conv.py", "conv", ":material/filter:"),
+    ("app_pages/pooling.py", "pooling", ":material/grid_view:"),
+    ("app_pages/model.py", "model", ":material/account_tree:"),
+    ("app_pages/train.py", "train", ":material/model_training:"),
+    ("app_pages/draw.py", "draw", ":material/draw:"),
+]
+for row_start in range(0, len(PAGES), 3):
+    for column, (path, name, icon) in zip(st.columns(3), PAGES[row_start:row_start + 3]):
+        with column.container(border=True, height="stretch"):
+            st.page_link(path, label=t(f"nav.{name}"), icon=icon)
+            st.caption(t(f"home.page_{name}"))
+
+st.subheader(t("home.status_heading"))
+data_col, model_col = st.columns(2)
+
+with data_col.container(border=True, height="stretch"):
+    mnist = resources.mnist()
+    st.markdown(f"**{t('home.data_label')}**")
+    st.markdown(t(f"common.source_{mnist.source}"))
+    st.caption(t("home.data_counts", train=f"{len(mnist.x_train):,}", test=f"{len(mnist.x_test):,}"))
+    if not mnist.is_full:
+        st.caption(t("home.download_hint"))
+        if st.button(t("home.download_button"), icon=":material/download:", key="home_download"):
+            with st.spinner(t("home.downloading")):
+                try:
+                    data.download_full_mnist(timeout_s=60)
+                except data.DownloadError as exc:
+                    st.warning(t("home.download_failed", reason=str(exc)[:200]), icon=":material/wifi_off:")
+                else:
+                    resources.mnist.clear()
+                    st.rerun()
+
+with model_col.container(border=True, height="stretch"):
+    st.markdown(f"**{t('home.model_label')}**")
+    own = trained_model()
+    info = models.pretrained_info()
+    if own is not None:
+        accuracy = "—" if own.test_accuracy is None else f"{own.test_accuracy:.2%}"
+        st.markdown(t("home.model_trained", epochs=own.epochs_done, accuracy=accuracy))
+    elif info is not None:
+        st.markdown(t("home.model_pretrained", accuracy=f"{info['test_accuracy']:.2%}"))
+    else:
+        st.warning(t("home.model_missing"))
+    st.page_link("app_pages/train.py", label=t("home.train_link"), icon=":material/model_training:")

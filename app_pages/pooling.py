@@ -1,0 +1,9 @@
+"""Placeholder until its issue lands: says honestly what the page will do."""
+
+import streamlit as st
+
+from components.i18n import t
+
+st.title(t("nav.pooling"))
+st.info(t("common.coming_soon"), icon=":material/construction:")
+st.markdown(t("home.page_pooling"))

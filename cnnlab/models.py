@@ -1,0 +1,70 @@
+"""The chapter's MNIST CNN, the shipped pre-trained model, and fast inference.
+
+TensorFlow is imported inside the functions: importing this module is free.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cnnlab import ASSETS
+
+PRETRAINED_PATH = ASSETS / "mnist_cnn.keras"
+# Written by scripts/train_pretrained.py next to the model: accuracy, data, command.
+PRETRAINED_INFO_PATH = ASSETS / "mnist_cnn.json"
+
+
+def build_chapter_model():
+    """Conv32 -> Pool -> Conv64 -> Pool -> Conv64 -> Flatten -> Dense64 -> Dense10 (93,322 params)."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+def load_keras_model(path: Path):
+    import keras
+
+    return keras.models.load_model(path, compile=False)
+
+
+def load_pretrained():
+    """The shipped model, or None when assets/mnist_cnn.keras is missing."""
+    return load_keras_model(PRETRAINED_PATH) if PRETRAINED_PATH.is_file() else None
+
+
+def pretrained_info() -> dict[str, Any] | None:
+    """What the shipped model is (accuracy, data, command), read without TensorFlow."""
+    if not PRETRAINED_INFO_PATH.is_file():
+        return None
+    return json.loads(PRETRAINED_INFO_PATH.read_text(encoding="utf-8"))
+
+
+def predict_proba(model, images: np.ndarray) -> np.ndarray:
+    """Class probabilities for float32 images (n, 28, 28, 1) in [0, 1].
+
+    Calls the model directly: for one image this is ~10x faster than
+    model.predict, and safe to call from several sessions' threads at once.
+    """
+    x = np.asarray(images, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[None, ..., None]
+    elif x.ndim == 3:
+        x = x[..., None]
+    return np.asarray(model(x, training=False))

@@ -1,0 +1,19 @@
+"""Every st.session_state key the app uses, in one place, named after what it holds.
+
+Widget keys that only one page reads may stay on that page as long as they are
+prefixed with the page name ("conv_filters"); anything read by more than one page,
+or written by code rather than a widget, is declared here.
+"""
+
+# The UI language, "ko" or "en" (written by the language picker in app.py).
+LANG = "lang"
+
+# The user's own trained model and where it came from: a components.active_model.TrainedModel.
+TRAINED_MODEL = "trained_model"
+
+# The last digit drawn on the Draw page, as the 28x28 float32 image the model sees;
+# the Conv2D and pooling explorers offer it as an input.
+LAST_DRAWN_DIGIT = "last_drawn_digit"
+
+# The MNIST data set chosen on Home after a successful full download ("keras"/"bundled").
+DATA_SOURCE_NOTE = "data_source_note"

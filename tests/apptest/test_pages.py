@@ -1,0 +1,41 @@
+"""Every page runs without exception in both languages, reached from app.py."""
+
+import pytest
+
+PAGES = ["app_pages/home.py", "app_pages/sequences.py", "app_pages/conv.py", "app_pages/pooling.py",
+         "app_pages/model.py", "app_pages/train.py", "app_pages/draw.py"]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_page_runs_in_both_languages(app_test, page, lang):
+    at = app_test(lang, page)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title, "every page has a title"
+
+
+def test_home_shows_data_and_model_status(app_test):
+    at = app_test("en")
+    text = " ".join(m.value for m in at.markdown)
+    assert "bundled MNIST subset" in text
+    assert "8,000 training images" in " ".join(c.value for c in at.caption)
+
+
+def test_home_in_korean_has_no_english_headings(app_test):
+    at = app_test("ko")
+    assert at.title[0].value == "CNN Lab"
+    assert all(any("\uac00" <= ch <= "\ud7a3" for ch in h.value) for h in at.subheader)
+
+
+def test_download_offline_keeps_bundled_data(app_test, monkeypatch):
+    from cnnlab import data
+
+    def offline(timeout_s=60):
+        raise data.DownloadError("Name or service not known")
+
+    monkeypatch.setattr(data, "download_full_mnist", offline)
+    at = app_test("en")
+    at.button(key="home_download").click().run()
+    assert not at.exception
+    assert "did not work" in at.warning[0].value
+    assert "bundled MNIST subset" in " ".join(m.value for m in at.markdown)

@@ -1,0 +1,122 @@
+"""Browser tests: a real `streamlit run` server on a free port, driven by Debian Chromium.
+
+When Chromium or Playwright is missing the tests are skipped locally, but fail when
+CNNLAB_REQUIRE_BROWSER=1 (set by .ci/run): CI must never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.browser.chromium import chromium_path, launch_chromium
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = os.environ.get("CNNLAB_REQUIRE_BROWSER") == "1"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def _unavailable(reason: str):
+    if REQUIRED:
+        pytest.fail(f"browser test cannot run: {reason} (CNNLAB_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("streamlit server did not become healthy within 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    if chromium_path() is None:
+        _unavailable("Debian chromium (/usr/bin/chromium) is not installed")
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    b = launch_chromium(playwright_instance)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def fresh_server():
+    """A server that has served no request yet (for first-request behaviour)."""
+    server = Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def server():
+    """One server shared by the browser tests that do not care about first requests."""
+    s = Server()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    p = context.new_page()
+    p.set_default_timeout(30_000)
+    yield p
+    context.close()
+
+
+def wait_for_app(page) -> None:
+    """Streamlit has finished the script run when the status widget is gone."""
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_selector("[data-testid='stSidebarNav']")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)

@@ -1,0 +1,36 @@
+"""Shared test setup: the repo root on sys.path, quiet TensorFlow, AppTest factory."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# TensorFlow's import alone takes ~4 s, past AppTest's 3 s default: pages that
+# load a model need more room; this is a ceiling, not an expectation.
+APPTEST_TIMEOUT = 120
+
+
+@pytest.fixture
+def app_test():
+    """A fresh AppTest of the whole app (entry app.py) in the given language."""
+    from streamlit.testing.v1 import AppTest
+
+    from components import state_keys as keys
+
+    def make(lang: str = "en", page: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
+        at.session_state[keys.LANG] = lang
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    return make

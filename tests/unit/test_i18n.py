@@ -1,0 +1,56 @@
+"""Every string exists in both languages, and every key the code asks for exists."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from cnnlab import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+# t("ns.key") / t('ns.key') with a literal key; dynamic keys (f-strings) are checked by the AppTests.
+LITERAL_KEY = re.compile(r"""\bt\(\s*["']([a-z_0-9]+\.[a-z_0-9]+)["']""")
+
+
+def test_every_string_has_both_languages():
+    for key, texts in i18n.catalog().items():
+        assert set(texts) == set(i18n.LANGUAGES), key
+        assert all(isinstance(v, str) and v.strip() for v in texts.values()), key
+
+
+def test_korean_strings_are_korean():
+    # A Korean string with no Hangul at all is an untranslated copy, unless it is
+    # code or a name that reads the same in both (kept in this short list).
+    same_in_both = {"home.title"}
+    for key, texts in i18n.catalog().items():
+        if key not in same_in_both and texts["ko"] == texts["en"]:
+            assert not re.search(r"[A-Za-z]{4,}\s+[A-Za-z]{4,}\s+[A-Za-z]{4,}", texts["ko"]), key
+        if re.search(r"[A-Za-z]{3,}\s+[a-z]{3,}\s+[a-z]{3,}\s+[a-z]{3,}", texts["en"]) and " " in texts["ko"]:
+            assert HANGUL.search(texts["ko"]), f"{key}: Korean text has no Korean"
+
+
+def test_placeholders_match_between_languages():
+    field = re.compile(r"\{([a-z_0-9]+)[^}]*\}")
+    for key, texts in i18n.catalog().items():
+        assert set(field.findall(texts["en"])) == set(field.findall(texts["ko"])), key
+
+
+@pytest.mark.parametrize("path", sorted(
+    p for folder in ("app_pages", "components") for p in (ROOT / folder).rglob("*.py")) + [ROOT / "app.py"],
+    ids=lambda p: str(p.relative_to(ROOT)))
+def test_code_uses_only_existing_keys(path):
+    missing = [k for k in LITERAL_KEY.findall(path.read_text(encoding="utf-8")) if k not in i18n.catalog()]
+    assert not missing, f"unknown i18n keys in {path.name}: {missing}"
+
+
+def test_translate_fills_placeholders_and_falls_back_to_english():
+    assert "8,000" in i18n.translate("home.data_counts", "en", train="8,000", test="2,000")
+    assert i18n.translate("nav.home", "xx") == i18n.translate("nav.home", "en")
+    assert i18n.translate("nav.home", "ko") == "홈"
+
+
+def test_language_from_locale():
+    assert i18n.language_from_locale("ko-KR") == "ko"
+    assert i18n.language_from_locale("en-US") == "en"
+    assert i18n.language_from_locale(None) == "en"
