@@ -23,7 +23,7 @@ PAGES = [
     ("app_pages/draw.py", "draw", ":material/draw:"),
 ]
 for row_start in range(0, len(PAGES), 3):
-    for column, (path, name, icon) in zip(st.columns(3), PAGES[row_start:row_start + 3]):
+    for column, (path, name, icon) in zip(st.columns(3), PAGES[row_start:row_start + 3], strict=False):
         with column.container(border=True, height="stretch"):
             st.page_link(path, label=t(f"nav.{name}"), icon=icon)
             st.caption(t(f"home.page_{name}"))
