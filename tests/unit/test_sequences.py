@@ -1,0 +1,154 @@
+"""Core of the sequences page: examples, windows, the SimpleRNN step-through, the training helper."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnlab import sequences as seq
+
+
+def test_importing_the_core_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = "import sys; import cnnlab.sequences; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    root = Path(seq.__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("window", [1, 5, 20])
+def test_windows_shapes_and_contents(window):
+    series = np.arange(50, dtype=np.float32)
+    x, y = seq.make_windows(series, window)
+    assert x.shape == (50 - window, window)
+    assert y.shape == (50 - window,)
+    # each target is the value right after its window
+    np.testing.assert_array_equal(x[3], series[3:3 + window])
+    assert y[3] == series[3 + window]
+
+
+def test_windows_reject_too_short_series():
+    with pytest.raises(ValueError):
+        seq.make_windows(np.arange(5), 5)
+    with pytest.raises(ValueError):
+        seq.make_windows(np.arange(5), 0)
+
+
+@pytest.mark.parametrize("kind", seq.SERIES_KINDS)
+def test_prepare_data_splits_in_time_order(kind):
+    data = seq.prepare_data(kind, window=12, n_windows=100)
+    assert data.x_train.shape == (80, 12) and data.x_test.shape == (20, 12)
+    assert data.y_train.shape == (80,) and data.y_test.shape == (20,)
+    assert data.split == 12 + 80
+    # the held-out targets are the last 20 values of the series, in order
+    np.testing.assert_allclose(data.to_raw(data.y_test), data.series[-20:], rtol=1e-5, atol=1e-5)
+    # standardised with the training part only
+    assert abs(float(np.mean(data.series[:data.split])) - data.mean) < 1e-5
+
+
+def test_series_are_seeded():
+    a, b = seq.make_series("random_walk", 100, seed=1), seq.make_series("random_walk", 100, seed=1)
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, seq.make_series("random_walk", 100, seed=2))
+    with pytest.raises(ValueError):
+        seq.make_series("nope", 10)
+
+
+def test_order_carries_information_and_shuffling_destroys_it():
+    for values in (seq.stock_walk(80), seq.audio_wave(240)):
+        shuffled = values[seq.shuffle_order(len(values))]
+        assert seq.neighbour_correlation(values) > 0.8
+        assert abs(seq.neighbour_correlation(shuffled)) < 0.4
+    order = seq.shuffle_order(6)
+    assert sorted(order) == list(range(6)) and not np.array_equal(order, np.arange(6))
+    assert seq.tokens("dark clouds, so take an umbrella") == ["dark", "clouds,", "so", "take", "an", "umbrella"]
+
+
+def test_step_through_writes_out_the_formula():
+    w = seq.demo_weights()
+    steps = seq.simple_rnn_steps(seq.demo_inputs("ramp"), w)
+    for prev, step in zip([None, *steps[:-1]], steps, strict=True):
+        h_prev = np.zeros(3) if prev is None else prev.h
+        np.testing.assert_allclose(step.h_prev, h_prev)
+        np.testing.assert_allclose(step.wx, w.W @ step.x)
+        np.testing.assert_allclose(step.uh, w.U @ h_prev)
+        np.testing.assert_allclose(step.pre, step.wx + step.uh + w.bias)
+        np.testing.assert_allclose(step.h, np.tanh(step.pre))
+
+
+def test_pulse_is_remembered_only_with_recurrent_weights():
+    x = seq.demo_inputs("pulse")
+    with_memory = seq.simple_rnn_states(x, seq.demo_weights(1.0))
+    without = seq.simple_rnn_states(x, seq.demo_weights(0.0))
+    # after the pulse, without U every step sees only x=0 and the bias: the same state each time
+    np.testing.assert_allclose(without[1], without[-1])
+    assert not np.allclose(with_memory[1], with_memory[2])
+
+
+@pytest.mark.parametrize("inputs,memory", [("pulse", 1.0), ("sine", 1.5), ("ramp", 0.5)])
+def test_step_through_matches_keras_simple_rnn(inputs, memory):
+    import keras
+
+    x = seq.demo_inputs(inputs)
+    w = seq.demo_weights(memory)
+    layer = keras.layers.SimpleRNN(w.units, return_sequences=True)
+    layer.build((1, *x.shape))
+    layer.set_weights(w.as_keras())
+    keras_states = np.asarray(layer(x[None].astype("float32")))[0]
+    np.testing.assert_allclose(seq.simple_rnn_states(x, w), keras_states, atol=1e-5)
+
+
+def test_model_summary_without_tensorflow_matches_keras():
+    for kind in seq.MODEL_KINDS:
+        for window, units in [(5, 4), (20, 16)]:
+            model = seq.build_model(kind, window, units)
+            rows = seq.model_layers(kind, window, units)
+            assert [layer.count_params() for layer in model.layers] == [r.params for r in rows]
+            assert [tuple(layer.output.shape) for layer in model.layers] == [r.output_shape for r in rows]
+            assert tuple(model.inputs[0].shape) == seq.input_shape(kind, window)
+    # the window changes the standard network's size, not the recurrent ones'
+    assert seq.total_params("dense", 30, 16) > seq.total_params("dense", 10, 16)
+    assert seq.total_params("rnn", 30, 16) == seq.total_params("rnn", 10, 16)
+
+
+def test_training_reduces_the_loss_on_an_easy_series():
+    data = seq.prepare_data("sine_noise", window=10, n_windows=200)
+    seen = []
+    result = seq.train_models(data, ("dense", "rnn"), units=8, epochs=6,
+                              on_epoch=lambda kind, epoch, loss: seen.append((kind, epoch)))
+    assert seen == [(k, e) for k in ("dense", "rnn") for e in range(1, 7)]
+    for kind, model in result.models.items():
+        assert len(model.losses) == 6
+        assert model.losses[-1] < 0.5 * model.losses[0], (kind, model.losses)
+        assert model.predictions.shape == result.truth.shape == (40,)
+        assert model.mse == pytest.approx(np.mean((model.predictions - result.truth) ** 2), rel=1e-5)
+        assert model.params == seq.total_params(kind, 10, 8)
+        # a sine is learnable: both beat guessing the series' mean
+        assert model.mse < np.var(result.truth)
+
+
+def test_generated_code_runs_and_reproduces_the_step_through():
+    import contextlib
+    import io
+
+    x, w = seq.demo_inputs("sine"), seq.demo_weights(1.0)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(seq.step_code(x, w), {})
+    numbers = [float(v) for v in out.getvalue().replace("[", " ").replace("]", " ").split()]
+    np.testing.assert_allclose(np.array(numbers).reshape(-1, 3), np.round(seq.simple_rnn_states(x, w), 3),
+                               atol=1.5e-3)
+
+
+def test_experiment_code_runs():
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(seq.experiment_code("waves", window=6, units=4, epochs=1, kinds=("dense", "rnn"), n_windows=50), {})
+    lines = out.getvalue().strip().splitlines()
+    assert [line.split()[0] for line in lines] == ["dense", "rnn"]
+    assert int(lines[0].split()[1]) == seq.total_params("dense", 6, 4)
