@@ -30,3 +30,14 @@ def test_switching_language_changes_visible_text(server, page):
     expect(page.get_by_role("heading", name="이 장에서 배우는 것")).to_be_visible()
     expect(page.get_by_role("heading", name="What the chapter teaches")).to_have_count(0)
     assert "lang=ko" in page.url
+
+
+def test_language_follows_browser_locale_without_lang_param(server, browser):
+    context = browser.new_context(locale="ko-KR")
+    try:
+        page = context.new_page()
+        page.goto(server.url)
+        wait_for_app(page)
+        expect(page.get_by_role("heading", name="이 장에서 배우는 것")).to_be_visible()
+    finally:
+        context.close()
