@@ -19,23 +19,14 @@ PRETRAINED_INFO_PATH = ASSETS / "mnist_cnn.json"
 
 
 def build_chapter_model():
-    """Conv32 -> Pool -> Conv64 -> Pool -> Conv64 -> Flatten -> Dense64 -> Dense10 (93,322 params)."""
-    import keras
-    from keras import layers
+    """Conv32 -> Pool -> Conv64 -> Pool -> Conv64 -> Flatten -> Dense64 -> Dense10 (93,322 params).
 
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(32, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(64, (3, 3), activation="relu"),
-            layers.MaxPooling2D((2, 2)),
-            layers.Conv2D(64, (3, 3), activation="relu"),
-            layers.Flatten(),
-            layers.Dense(64, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
+    Built from the chapter's layer spec (cnnlab.architecture.chapter_spec()), the same
+    spec the Model page starts from, so the two can never disagree.
+    """
+    from cnnlab import architecture
+
+    return architecture.build_model(architecture.chapter_spec())
 
 
 def load_keras_model(path: Path):

@@ -1,0 +1,397 @@
+"""A Sequential CNN as plain data: layer specs, Keras shape/parameter rules, validation, code.
+
+A model is a tuple of `LayerSpec`s on a (28, 28, 1) input. `analyze()` walks the
+stack with the formulas of `cnnlab.shapes` (no TensorFlow) and gives every layer its
+output shape and parameter count exactly as `model.summary()` prints them, or the
+reason it cannot exist. `build_model()` makes the Keras model; `keras_code()` the
+tf.keras code that builds and compiles it.
+
+    input (None, 28, 28, 1)
+    Conv2D(32, 3x3) -> (None, 26, 26, 32)   (3*3*1 + 1) * 32 = 320 params
+    MaxPooling2D(2) -> (None, 13, 13, 32)   0 params
+    ...
+    Flatten         -> (None, 576)
+    Dense(10)       -> (None, 10)          (576 + 1) * 10
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from cnnlab import shapes
+
+INPUT_SHAPE = (28, 28, 1)
+NUM_CLASSES = 10
+LAYER_KINDS = ("Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "BatchNormalization")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
+# A guard for a shared 2-core server: a stack this large would train for many minutes.
+MAX_PARAMS = 3_000_000
+
+# Keras' default layer names in a fresh session: conv2d, conv2d_1, ...
+_KERAS_NAMES = {"Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "Dropout": "dropout",
+                "Flatten": "flatten", "Dense": "dense", "BatchNormalization": "batch_normalization"}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer. Only the fields of its kind matter:
+
+    Conv2D: filters, kernel_size, strides, padding, activation
+    MaxPooling2D: pool_size, padding (strides = pool size, the Keras default)
+    Dense: units, activation        Dropout: rate        Flatten, BatchNormalization: none
+    `uid` identifies a layer in an editor across moves; it is not part of the model.
+    """
+
+    kind: str
+    filters: int = 32
+    kernel_size: int = 3
+    strides: int = 1
+    padding: str = "valid"
+    activation: str = "relu"
+    pool_size: int = 2
+    units: int = 64
+    rate: float = 0.25
+    uid: int = field(default=0, compare=False)
+
+    def label(self) -> str:
+        """Short text such as "Conv2D(32, 3x3, relu)"."""
+        if self.kind == "Conv2D":
+            extra = "".join([f", strides {self.strides}" if self.strides != 1 else "",
+                             ", same" if self.padding == "same" else ""])
+            return f"Conv2D({self.filters}, {self.kernel_size}x{self.kernel_size}, {self.activation}{extra})"
+        if self.kind == "MaxPooling2D":
+            return f"MaxPooling2D({self.pool_size}x{self.pool_size}{', same' if self.padding == 'same' else ''})"
+        if self.kind == "Dense":
+            return f"Dense({self.units}, {self.activation})"
+        if self.kind == "Dropout":
+            return f"Dropout({self.rate:g})"
+        return f"{self.kind}()"
+
+
+def conv(filters: int, kernel_size: int = 3, **kw) -> LayerSpec:
+    return LayerSpec("Conv2D", filters=filters, kernel_size=kernel_size, **kw)
+
+
+def pool(pool_size: int = 2, **kw) -> LayerSpec:
+    return LayerSpec("MaxPooling2D", pool_size=pool_size, **kw)
+
+
+def dense(units: int, activation: str = "relu", **kw) -> LayerSpec:
+    return LayerSpec("Dense", units=units, activation=activation, **kw)
+
+
+def chapter_spec() -> tuple[LayerSpec, ...]:
+    """The chapter's MNIST model, 93,322 parameters."""
+    stack = (conv(32), pool(), conv(64), pool(), conv(64), LayerSpec("Flatten"), dense(64), dense(10, "softmax"))
+    return with_uids(stack)
+
+
+def default_layer(kind: str) -> LayerSpec:
+    """What "add layer" inserts for each kind."""
+    defaults = {"Conv2D": conv(32), "MaxPooling2D": pool(), "Dropout": LayerSpec("Dropout", rate=0.25),
+                "Flatten": LayerSpec("Flatten"), "Dense": dense(64), "BatchNormalization": LayerSpec("BatchNormalization")}
+    if kind not in defaults:
+        raise ValueError(f"unknown layer kind {kind!r}")
+    return defaults[kind]
+
+
+def with_uids(stack, start: int = 1) -> tuple[LayerSpec, ...]:
+    return tuple(replace(layer, uid=start + i) for i, layer in enumerate(stack))
+
+
+def next_uid(stack) -> int:
+    return max((layer.uid for layer in stack), default=0) + 1
+
+
+# ---------------------------------------------------------------- editing (pure, returns new stacks)
+
+def insert_layer(stack, index: int, layer: LayerSpec) -> tuple[LayerSpec, ...]:
+    layer = replace(layer, uid=next_uid(stack))
+    index = max(0, min(index, len(stack)))
+    return tuple(stack[:index]) + (layer,) + tuple(stack[index:])
+
+
+def remove_layer(stack, index: int) -> tuple[LayerSpec, ...]:
+    return tuple(layer for i, layer in enumerate(stack) if i != index)
+
+
+def move_layer(stack, index: int, offset: int) -> tuple[LayerSpec, ...]:
+    """Swap layer `index` with its neighbour `offset` (-1 up, +1 down); out of range: unchanged."""
+    target = index + offset
+    if not (0 <= index < len(stack) and 0 <= target < len(stack)):
+        return tuple(stack)
+    items = list(stack)
+    items[index], items[target] = items[target], items[index]
+    return tuple(items)
+
+
+def update_layer(stack, index: int, **changes) -> tuple[LayerSpec, ...]:
+    return tuple(replace(layer, **changes) if i == index else layer for i, layer in enumerate(stack))
+
+
+# ---------------------------------------------------------------- shapes, parameters, validation
+
+@dataclass(frozen=True)
+class LayerIssue:
+    """Why a layer cannot exist. reason is a stable code for the UI's translated message:
+
+    output_not_positive  a window (kernel/pool) larger than the input: values n, k, axis
+    bad_value            a size below 1 or a rate outside [0, 1)
+    stride_and_dilation  (from shapes.py; not reachable with this editor)
+    needs_image          Conv2D/MaxPooling2D after Flatten (needs a 4-D tensor)
+    dense_before_flatten Dense on a 4-D tensor: Flatten first
+    last_not_classes     the last layer is not Dense(10)
+    last_not_softmax     the last Dense(10) does not use softmax
+    output_not_flat      the output is not (None, 10)
+    empty                no layers at all
+    too_many_params      more than MAX_PARAMS parameters (too slow for a shared server)
+    """
+
+    reason: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LayerReport:
+    index: int
+    layer: LayerSpec
+    output_shape: tuple | None  # (None, h, w, c) or (None, n); None when the layer is impossible
+    params: int
+    trainable: int
+    issue: LayerIssue | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    layers: tuple[LayerReport, ...]
+    input_shape: tuple = (None, *INPUT_SHAPE)
+    model_issue: LayerIssue | None = None  # problems of the whole stack (empty, too large)
+
+    @property
+    def ok(self) -> bool:
+        return self.model_issue is None and all(r.issue is None for r in self.layers)
+
+    @property
+    def first_issue(self) -> tuple[int | None, LayerIssue] | None:
+        """(layer index or None for the whole model, issue) of the first problem."""
+        for r in self.layers:
+            if r.issue is not None:
+                return r.index, r.issue
+        return (None, self.model_issue) if self.model_issue else None
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.layers)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.trainable for r in self.layers)
+
+    @property
+    def output_shape(self) -> tuple | None:
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+
+class SpecError(ValueError):
+    """An impossible stack: `.index` is the offending layer (None: the whole model), `.issue` why."""
+
+    def __init__(self, index: int | None, issue: LayerIssue):
+        self.index, self.issue = index, issue
+        where = "model" if index is None else f"layer {index}"
+        super().__init__(f"{where}: {issue.reason} {issue.values}")
+
+
+def _layer_output(layer: LayerSpec, shape: tuple) -> tuple[tuple, int, int]:
+    """(output shape, params, trainable params) of one layer, or raises LayerIssue-bearing errors."""
+    kind = layer.kind
+    if kind in ("Conv2D", "MaxPooling2D"):
+        if len(shape) != 4:
+            raise _Issue("needs_image", {"shape": shape})
+        if kind == "Conv2D":
+            out = shapes.conv2d_output_shape(shape, layer.filters, layer.kernel_size, layer.strides, layer.padding)
+            n = shapes.conv2d_params(layer.kernel_size, shape[3], layer.filters)
+            return out, n, n
+        return shapes.pool2d_output_shape(shape, layer.pool_size, None, layer.padding), 0, 0
+    if kind == "Flatten":
+        return (None, math.prod(shape[1:])), 0, 0
+    if kind == "Dense":
+        if len(shape) != 2:
+            raise _Issue("dense_before_flatten", {"shape": shape})
+        if layer.units < 1:
+            raise _Issue("bad_value", {"name": "units", "value": layer.units})
+        n = shapes.dense_params(shape[1], layer.units)
+        return (None, layer.units), n, n
+    if kind == "Dropout":
+        if not 0 <= layer.rate < 1:
+            raise _Issue("bad_value", {"name": "rate", "value": layer.rate})
+        return shape, 0, 0
+    if kind == "BatchNormalization":
+        channels = shape[-1]
+        return shape, 4 * channels, 2 * channels  # gamma, beta trainable; moving mean/variance not
+    raise _Issue("bad_value", {"name": "kind", "value": kind})
+
+
+class _Issue(Exception):
+    def __init__(self, reason: str, values: dict):
+        super().__init__(reason)
+        self.issue = LayerIssue(reason, values)
+
+
+def analyze(stack, input_shape: tuple = INPUT_SHAPE) -> Analysis:
+    """Every layer's output shape and parameters, and the first reason the stack is impossible.
+
+    After an impossible layer the following layers have no shape (output_shape None).
+    """
+    shape: tuple | None = (None, *input_shape)
+    reports: list[LayerReport] = []
+    for i, layer in enumerate(stack):
+        if shape is None:
+            reports.append(LayerReport(i, layer, None, 0, 0))
+            continue
+        try:
+            out, n, trainable = _layer_output(layer, shape)
+            reports.append(LayerReport(i, layer, out, n, trainable))
+            shape = out
+        except shapes.ShapeError as exc:
+            values = {**exc.values, "axis": exc.axis, "field": exc.field, "shape": shape}
+            reports.append(LayerReport(i, layer, None, 0, 0, LayerIssue(exc.reason, values)))
+            shape = None
+        except _Issue as exc:
+            reports.append(LayerReport(i, layer, None, 0, 0, exc.issue))
+            shape = None
+    model_issue = None
+    if not reports:
+        model_issue = LayerIssue("empty")
+    elif shape is not None:
+        last = reports[-1]
+        if last.layer.kind != "Dense" or last.layer.units != NUM_CLASSES:
+            reports[-1] = replace(last, issue=LayerIssue("last_not_classes", {"classes": NUM_CLASSES}))
+        elif last.layer.activation != "softmax":
+            reports[-1] = replace(last, issue=LayerIssue("last_not_softmax", {"activation": last.layer.activation}))
+        elif len(shape) != 2:
+            reports[-1] = replace(last, issue=LayerIssue("output_not_flat", {"shape": shape}))
+        total = sum(r.params for r in reports)
+        if total > MAX_PARAMS:
+            model_issue = LayerIssue("too_many_params", {"params": total, "limit": MAX_PARAMS})
+    return Analysis(tuple(reports), (None, *input_shape), model_issue)
+
+
+def validate(stack) -> Analysis:
+    """The analysis of a trainable stack, or SpecError(index, issue) for the first problem."""
+    result = analyze(stack)
+    problem = result.first_issue
+    if problem is not None:
+        raise SpecError(*problem)
+    return result
+
+
+def format_shape(shape: tuple | None) -> str:
+    """(None, 26, 26, 32) -> "(None, 26, 26, 32)", as model.summary() prints it."""
+    if shape is None:
+        return "—"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
+# ---------------------------------------------------------------- Keras model and code
+
+def layer_names(stack) -> list[str]:
+    """Keras' default names in a fresh session (conv2d, conv2d_1, ...), independent of history."""
+    seen: dict[str, int] = {}
+    names = []
+    for layer in stack:
+        base = _KERAS_NAMES[layer.kind]
+        count = seen.get(base, 0)
+        names.append(base if count == 0 else f"{base}_{count}")
+        seen[base] = count + 1
+    return names
+
+
+def _keras_layer(layer: LayerSpec, name: str | None = None):
+    from keras import layers
+
+    kw = {"name": name} if name else {}
+    if layer.kind == "Conv2D":
+        return layers.Conv2D(layer.filters, (layer.kernel_size, layer.kernel_size), strides=layer.strides,
+                             padding=layer.padding, activation=layer.activation, **kw)
+    if layer.kind == "MaxPooling2D":
+        return layers.MaxPooling2D((layer.pool_size, layer.pool_size), padding=layer.padding, **kw)
+    if layer.kind == "Dense":
+        return layers.Dense(layer.units, activation=layer.activation, **kw)
+    if layer.kind == "Dropout":
+        return layers.Dropout(layer.rate, **kw)
+    if layer.kind == "Flatten":
+        return layers.Flatten(**kw)
+    if layer.kind == "BatchNormalization":
+        return layers.BatchNormalization(**kw)
+    raise ValueError(f"unknown layer kind {layer.kind!r}")
+
+
+def build_model(stack, *, validate_first: bool = True, name: str = "sequential"):
+    """The keras.Sequential for a valid stack (SpecError otherwise), with fresh-session layer names."""
+    import keras
+
+    if validate_first:
+        validate(stack)
+    names = layer_names(stack)
+    return keras.Sequential([keras.Input(shape=INPUT_SHAPE)] + [_keras_layer(layer, n) for layer, n in zip(stack, names, strict=True)],
+                            name=name)
+
+
+def summary_text(model) -> str:
+    """model.summary() captured as text."""
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, **_kw: lines.append(line), line_length=80)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _code_args(layer: LayerSpec) -> str:
+    if layer.kind == "Conv2D":
+        args = [str(layer.filters), f"({layer.kernel_size}, {layer.kernel_size})"]
+        if layer.strides != 1:
+            args.append(f"strides=({layer.strides}, {layer.strides})")
+        if layer.padding != "valid":
+            args.append(f"padding='{layer.padding}'")
+        args.append(f"activation='{layer.activation}'")
+        return ", ".join(args)
+    if layer.kind == "MaxPooling2D":
+        args = [f"({layer.pool_size}, {layer.pool_size})"]
+        if layer.padding != "valid":
+            args.append(f"padding='{layer.padding}'")
+        return ", ".join(args)
+    if layer.kind == "Dense":
+        return f"{layer.units}, activation='{layer.activation}'"
+    if layer.kind == "Dropout":
+        return f"{layer.rate:g}"
+    return ""
+
+
+OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+DEFAULT_LEARNING_RATES = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}
+
+
+def optimizer_code(optimizer: str = "adam", learning_rate: float | None = None) -> str:
+    """'adam' when the learning rate is Keras' default, else tf.keras.optimizers.Adam(learning_rate=...)."""
+    if learning_rate is None or math.isclose(learning_rate, DEFAULT_LEARNING_RATES[optimizer]):
+        return f"'{optimizer}'"
+    return f"tf.keras.optimizers.{OPTIMIZER_CLASSES[optimizer]}(learning_rate={learning_rate:g})"
+
+
+def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
+    """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
+    lines = [
+        "import tensorflow as tf",
+        "from tensorflow.keras import layers, models",
+        "",
+        "model = models.Sequential()",
+        f"model.add(layers.Input(shape={INPUT_SHAPE}))",
+    ]
+    lines += [f"model.add(layers.{layer.kind}({_code_args(layer)}))" for layer in stack]
+    lines += [
+        "",
+        "model.summary()",
+        f"model.compile(optimizer={optimizer_code(optimizer, learning_rate)},",
+        "              loss='sparse_categorical_crossentropy',",
+        "              metrics=['accuracy'])",
+    ]
+    return "\n".join(lines) + "\n"

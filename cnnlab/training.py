@@ -1,0 +1,521 @@
+"""Training a layer stack in the background: one `TrainingJob` per session, a shared queue.
+
+A job runs `model.fit` in its own thread. It never touches Streamlit: pages read the
+job (history, progress, result) and may pass `on_update`, called from the training
+thread after each weight snapshot, to keep their own objects current.
+
+- Live data: a cheap Keras callback appends the per-batch logs (Python floats) to
+  lists under a lock; `chart_series()` turns them into chart lines.
+- Inference while training: the job keeps a second copy of the model (`job.model`)
+  that only receives weights (each epoch end, every few seconds, and at the end).
+  Other pages may call it at any time; the model being trained is never shared.
+- Stop: `job.stop()` sets a flag that the callback turns into `model.stop_training`
+  after the next batch; the model keeps the weights trained so far and is evaluated.
+- Fairness: `TrainingSlots` lets at most N jobs train at once in the process
+  (N = $CNNLAB_MAX_TRAININGS, default the number of CPU cores); the others wait in a
+  first-come queue and know their position.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cnnlab import architecture
+from cnnlab.data import MnistData, to_model_input
+
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+SNAPSHOT_EVERY_S = 2.0  # the published copy gets fresh weights at least this often
+MISCLASSIFIED_KEPT = 60
+ENV_MAX_TRAININGS = "CNNLAB_MAX_TRAININGS"
+
+# Job states. Active: queued, running, evaluating. Final: done, stopped, cancelled, failed.
+QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
+    "queued", "running", "evaluating", "done", "stopped", "cancelled", "failed")
+ACTIVE_STATES = (QUEUED, RUNNING, EVALUATING)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The Train page's controls. The chapter: 5 epochs, adam, batch 32, all training data."""
+
+    epochs: int = 5
+    batch_size: int = 32
+    optimizer: str = "adam"
+    learning_rate: float = 0.001
+    data_fraction: float = 1.0  # share of the training images used (train + validation)
+    validation_split: float = 0.1  # share of those held out to validate after each epoch
+    seed: int = 0  # picks the subset and the split (weights start random)
+
+    def check(self) -> None:
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+        if self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
+            raise ValueError("epochs, batch size and learning rate must be positive")
+        if not 0 < self.data_fraction <= 1 or not 0 <= self.validation_split < 1:
+            raise ValueError("data_fraction must be in (0, 1], validation_split in [0, 1)")
+
+
+@dataclass(frozen=True)
+class DataSplit:
+    x_train: np.ndarray  # float32 (n, 28, 28, 1)
+    y_train: np.ndarray  # int32 (n,)
+    x_val: np.ndarray | None
+    y_val: np.ndarray | None
+
+
+def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
+    """A seeded random share of the training images, the validation part held out from it."""
+    rng = np.random.default_rng(config.seed)
+    n_total = len(data.x_train)
+    n_used = max(2, int(round(n_total * config.data_fraction)))
+    order = rng.permutation(n_total)[:n_used]
+    n_val = int(round(n_used * config.validation_split))
+    if config.validation_split > 0:
+        n_val = max(1, min(n_val, n_used - 1))
+    train_idx, val_idx = order[n_val:], order[:n_val]
+    x_val = to_model_input(data.x_train[val_idx]) if n_val else None
+    y_val = data.y_train[val_idx].astype(np.int32) if n_val else None
+    return DataSplit(to_model_input(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
+
+
+def make_optimizer(name: str, learning_rate: float):
+    import keras
+
+    classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+    return classes[name](learning_rate=learning_rate)
+
+
+def compile_model(model, config: TrainConfig) -> None:
+    model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+# ---------------------------------------------------------------- the process-wide queue
+
+class TrainingSlots:
+    """At most `capacity` trainings at once; the rest wait first come, first served."""
+
+    def __init__(self, capacity: int):
+        self.capacity = max(1, int(capacity))
+        self._cond = threading.Condition()
+        self._active: set[str] = set()
+        self._waiting: deque[str] = deque()
+
+    def acquire(self, job_id: str, cancelled: threading.Event) -> bool:
+        """Block until this job may train (True) or it is cancelled while waiting (False)."""
+        with self._cond:
+            self._waiting.append(job_id)
+            try:
+                while True:
+                    if cancelled.is_set():
+                        return False
+                    if self._waiting[0] == job_id and len(self._active) < self.capacity:
+                        self._active.add(job_id)
+                        return True
+                    self._cond.wait(0.2)
+            finally:
+                self._waiting.remove(job_id)
+                self._cond.notify_all()
+
+    def release(self, job_id: str) -> None:
+        with self._cond:
+            self._active.discard(job_id)
+            self._cond.notify_all()
+
+    def position(self, job_id: str) -> int | None:
+        """1 for the next job to start, 2 behind it...; None when not waiting."""
+        with self._cond:
+            try:
+                return self._waiting.index(job_id) + 1
+            except ValueError:
+                return None
+
+    def counts(self) -> tuple[int, int]:
+        """(training now, waiting)."""
+        with self._cond:
+            return len(self._active), len(self._waiting)
+
+
+_slots: TrainingSlots | None = None
+_slots_lock = threading.Lock()
+
+
+def max_trainings() -> int:
+    """$CNNLAB_MAX_TRAININGS if it is a positive integer, else the number of CPU cores."""
+    try:
+        value = int(os.environ.get(ENV_MAX_TRAININGS, ""))
+        if value >= 1:
+            return value
+    except ValueError:
+        pass
+    return os.cpu_count() or 1
+
+
+def shared_slots() -> TrainingSlots:
+    global _slots
+    with _slots_lock:
+        if _slots is None:
+            _slots = TrainingSlots(max_trainings())
+        return _slots
+
+
+# ---------------------------------------------------------------- results
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int  # 1-based
+    loss: float
+    accuracy: float
+    val_loss: float | None
+    val_accuracy: float | None
+    seconds: float
+    complete: bool  # False for the epoch a Stop cut short
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    test_loss: float
+    test_accuracy: float
+    confusion: np.ndarray  # (10, 10) counts, rows = true digit, columns = predicted
+    per_class_accuracy: np.ndarray  # (10,)
+    mistakes: tuple  # (index, true, predicted, confidence) most confident first, up to MISCLASSIFIED_KEPT
+    mistake_images: np.ndarray  # uint8 (k, 28, 28), same order
+    test_size: int
+
+
+def evaluate(model, images: np.ndarray, labels: np.ndarray, batch: int = 1000) -> Evaluation:
+    """Test loss/accuracy, confusion matrix, per-class accuracy and the most confident mistakes."""
+    probs = np.concatenate([np.asarray(model(to_model_input(images[i:i + batch]), training=False))
+                            for i in range(0, len(images), batch)])
+    return evaluation_from_probs(probs, images, labels)
+
+
+def evaluation_from_probs(probs: np.ndarray, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    labels = np.asarray(labels, dtype=np.int64)
+    predicted = probs.argmax(axis=1)
+    confidence = probs[np.arange(len(probs)), predicted]
+    eps = 1e-7  # keras clips probabilities the same way in sparse_categorical_crossentropy
+    loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(probs)), labels], eps, 1 - eps))))
+    confusion = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(confusion, (labels, predicted), 1)
+    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+    wrong = np.flatnonzero(predicted != labels)
+    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:MISCLASSIFIED_KEPT]
+    mistakes = tuple((int(i), int(labels[i]), int(predicted[i]), float(confidence[i])) for i in wrong)
+    return Evaluation(loss, float(np.mean(predicted == labels)), confusion, per_class, mistakes,
+                      np.asarray(images[wrong]), len(labels))
+
+
+# ---------------------------------------------------------------- the job
+
+@dataclass
+class History:
+    """What the charts need, copied out of a job under its lock."""
+
+    steps_per_epoch: int
+    batch_loss: list[float] = field(default_factory=list)  # Keras' running mean within the epoch
+    batch_accuracy: list[float] = field(default_factory=list)
+    batch_epoch: list[int] = field(default_factory=list)  # 0-based epoch of each batch
+    batch_index: list[int] = field(default_factory=list)  # 0-based batch within its epoch
+    epochs: list[EpochRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Progress:
+    state: str
+    epoch: int  # current (1-based) epoch, 0 before the first
+    epochs: int
+    batches_done: int
+    batches_total: int
+    elapsed_s: float
+    eta_s: float | None
+    queue_position: int | None
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.batches_done / self.batches_total) if self.batches_total else 0.0
+
+
+class TrainingJob:
+    """One background training of `stack` with `config` on `data`.
+
+    Lifecycle: start() -> queued -> running -> evaluating -> done | stopped
+    (or cancelled while queued, failed with `.error`). wait(timeout) blocks until final.
+    `model` is the usable copy (None until training starts); `evaluation` once evaluated.
+    """
+
+    def __init__(self, stack, config: TrainConfig, data: MnistData, *, slots: TrainingSlots | None = None,
+                 on_update: Callable[[TrainingJob], None] | None = None):
+        config.check()
+        architecture.validate(stack)
+        self.id = uuid.uuid4().hex
+        self.stack = tuple(stack)
+        self.config = config
+        self.data_source = data.source
+        self._data = data
+        self._slots = slots or shared_slots()
+        self._on_update = on_update
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        n_used = max(2, int(round(len(data.x_train) * config.data_fraction)))
+        n_val = int(round(n_used * config.validation_split)) if config.validation_split else 0
+        if config.validation_split > 0:
+            n_val = max(1, min(n_val, n_used - 1))
+        self.train_samples, self.val_samples = n_used - n_val, n_val
+        self.steps_per_epoch = math.ceil(self.train_samples / config.batch_size)
+        self._history = History(self.steps_per_epoch)
+        self.state = QUEUED
+        self.error: str | None = None
+        self.model = None
+        self.evaluation: Evaluation | None = None
+        self.params = architecture.analyze(stack).total_params
+        self.epochs_done = 0  # complete epochs
+        self._epoch = 0
+        self._batches_done = 0
+        self._run_started: float | None = None
+        self._run_ended: float | None = None
+        self._epoch_started = 0.0
+        self._last_snapshot = 0.0
+        self._train_model = None
+
+    # -- control
+    def start(self) -> TrainingJob:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"training-{self.id[:8]}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """End training after the current batch (or leave the queue); the model is kept as it is."""
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the job is final (done, stopped, cancelled or failed)."""
+        return self._done.wait(timeout)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    # -- reading (any thread)
+    def history(self) -> History:
+        with self._lock:
+            h = self._history
+            return History(h.steps_per_epoch, list(h.batch_loss), list(h.batch_accuracy), list(h.batch_epoch),
+                           list(h.batch_index), list(h.epochs))
+
+    def progress(self) -> Progress:
+        with self._lock:
+            done, epoch = self._batches_done, self._epoch
+            started, ended = self._run_started, self._run_ended
+        total = self.steps_per_epoch * self.config.epochs
+        now = ended or time.monotonic()
+        elapsed = (now - started) if started else 0.0
+        eta = None
+        if started and done and self.state == RUNNING:
+            eta = elapsed / done * max(total - done, 0)
+        position = self._slots.position(self.id) if self.state == QUEUED else None
+        return Progress(self.state, epoch, self.config.epochs, done, total, elapsed, eta, position)
+
+    def epoch_seconds(self) -> list[float]:
+        with self._lock:
+            return [e.seconds for e in self._history.epochs]
+
+    # -- the training thread
+    def _notify(self) -> None:
+        if self._on_update is not None:
+            try:
+                self._on_update(self)
+            except Exception:  # noqa: BLE001 - a reader's bug must not kill the training
+                pass
+
+    def _snapshot(self) -> None:
+        """Copy the trained weights into the published model (called from the training side)."""
+        if self._train_model is not None and self.model is not None:
+            self.model.set_weights(self._train_model.get_weights())
+            self._last_snapshot = time.monotonic()
+
+    def _record_batch(self, batch: int, logs: dict) -> None:
+        with self._lock:
+            h = self._history
+            h.batch_loss.append(float(logs.get("loss", math.nan)))
+            h.batch_accuracy.append(float(logs.get("accuracy", math.nan)))
+            h.batch_epoch.append(self._epoch - 1)
+            h.batch_index.append(batch)
+            self._batches_done += 1
+
+    def _record_epoch(self, epoch: int, logs: dict) -> None:
+        seconds = time.monotonic() - self._epoch_started
+        with self._lock:
+            complete = (self._batches_done - epoch * self.steps_per_epoch) >= self.steps_per_epoch
+            self._history.epochs.append(EpochRecord(
+                epoch + 1, float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan)),
+                _maybe(logs.get("val_loss")), _maybe(logs.get("val_accuracy")), seconds, complete))
+            if complete:
+                self.epochs_done = epoch + 1
+
+    def _callback(self):
+        import keras
+
+        job = self
+
+        class LiveRecorder(keras.callbacks.Callback):
+            # Safe to run beside the training loop: it only appends floats under a lock,
+            # so Keras dispatches it asynchronously and fit never waits for it.
+            async_safe = True
+
+            def on_train_begin(self, logs=None):
+                if job._stop.is_set():
+                    self.model.stop_training = True
+
+            def on_epoch_begin(self, epoch, logs=None):
+                with job._lock:
+                    job._epoch = epoch + 1
+                job._epoch_started = time.monotonic()
+
+            def on_train_batch_end(self, batch, logs=None):
+                job._record_batch(batch, logs or {})
+                if job._stop.is_set():
+                    self.model.stop_training = True
+                elif time.monotonic() - job._last_snapshot > SNAPSHOT_EVERY_S:
+                    job._snapshot()
+                    job._notify()
+
+            def on_epoch_end(self, epoch, logs=None):
+                job._record_epoch(epoch, logs or {})
+                job._snapshot()
+                job._notify()
+
+        return LiveRecorder()
+
+    def _run(self) -> None:
+        acquired = False
+        try:
+            acquired = self._slots.acquire(self.id, self._stop)
+            if not acquired:
+                self.state = CANCELLED
+                return
+            with self._lock:
+                self._run_started = time.monotonic()
+            self.state = RUNNING
+            split = split_data(self._data, self.config)
+            model = architecture.build_model(self.stack)
+            compile_model(model, self.config)
+            published = architecture.build_model(self.stack)
+            compile_model(published, self.config)  # so a downloaded model can evaluate() right away
+            self._train_model = model
+            self.model = published
+            self._snapshot()
+            self._notify()
+            validation = (split.x_val, split.y_val) if split.x_val is not None else None
+            model.fit(split.x_train, split.y_train, batch_size=self.config.batch_size, epochs=self.config.epochs,
+                      validation_data=validation, callbacks=[self._callback()], verbose=0, shuffle=True)
+            self._snapshot()
+            with self._lock:
+                self._run_ended = time.monotonic()
+            self._train_model = None
+            del model, split
+            self.state = EVALUATING
+            self._notify()
+            self.evaluation = evaluate(self.model, self._data.x_test, self._data.y_test)
+            self.state = STOPPED if self._stop.is_set() else DONE
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
+            self.error = f"{type(exc).__name__}: {exc}"[:500]
+            self.state = FAILED
+        finally:
+            with self._lock:
+                if self._run_started and not self._run_ended:
+                    self._run_ended = time.monotonic()
+            self._train_model = None
+            self._data = None  # the job keeps only its results
+            if acquired:
+                self._slots.release(self.id)
+            gc.collect()
+            self._done.set()
+            self._notify()
+
+
+def _maybe(value) -> float | None:
+    return None if value is None else float(value)
+
+
+# ---------------------------------------------------------------- chart data
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """Lines for the live chart, x in epochs (1.0 = end of the first epoch)."""
+
+    x: np.ndarray
+    loss: np.ndarray  # each batch's own loss (recovered from Keras' running means)
+    accuracy: np.ndarray
+    loss_smooth: np.ndarray
+    accuracy_smooth: np.ndarray
+    epoch_x: np.ndarray
+    epoch_loss: np.ndarray
+    epoch_accuracy: np.ndarray
+    val_loss: np.ndarray  # NaN where there is no validation
+    val_accuracy: np.ndarray
+
+
+def per_batch_values(running_means: np.ndarray, batch_index: np.ndarray) -> np.ndarray:
+    """Keras logs the mean over the epoch so far; batch i's own value is (i+1)·m_i − i·m_(i−1).
+
+    Exact for equal batch sizes (all but an epoch's last, smaller batch).
+    """
+    m = np.asarray(running_means, dtype=float)
+    i = np.asarray(batch_index, dtype=float)
+    prev = np.concatenate([[0.0], m[:-1]])
+    own = (i + 1) * m - i * prev
+    return np.where(i == 0, m, own)
+
+
+def ema(values: np.ndarray, alpha: float) -> np.ndarray:
+    out = np.empty(len(values))
+    level = math.nan
+    for k, v in enumerate(values):
+        level = v if math.isnan(level) else alpha * v + (1 - alpha) * level
+        out[k] = level
+    return out
+
+
+def chart_series(history: History, max_points: int = 400) -> ChartSeries:
+    """Per-batch (thinned to at most `max_points`), smoothed and per-epoch lines for the chart."""
+    loss = per_batch_values(np.asarray(history.batch_loss), np.asarray(history.batch_index))
+    acc = per_batch_values(np.asarray(history.batch_accuracy), np.asarray(history.batch_index))
+    x = np.asarray(history.batch_epoch, dtype=float) + (np.asarray(history.batch_index, dtype=float) + 1) / max(
+        history.steps_per_epoch, 1)
+    alpha = min(1.0, 10.0 / max(history.steps_per_epoch, 10))  # about a tenth of an epoch of memory
+    loss_s, acc_s = ema(loss, alpha), ema(acc, alpha)
+    if len(x) > max_points:
+        keep = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(int))
+        x, loss, acc, loss_s, acc_s = x[keep], loss[keep], acc[keep], loss_s[keep], acc_s[keep]
+    epochs = history.epochs
+    nan = math.nan
+    epoch_x = np.array([e.epoch if e.complete else e.epoch - 1 + _fraction_done(history, e) for e in epochs],
+                       dtype=float)
+    return ChartSeries(
+        x, loss, acc, loss_s, acc_s, epoch_x,
+        np.array([e.loss for e in epochs], dtype=float), np.array([e.accuracy for e in epochs], dtype=float),
+        np.array([nan if e.val_loss is None else e.val_loss for e in epochs], dtype=float),
+        np.array([nan if e.val_accuracy is None else e.val_accuracy for e in epochs], dtype=float))
+
+
+def _fraction_done(history: History, record: EpochRecord) -> float:
+    done = sum(1 for e in history.batch_epoch if e == record.epoch - 1)
+    return done / max(history.steps_per_epoch, 1)
