@@ -22,6 +22,10 @@ class TrainedModel:
     data_source: str  # "bundled" or "keras"
     finished: bool = True  # False while training still runs (a half-trained model is usable)
     trained_at: datetime = field(default_factory=datetime.now)
+    # Where it came from, for notes on other pages: layers, params, optimizer, learning_rate,
+    # batch_size, epochs (planned), train_samples; empty when unknown.
+    origin: dict = field(default_factory=dict)
+    stopped: bool = False  # True when the user stopped training early
 
 
 @dataclass
