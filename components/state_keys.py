@@ -24,3 +24,6 @@ MODEL_SPEC = "model_spec"
 
 # The session's latest background training: a cnnlab.training.TrainingJob (running or finished).
 TRAINING_JOB = "training_job"
+
+# The sequences page's last experiment: a cnnlab.sequences.ExperimentResult (written by its Train button).
+SEQUENCES_RESULT = "sequences_result"

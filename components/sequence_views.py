@@ -1,0 +1,230 @@
+"""Figures for the sequences page: sequential data, network diagrams, the RNN step-through, the experiment.
+
+Every figure goes through components.charts.styled(); text on figures comes in as
+arguments (already translated by the page), so this module holds no UI strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from cnnlab.sequences import RnnStep
+from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
+
+INK = "#31333f"
+GREY = "#9aa0a6"
+
+
+# --------------------------------------------------------------------------------------
+# Sequential data, seen
+# --------------------------------------------------------------------------------------
+
+def sequence_line(values: np.ndarray, *, name: str, xaxis_title: str, yaxis_title: str, title: str,
+                  color: str = PALETTE[0], height: int = 260, markers: bool = False) -> go.Figure:
+    """One sequence drawn in its (possibly shuffled) order."""
+    fig = line_chart({name: (np.arange(len(values)), values)}, height=height, title=title,
+                     xaxis_title=xaxis_title, yaxis_title=yaxis_title)
+    fig.update_traces(line_color=color, mode="lines+markers" if markers else "lines", marker_size=4,
+                      showlegend=False)
+    return fig
+
+
+def token_strip(words: Sequence[str], original_positions: Sequence[int], *, title: str,
+                xaxis_title: str, height: int = 260) -> go.Figure:
+    """Tokens in reading order, one per row, coloured by their place in the original sentence.
+
+    In order the colours run smoothly from light to dark; shuffled, the gradient breaks up.
+    """
+    n = len(words)
+    z = np.asarray(original_positions, dtype=float).reshape(n, 1)
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[0], y=list(range(n)), colorscale="Blues", zmin=-2, zmax=max(n - 1, 1), showscale=False,
+        text=np.asarray(words, dtype=object).reshape(n, 1), texttemplate="%{text}", textfont=dict(size=15),
+        xgap=2, ygap=3, hovertemplate="%{text}<extra></extra>"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(n)),
+                     ticktext=[f"t={i + 1}" for i in range(n)], showgrid=False, zeroline=False,
+                     title=xaxis_title)
+    return styled(fig, height=height, title=title)
+
+
+# --------------------------------------------------------------------------------------
+# Standard network vs recurrent network
+# --------------------------------------------------------------------------------------
+
+def _node(fig: go.Figure, x: float, y: float, text: str, *, color: str, shape: str = "rect", size: float = 0.32,
+          fill: str = "white") -> None:
+    kind = "circle" if shape == "circle" else "rect"
+    fig.add_shape(type=kind, x0=x - size, x1=x + size, y0=y - size, y1=y + size, line=dict(color=color, width=2),
+                  fillcolor=fill, layer="above")
+    fig.add_annotation(x=x, y=y, text=text, showarrow=False, font=dict(size=14, color=INK))
+
+
+def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, *, color: str = GREY, width: float = 1.5,
+           text: str = "") -> None:
+    fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
+                       arrowhead=2, arrowsize=1, arrowwidth=width, arrowcolor=color, text="")
+    if text:
+        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False, yshift=12,
+                           font=dict(size=13, color=color))
+
+
+def _diagram_frame(fig: go.Figure, x_range: tuple[float, float], title: str, height: int) -> go.Figure:
+    fig.update_xaxes(visible=False, range=list(x_range), fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-1.0, 3.3], fixedrange=True)
+    return styled(fig, height=height, title=title)
+
+
+def _step_label(i: int, n: int) -> str:
+    offset = n - 1 - i
+    return "x<sub>t</sub>" if offset == 0 else f"x<sub>t-{offset}</sub>"
+
+
+def feedforward_diagram(window: int, *, title: str, window_label: str, hidden: int = 3,
+                        height: int = 340) -> go.Figure:
+    """A standard network: one fixed window of inputs, every input wired to every hidden unit, one output."""
+    fig = go.Figure()
+    xs = np.arange(window, dtype=float)
+    centre = (window - 1) / 2
+    hidden_xs = centre + (np.arange(hidden) - (hidden - 1) / 2) * 1.1
+    for x in xs:
+        for hx in hidden_xs:
+            fig.add_shape(type="line", x0=x, y0=0.32, x1=hx, y1=1.3 - 0.3, line=dict(color=GREY, width=1))
+    for hx in hidden_xs:
+        fig.add_shape(type="line", x0=hx, y0=1.6, x1=centre, y1=2.6 - 0.3, line=dict(color=GREY, width=1))
+    for i, x in enumerate(xs):
+        _node(fig, x, 0.0, _step_label(i, window), color=PALETTE[0])
+    for hx in hidden_xs:
+        _node(fig, hx, 1.3, "", color=PALETTE[2], shape="circle", size=0.28)
+    _node(fig, centre, 2.6, "ŷ<sub>t+1</sub>", color=ACCENT, shape="circle", size=0.32)
+    fig.add_shape(type="path", path=f"M -0.35,-0.5 L -0.35,-0.65 L {window - 0.65},-0.65 L {window - 0.65},-0.5",
+                  line=dict(color=PALETTE[0], width=2))
+    fig.add_annotation(x=centre, y=-0.85, text=window_label, showarrow=False, font=dict(size=13, color=PALETTE[0]))
+    return _diagram_frame(fig, (-0.8, window - 0.2), title, height)
+
+
+def rnn_diagram(steps: int, *, title: str, state_label: str, height: int = 340) -> go.Figure:
+    """A recurrent network unrolled over time: one cell (the same W, U, b) per step, h carried to the right."""
+    fig = go.Figure()
+    gap = 1.5
+    xs = np.arange(steps, dtype=float) * gap + 1.2
+    _node(fig, 0.0, 1.3, "h<sub>0</sub>", color=GREY, size=0.3)
+    previous = 0.0
+    for i, x in enumerate(xs):
+        t = i + 1
+        _arrow(fig, x, 0.33, x, 1.3 - 0.36, color=PALETTE[0], text="W" if i == 0 else "")
+        _arrow(fig, previous + 0.33, 1.3, x - 0.37, 1.3, color=ACCENT, width=2.5, text="U" if i == 0 else "")
+        _node(fig, x, 0.0, f"x<sub>{t}</sub>", color=PALETTE[0])
+        _node(fig, x, 1.3, f"h<sub>{t}</sub>", color=ACCENT, size=0.36, fill="#fdebe6")
+        previous = x
+    last = xs[-1]
+    _arrow(fig, last, 1.3 + 0.37, last, 2.6 - 0.34, color=PALETTE[2])
+    _node(fig, last, 2.6, f"ŷ<sub>{steps + 1}</sub>", color=ACCENT, shape="circle", size=0.32)
+    fig.add_annotation(x=(xs[0] + xs[-1]) / 2 - 0.4, y=2.05, text=state_label, showarrow=False,
+                       font=dict(size=13, color=ACCENT))
+    return _diagram_frame(fig, (-0.6, last + 0.8), title, height)
+
+
+# --------------------------------------------------------------------------------------
+# SimpleRNN step-through
+# --------------------------------------------------------------------------------------
+
+def latex_vector(v: np.ndarray) -> str:
+    return r"\begin{bmatrix}" + r"\\".join(f"{x:.2f}" for x in np.asarray(v).reshape(-1)) + r"\end{bmatrix}"
+
+
+def latex_matrix(m: np.ndarray) -> str:
+    rows = [" & ".join(f"{x:.2f}" for x in row) for row in np.asarray(m)]
+    return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
+
+
+def step_latex(step: RnnStep, W: np.ndarray, U: np.ndarray) -> list[str]:  # noqa: N803 - textbook names
+    """The step's formula, then the same with the real numbers, then the result (one LaTeX line each)."""
+    t, p = step.t, step.t - 1
+    x = ", ".join(f"{v:.2f}" for v in step.x)
+    return [
+        rf"h_{{{t}}} = \tanh\left(W x_{{{t}}} + U h_{{{p}}} + b\right)",
+        rf"= \tanh\left({latex_matrix(W)}\,({x}) + {latex_matrix(U)}{latex_vector(step.h_prev)} + {latex_vector(step.b)}\right)",
+        rf"= \tanh\left({latex_vector(step.wx)} + {latex_vector(step.uh)} + {latex_vector(step.b)}\right)"
+        rf"= \tanh{latex_vector(step.pre)} = {latex_vector(step.h)}",
+    ]
+
+
+def input_steps(x: np.ndarray, current: int, *, title: str, xaxis_title: str, height: int = 220) -> go.Figure:
+    """The input sequence as bars, the current step (1-based) in the accent colour, future steps faded."""
+    values = np.asarray(x, dtype=float).reshape(len(x), -1)[:, 0]
+    colors = [ACCENT if i + 1 == current else (PALETTE[0] if i + 1 < current else "#c9d4ea")
+              for i in range(len(values))]
+    fig = go.Figure(go.Bar(x=[f"x<sub>{i + 1}</sub>" for i in range(len(values))], y=values, marker_color=colors,
+                           texttemplate="%{y:.2f}", textposition="outside", cliponaxis=False,
+                           hovertemplate="%{x}: %{y:.2f}<extra></extra>"))
+    lim = max(1.0, float(np.max(np.abs(values)))) * 1.35
+    fig.update_yaxes(range=[-lim, lim], zeroline=True, zerolinecolor=GREY)
+    fig.update_xaxes(type="category", title=xaxis_title)
+    return styled(fig, height=height, title=title)
+
+
+def hidden_state_heatmap(states: np.ndarray, current: int, *, title: str, xaxis_title: str,
+                         row_labels: Sequence[str], height: int = 240) -> go.Figure:
+    """Hidden states (T, units) as units × steps; only columns 1..current are filled, one more per step."""
+    T, units = states.shape
+    z = np.full((units, T), np.nan)
+    z[:, :current] = states[:current].T
+    text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    fig = go.Figure(go.Heatmap(
+        z=z, x=[f"h<sub>{i + 1}</sub>" for i in range(T)], y=list(row_labels),
+        colorscale=SIGNED_SCALE, zmin=-1, zmax=1, showscale=True, colorbar=dict(thickness=12, len=0.9),
+        text=text, texttemplate="%{text}", textfont=dict(size=14), xgap=2, ygap=2,
+        hovertemplate="%{x}, %{y}: %{z:.3f}<extra></extra>"))
+    fig.update_xaxes(type="category", title=xaxis_title, showgrid=False)
+    fig.update_yaxes(autorange="reversed", showgrid=False)
+    fig.add_shape(type="rect", xref="x", yref="paper", x0=current - 1.5, x1=current - 0.5, y0=0, y1=1,
+                  line=dict(color=ACCENT, width=3))
+    return styled(fig, height=height, title=title)
+
+
+# --------------------------------------------------------------------------------------
+# Experiment
+# --------------------------------------------------------------------------------------
+
+def window_preview(series: np.ndarray, window: int, split: int, *, start: int, names: dict[str, str],
+                   title: str, height: int = 300) -> go.Figure:
+    """The whole series, the held-out part shaded, and one example window with the value it must predict."""
+    x = np.arange(len(series))
+    fig = go.Figure(go.Scatter(x=x, y=series, mode="lines", name=names["series"],
+                               line=dict(color=PALETTE[0], width=1.5)))
+    fig.add_vrect(x0=split - 0.5, x1=len(series) - 0.5, fillcolor=GREY, opacity=0.15, line_width=0,
+                  annotation_text=names["test"], annotation_position="top left")
+    win = slice(start, start + window)
+    fig.add_trace(go.Scatter(x=x[win], y=series[win], mode="lines+markers", name=names["window"],
+                             line=dict(color=PALETTE[3], width=4), marker=dict(size=6)))
+    fig.add_trace(go.Scatter(x=[start + window], y=[series[start + window]], mode="markers", name=names["target"],
+                             marker=dict(color=ACCENT, size=13, symbol="star")))
+    fig.update_xaxes(title=names["xaxis"])
+    return styled(fig, height=height, title=title)
+
+
+def predictions_figure(truth: np.ndarray, start: int, predictions: dict[str, np.ndarray], *, truth_name: str,
+                       title: str, xaxis_title: str, height: int = 340) -> go.Figure:
+    """Held-out truth and each model's one-step-ahead predictions."""
+    x = np.arange(start, start + len(truth))
+    fig = go.Figure(go.Scatter(x=x, y=truth, mode="lines+markers", name=truth_name,
+                               line=dict(color=INK, width=2), marker=dict(size=4)))
+    for (name, pred), color in zip(predictions.items(), PALETTE, strict=False):
+        fig.add_trace(go.Scatter(x=x, y=pred, mode="lines", name=name, line=dict(color=color, width=2, dash="dash")))
+    fig.update_xaxes(title=xaxis_title)
+    return styled(fig, height=height, title=title)
+
+
+def loss_figure(losses: dict[str, list[float]], epochs: int, *, title: str, xaxis_title: str, yaxis_title: str,
+                height: int = 300) -> go.Figure:
+    """Training loss per epoch for each model; the x axis already spans all epochs so curves grow into it."""
+    fig = line_chart({name: (np.arange(1, len(v) + 1), v) for name, v in losses.items()}, height=height,
+                     title=title, xaxis_title=xaxis_title, yaxis_title=yaxis_title)
+    fig.update_traces(mode="lines+markers", marker_size=5)
+    fig.update_xaxes(range=[0.5, epochs + 0.5])
+    fig.update_yaxes(type="log")
+    return fig
