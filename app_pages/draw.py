@@ -1,9 +1,169 @@
-"""Placeholder until its issue lands: says honestly what the page will do."""
+"""Draw a digit: the canvas (or an upload) -> MNIST-style 28×28 -> the active model, layer by layer."""
 
+from __future__ import annotations
+
+import numpy as np
 import streamlit as st
 
+from cnnlab import inspect_model, preprocess
+from cnnlab.models import predict_proba
+from components import state_keys as keys
+from components.active_model import active_model
+from components.canvas import clear_canvas, digit_canvas
+from components.charts import bar_chart, heatmap, heatmap_grid
 from components.i18n import t
+from components.ui import page_header, show_chart
 
-st.title(t("nav.draw"))
-st.info(t("common.coming_soon"), icon=":material/construction:")
-st.markdown(t("home.page_draw"))
+MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 64)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def decode_upload(data: bytes) -> np.ndarray:
+    """Uploaded bytes -> RGBA (cached: the same file is decoded once, not on every rerun)."""
+    return preprocess.decode_image_bytes(data)
+
+
+def read_upload(uploaded) -> preprocess.Preprocessed | None:
+    """The uploaded digit's preprocessing, or None after showing a clear message for bad input."""
+    name = uploaded.name
+    try:
+        return preprocess.preprocess_steps(decode_upload(uploaded.getvalue()))
+    except preprocess.ImageTooLarge as exc:
+        st.error(t("draw.err_too_large", name=name, width=f"{exc.width:,}", height=f"{exc.height:,}",
+                   megapixels=f"{exc.megapixels:.0f}", limit=f"{exc.limit / 1e6:.0f}"), icon=":material/error:")
+    except preprocess.UnreadableImage:
+        st.error(t("draw.err_unreadable", name=name), icon=":material/error:")
+    except preprocess.EmptyDrawing:
+        st.warning(t("draw.err_upload_empty", name=name), icon=":material/warning:")
+    return None
+
+
+def model_status(active) -> None:
+    if active is None:
+        st.error(t("draw.model_missing"), icon=":material/error:")
+    elif active.kind == "trained" and active.test_accuracy is None:
+        st.caption(t("draw.model_trained_unmeasured"))
+    else:
+        key = "draw.model_trained" if active.kind == "trained" else "draw.model_pretrained"
+        st.caption(t(key, accuracy=f"{active.test_accuracy:.2%}" if active.test_accuracy is not None else "?"))
+
+
+def show_prediction(probs: np.ndarray, image: np.ndarray) -> None:
+    verdict = preprocess.probabilities_verdict(probs)
+    left, right = st.columns([1, 1], vertical_alignment="center")
+    with left:
+        st.metric(t("draw.prediction"), str(verdict["digit"]))
+        st.caption(t("draw.confidence", percent=f"{verdict['p']:.0%}"))
+    with right:
+        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("draw.model_sees")), key="draw_input_view")
+    if verdict["reason"] == "low":
+        st.warning(t("draw.unsure_low", digit=verdict["digit"], percent=f"{verdict['p']:.0%}"),
+                   icon=":material/help:")
+    elif verdict["reason"] == "close":
+        st.warning(t("draw.unsure_close", digit=verdict["digit"], percent=f"{verdict['p']:.0%}",
+                     second=verdict["second"], second_percent=f"{verdict['p_second']:.0%}"), icon=":material/help:")
+    fig = bar_chart([str(d) for d in range(10)], probs, highlight=verdict["digit"], height=230,
+                    title=t("draw.probabilities"))
+    fig.update_yaxes(range=[0, 1.18], tickformat=".0%")
+    show_chart(fig, key="draw_probabilities")
+
+
+def show_steps(steps: preprocess.Preprocessed) -> None:
+    st.caption(t("draw.steps_intro"))
+    h, w = steps.ink.shape
+    ch, cw = steps.cropped.shape
+    sh, sw = steps.scaled.shape
+    views = [
+        (preprocess.preview(steps.ink), t("draw.step_ink", width=w, height=h)),
+        (preprocess.preview(steps.cropped), t("draw.step_crop", width=cw, height=ch)),
+        (steps.scaled, t("draw.step_scale", width=sw, height=sh)),
+        (steps.image, t("draw.step_center")),
+    ]
+    for column, (values, title) in zip(st.columns(4), views, strict=True):
+        with column:
+            show_chart(heatmap(values, zmin=0, zmax=1, height=190, title=title), key=f"draw_step_{title[0]}")
+
+
+def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
+    shape = inspect_model.shape_text(layer.shape)
+    if layer.is_spatial:
+        height, width, count = layer.shape
+        caption = {"Conv2D": "draw.layer_conv", "MaxPooling2D": "draw.layer_pool"}.get(layer.kind, "draw.layer_spatial")
+        st.caption(t(caption, count=count, height=height, width=width, kind=layer.kind))
+        maps = layer.feature_maps(MAX_MAPS)
+        columns = 16 if len(maps) > 16 else 8
+        show_chart(heatmap_grid(maps, columns=columns, cell_px=78 if columns == 16 else 120),
+                   key=f"draw_maps_{layer.index}")
+        note = ("draw.maps_shown", {"shown": len(maps), "count": count}) if len(maps) < count else ("draw.maps_order", {})
+        st.caption(t(note[0], **note[1]))
+    elif layer.kind == "Flatten":
+        st.caption(t("draw.layer_flatten", shape=shape, count=layer.shape[0]))
+    elif layer.kind == "Dense" and layer.is_vector:
+        count = layer.shape[0]
+        st.caption(t("draw.layer_output" if is_last else "draw.layer_dense", count=count))
+        fig = bar_chart([str(i) for i in range(count)], layer.output, highlight=int(np.argmax(layer.output)),
+                        height=240, value_format=".2f", yaxis_title=t("draw.activation"))
+        fig.update_traces(texttemplate="" if count > 16 else "%{y:.2f}")
+        fig.update_xaxes(title=t("draw.unit"))
+        show_chart(fig, key=f"draw_dense_{layer.index}")
+    else:
+        st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))
+
+
+def inside_the_network(model, image: np.ndarray | None) -> None:
+    st.subheader(t("draw.inside_title"))
+    if image is None:
+        st.caption(t("draw.inside_waiting"))
+        return
+    st.caption(t("draw.inside_lead"))
+    layers = inspect_model.layer_outputs(model, image)
+    labels = [t("draw.layer_tab", index=i + 1, kind=layer.kind, shape=inspect_model.shape_text(layer.shape))
+              for i, layer in enumerate(layers)]
+    # Lazy tabs: only the open tab builds its figure (a 64-map grid takes ~0.2 s to build).
+    for tab, layer in zip(st.tabs(labels, key="draw_layer_tab", on_change="rerun"), layers, strict=True):
+        if tab.open is not False:
+            with tab:
+                show_layer(layer, is_last=layer is layers[-1])
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+page_header("draw")
+active = active_model()
+model_status(active)
+
+left, right = st.columns([1, 1.3], gap="large")
+with left:
+    stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
+    drawing = digit_canvas(stroke_width=stroke)
+    st.caption(t("draw.canvas_help"))
+    st.button(t("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
+    with st.expander(t("draw.upload_title"), icon=":material/upload:"):
+        uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key="draw_upload")
+        upload_steps = read_upload(uploaded) if uploaded is not None else None
+        if upload_steps is not None:
+            st.info(t("draw.using_upload", name=uploaded.name), icon=":material/image:")
+
+steps, message = upload_steps, None
+if steps is None and not drawing.is_blank:
+    try:
+        steps = preprocess.preprocess_steps(drawing.image)
+    except preprocess.EmptyDrawing as empty:
+        message = "draw.too_little" if empty.pixels > 0 else None
+
+with right:
+    if steps is None or active is None:
+        if message:
+            st.warning(t(message), icon=":material/gesture:")
+        else:
+            st.info(t("draw.invite"), icon=":material/draw:")
+    else:
+        st.session_state[keys.LAST_DRAWN_DIGIT] = steps.image
+        show_prediction(predict_proba(active.model, steps.image)[0], steps.image)
+        st.caption(t("draw.saved_for_conv"))
+        if st.toggle(t("draw.show_steps"), key="draw_show_steps", persist_state="session"):
+            show_steps(steps)
+
+st.divider()
+if active is not None:
+    inside_the_network(active.model, None if steps is None else steps.image)

@@ -36,7 +36,11 @@ MIN_INK_PIXELS = 4
 
 
 class EmptyDrawing(ValueError):
-    """There is no digit to read: no ink, or only a speck of it."""
+    """There is no digit to read: no ink (pixels == 0), or only a speck of it."""
+
+    def __init__(self, pixels: int = 0):
+        super().__init__("no ink" if pixels == 0 else f"only {pixels} ink pixels")
+        self.pixels = pixels
 
 
 class UnreadableImage(ValueError):
@@ -195,7 +199,7 @@ def ink_bbox(ink: np.ndarray) -> tuple[int, int, int, int]:
     strong = ink >= 0.5
     count = int(strong.sum())
     if count < max(MIN_INK_PIXELS, MIN_INK_FRACTION * ink.size):
-        raise EmptyDrawing("no ink" if count == 0 else f"only {count} ink pixels")
+        raise EmptyDrawing(count)
     rows = np.flatnonzero(ink.max(axis=1) > 0)
     cols = np.flatnonzero(ink.max(axis=0) > 0)
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1

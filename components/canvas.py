@@ -1,0 +1,69 @@
+"""A thin wrapper over streamlit-drawable-canvas: a digit canvas, white ink on black.
+
+`streamlit_drawable_canvas` registers a Streamlit component when imported, which
+fails outside a running Streamlit app — so it is imported inside `digit_canvas`
+only, and this module itself is free to import anywhere (tests, benchmarks).
+
+Clearing: the canvas's toolbar has undo/redo; "Clear" remounts the canvas by
+changing its key (a counter in session state is part of the key), which is the
+one reliable way to empty a component from Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+CANVAS_SIZE = 280  # px, 10x the model's 28x28 input
+INK = "#FFFFFF"
+PAPER = "#000000"
+CLEAR_COUNT_KEY = "draw_canvas_clear_count"  # page-local: how often the canvas was cleared
+KEY_PREFIX = "draw_canvas_"
+
+
+@dataclass(frozen=True)
+class CanvasDrawing:
+    """What the canvas sent back: the RGBA pixels (None before the first stroke) and its stroke count."""
+
+    image: np.ndarray | None  # (280, 280, 4) uint8
+    strokes: int
+
+    @property
+    def is_blank(self) -> bool:
+        """Nothing sent yet (whether pixels hold a digit is preprocessing's call, not the stroke count's)."""
+        return self.image is None
+
+
+def canvas_key() -> str:
+    """The canvas's current widget key (it changes on every Clear)."""
+    return f"{KEY_PREFIX}{st.session_state.get(CLEAR_COUNT_KEY, 0)}"
+
+
+def clear_canvas() -> None:
+    """on_click for the Clear button: a new key mounts a fresh, empty canvas."""
+    st.session_state[CLEAR_COUNT_KEY] = st.session_state.get(CLEAR_COUNT_KEY, 0) + 1
+
+
+def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing:
+    """Draw the canvas; the drawing reaches Python on every mouse-up (prediction on every stroke)."""
+    from streamlit_drawable_canvas import st_canvas
+
+    result = st_canvas(
+        stroke_width=int(stroke_width),
+        stroke_color=INK,
+        background_color=PAPER,
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=canvas_key(),
+    )
+    objects = (result.json_data or {}).get("objects") or []
+    try:
+        image = result.image_data
+    except Exception:  # noqa: BLE001 - a malformed data URL from the frontend: treat as not drawn yet
+        image = None
+    return CanvasDrawing(image=None if image is None else np.asarray(image), strokes=len(objects))
