@@ -1,9 +1,51 @@
-"""Placeholder until its issue lands: says honestly what the page will do."""
+"""Model: the chapter's CNN as an editable layer stack with live shapes, parameters, summary and code."""
 
 import streamlit as st
 
+from cnnlab import architecture as arch
+from components import model_editor as editor
 from components.i18n import t
+from components.ui import code_panel, page_header
 
-st.title(t("nav.model"))
-st.info(t("common.coming_soon"), icon=":material/construction:")
-st.markdown(t("home.page_model"))
+page_header("model")
+
+stack = editor.current_spec()
+analysis = arch.analyze(stack)
+
+params_col, output_col, layers_col, status_col = st.columns(4)
+complete = all(r.output_shape is not None for r in analysis.layers)
+params_col.metric(t("model.metric_params"), f"{analysis.total_params:,}" if complete else "—")
+output_col.metric(t("model.metric_output"), arch.format_shape(analysis.output_shape))
+layers_col.metric(t("model.metric_layers"), len(stack))
+status_col.metric(t("model.metric_status"), t("model.status_ok") if analysis.ok else t("model.status_bad"))
+
+with st.container(horizontal=True, vertical_alignment="center"):
+    if stack == arch.chapter_spec():
+        st.success(t("model.is_chapter"), icon=":material/menu_book:")
+    else:
+        st.info(t("model.changed"), icon=":material/edit:")
+    st.button(t("model.reset"), icon=":material/restart_alt:", key="model_reset", on_click=editor.reset_to_chapter)
+
+st.subheader(t("model.editor_heading"))
+st.caption(t("model.editor_caption"))
+editor.input_row()
+for report in analysis.layers:
+    editor.layer_row(report, len(stack))
+if analysis.model_issue is not None:
+    st.error(editor.issue_message(analysis.model_issue), icon=":material/error:")
+editor.add_layer_controls(stack)
+
+blocker = editor.training_blocker(analysis)
+if blocker:
+    st.warning(blocker, icon=":material/block:")
+else:
+    st.page_link("app_pages/train.py", label=t("model.train_link"), icon=":material/model_training:")
+
+st.subheader(t("model.summary_heading"))
+if analysis.ok:
+    st.caption(t("model.summary_caption"))
+    st.code(editor.summary_for(stack), language=None)
+else:
+    st.info(t("model.summary_invalid"), icon=":material/info:")
+st.subheader(t("model.code_heading"))
+code_panel(arch.keras_code(stack), caption_key="model.code_caption")

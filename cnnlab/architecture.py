@@ -156,6 +156,7 @@ class LayerIssue:
 class LayerReport:
     index: int
     layer: LayerSpec
+    input_shape: tuple | None
     output_shape: tuple | None  # (None, h, w, c) or (None, n); None when the layer is impossible
     params: int
     trainable: int
@@ -247,18 +248,18 @@ def analyze(stack, input_shape: tuple = INPUT_SHAPE) -> Analysis:
     reports: list[LayerReport] = []
     for i, layer in enumerate(stack):
         if shape is None:
-            reports.append(LayerReport(i, layer, None, 0, 0))
+            reports.append(LayerReport(i, layer, None, None, 0, 0))
             continue
         try:
             out, n, trainable = _layer_output(layer, shape)
-            reports.append(LayerReport(i, layer, out, n, trainable))
+            reports.append(LayerReport(i, layer, shape, out, n, trainable))
             shape = out
         except shapes.ShapeError as exc:
             values = {**exc.values, "axis": exc.axis, "field": exc.field, "shape": shape}
-            reports.append(LayerReport(i, layer, None, 0, 0, LayerIssue(exc.reason, values)))
+            reports.append(LayerReport(i, layer, shape, None, 0, 0, LayerIssue(exc.reason, values)))
             shape = None
         except _Issue as exc:
-            reports.append(LayerReport(i, layer, None, 0, 0, exc.issue))
+            reports.append(LayerReport(i, layer, shape, None, 0, 0, exc.issue))
             shape = None
     model_issue = None
     if not reports:
@@ -284,6 +285,20 @@ def validate(stack) -> Analysis:
     if problem is not None:
         raise SpecError(*problem)
     return result
+
+
+def param_formula(report: LayerReport) -> str:
+    """How the parameter count comes about, e.g. "(3×3×1 + 1)×32" for the first Conv2D; "" when 0."""
+    layer, shape = report.layer, report.input_shape
+    if shape is None or report.output_shape is None:
+        return ""
+    if layer.kind == "Conv2D":
+        return f"({layer.kernel_size}×{layer.kernel_size}×{shape[-1]} + 1)×{layer.filters}"
+    if layer.kind == "Dense":
+        return f"({shape[-1]} + 1)×{layer.units}"
+    if layer.kind == "BatchNormalization":
+        return f"4×{shape[-1]}"
+    return ""
 
 
 def format_shape(shape: tuple | None) -> str:

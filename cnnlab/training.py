@@ -100,6 +100,24 @@ def compile_model(model, config: TrainConfig) -> None:
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
+def publishable_model(stack, config: TrainConfig):
+    """The copy of a job's model that other pages use: compiled, so a downloaded file can evaluate()."""
+    model = architecture.build_model(stack)
+    compile_model(model, config)
+    return model
+
+
+def model_bytes(model) -> bytes:
+    """The model as a .keras file's bytes (model.save needs a path)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.keras"
+        model.save(path)
+        return path.read_bytes()
+
+
 # ---------------------------------------------------------------- the process-wide queue
 
 class TrainingSlots:
@@ -255,7 +273,9 @@ class TrainingJob:
     """
 
     def __init__(self, stack, config: TrainConfig, data: MnistData, *, slots: TrainingSlots | None = None,
-                 on_update: Callable[[TrainingJob], None] | None = None):
+                 on_update: Callable[[TrainingJob], None] | None = None, published_model=None):
+        """published_model: an untrained model of this same stack to publish right away (so a page can
+        show it before the thread starts); by default the job builds its own."""
         config.check()
         architecture.validate(stack)
         self.id = uuid.uuid4().hex
@@ -278,7 +298,7 @@ class TrainingJob:
         self._history = History(self.steps_per_epoch)
         self.state = QUEUED
         self.error: str | None = None
-        self.model = None
+        self.model = published_model
         self.evaluation: Evaluation | None = None
         self.params = architecture.analyze(stack).total_params
         self.epochs_done = 0  # complete epochs
@@ -417,10 +437,9 @@ class TrainingJob:
             split = split_data(self._data, self.config)
             model = architecture.build_model(self.stack)
             compile_model(model, self.config)
-            published = architecture.build_model(self.stack)
-            compile_model(published, self.config)  # so a downloaded model can evaluate() right away
+            if self.model is None:
+                self.model = publishable_model(self.stack, self.config)
             self._train_model = model
-            self.model = published
             self._snapshot()
             self._notify()
             validation = (split.x_val, split.y_val) if split.x_val is not None else None

@@ -1,0 +1,174 @@
+"""The layer stack shared by the Model and Train pages, and the Model page's layer editor.
+
+The stack (a tuple of cnnlab.architecture.LayerSpec) lives in st.session_state[keys.MODEL_SPEC].
+Edits go through callbacks that replace the whole tuple, so every rerun sees one consistent
+stack. Widget keys carry the layer's uid ("model_7_filters"), so they follow a layer when it
+moves; uids are never reused within a session (reset gives fresh ones), so no stale widget
+value can reappear on a different layer.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnlab import architecture as arch
+from components import state_keys as keys
+from components.i18n import t
+
+ACTIVATION_CHOICES = ("relu", "sigmoid", "tanh", "softmax", "linear")
+PADDING_CHOICES = ("valid", "same")
+# (field, kind of widget, min, max) per layer kind, in display order.
+FIELDS = {
+    "Conv2D": [("filters", 1, 256), ("kernel_size", 1, 11), ("strides", 1, 4), ("padding",), ("activation",)],
+    "MaxPooling2D": [("pool_size", 1, 8), ("padding",)],
+    "Dense": [("units", 1, 1024), ("activation",)],
+    "Dropout": [("rate",)],
+    "Flatten": [],
+    "BatchNormalization": [],
+}
+
+
+def current_spec() -> tuple:
+    """The session's layer stack; the chapter's model until the user changes it."""
+    if keys.MODEL_SPEC not in st.session_state:
+        st.session_state[keys.MODEL_SPEC] = arch.chapter_spec()
+    return st.session_state[keys.MODEL_SPEC]
+
+
+def _set(stack) -> None:
+    st.session_state[keys.MODEL_SPEC] = tuple(stack)
+
+
+def reset_to_chapter() -> None:
+    _set(arch.with_uids(arch.chapter_spec(), start=arch.next_uid(current_spec())))
+
+
+def _move(index: int, offset: int) -> None:
+    _set(arch.move_layer(current_spec(), index, offset))
+
+
+def _remove(index: int) -> None:
+    _set(arch.remove_layer(current_spec(), index))
+
+
+def _edit(uid: int, name: str, widget_key: str) -> None:
+    stack = current_spec()
+    value = st.session_state[widget_key]
+    index = next((i for i, layer in enumerate(stack) if layer.uid == uid), None)
+    if index is not None and value is not None:
+        _set(arch.update_layer(stack, index, **{name: value}))
+
+
+def _add() -> None:
+    stack = current_spec()
+    kind = st.session_state["model_add_kind"]
+    after = st.session_state.get("model_add_position", len(stack) - 1)
+    _set(arch.insert_layer(stack, after + 1, arch.default_layer(kind)))
+
+
+# ------------------------------------------------------------------ messages
+
+def issue_message(issue: arch.LayerIssue) -> str:
+    """The translated explanation of why a layer (or the whole model) is impossible."""
+    values = dict(issue.values)
+    if "shape" in values:
+        values["shape"] = arch.format_shape(values["shape"])
+    if issue.reason == "output_not_positive":
+        values["axis"] = t(f"model.axis_{values.get('axis') or 'height'}")
+        values["window"] = t(f"model.window_{values.get('field', 'kernel_size')}")
+    if issue.reason == "too_many_params":
+        values["params"], values["limit"] = f"{values['params']:,}", f"{values['limit']:,}"
+    return t(f"model.issue_{issue.reason}", **values)
+
+
+def training_blocker(analysis: arch.Analysis) -> str | None:
+    """Why this stack cannot be trained (translated), or None when it can."""
+    problem = analysis.first_issue
+    if problem is None:
+        return None
+    index, issue = problem
+    lead = t("model.train_disabled", index=index + 1) if index is not None else t("model.train_disabled_model")
+    return f"{lead} {issue_message(issue)}"
+
+
+# ------------------------------------------------------------------ the editor
+
+def _field_widget(layer: arch.LayerSpec, spec: tuple) -> None:
+    name = spec[0]
+    key = f"model_{layer.uid}_{name}"
+    common = dict(key=key, on_change=_edit, args=(layer.uid, name, key), label=t(f"model.field_{name}"))
+    if name == "padding":
+        st.selectbox(options=PADDING_CHOICES, index=PADDING_CHOICES.index(layer.padding), width=100, **common)
+    elif name == "activation":
+        st.selectbox(options=ACTIVATION_CHOICES, index=ACTIVATION_CHOICES.index(layer.activation), width=110,
+                     **common)
+    elif name == "rate":
+        st.slider(min_value=0.0, max_value=0.9, step=0.05, value=float(layer.rate), width=220, **common)
+    else:
+        _low, low, high = spec
+        st.number_input(min_value=low, max_value=high, value=int(getattr(layer, name)), step=1, width=82,
+                        **common)
+
+
+def layer_row(report: arch.LayerReport, count: int) -> None:
+    """One bordered row: number and type, its settings, output shape, parameters, move/delete."""
+    layer, i = report.layer, report.index
+    with st.container(border=True, key=f"model_row_{layer.uid}"):
+        name_col, settings_col, numbers_col, buttons_col = st.columns([1.8, 6.2, 2.0, 1.3],
+                                                                      vertical_alignment="center")
+        with name_col:
+            st.markdown(f"**{i + 1}. {layer.kind}**")
+            st.caption(t(f"model.kind_{layer.kind}"))
+        with settings_col:
+            if FIELDS[layer.kind]:
+                with st.container(horizontal=True, gap="small"):
+                    for spec in FIELDS[layer.kind]:
+                        _field_widget(layer, spec)
+            else:
+                st.caption(t("model.no_settings"))
+        with numbers_col:
+            shape = arch.format_shape(report.output_shape) if report.output_shape is not None else "—"
+            formula = arch.param_formula(report)
+            st.markdown(f"{t('model.output_shape')}  \n`{shape}`  \n"
+                        f"{t('model.params')}: **{report.params:,}**" + (f"  \n:gray[{formula}]" if formula else ""))
+        with buttons_col, st.container(horizontal=True, gap="small"):
+            st.button("", icon=":material/arrow_upward:", key=f"model_{layer.uid}_up", help=t("model.move_up"),
+                      on_click=_move, args=(i, -1), disabled=i == 0, type="tertiary")
+            st.button("", icon=":material/arrow_downward:", key=f"model_{layer.uid}_down",
+                      help=t("model.move_down"), on_click=_move, args=(i, 1), disabled=i == count - 1,
+                      type="tertiary")
+            st.button("", icon=":material/delete:", key=f"model_{layer.uid}_delete", help=t("model.delete"),
+                      on_click=_remove, args=(i,), type="tertiary")
+        if report.issue is not None:
+            st.error(issue_message(report.issue), icon=":material/error:")
+        elif report.output_shape is None:
+            st.caption(t("model.no_shape"))
+
+
+def input_row() -> None:
+    with st.container(border=True):
+        left, right = st.columns([8.0, 3.3], vertical_alignment="center")
+        left.markdown(t("model.input_row"))
+        right.markdown(f"`{arch.format_shape((None, *arch.INPUT_SHAPE))}`")
+
+
+def add_layer_controls(stack: tuple) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{t('model.add_heading')}**")
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.selectbox(t("model.add_kind"), arch.LAYER_KINDS, key="model_add_kind", width=230)
+            positions = list(range(-1, len(stack)))
+            default = max(len(stack) - 2, -1)  # before the output layer: where new layers usually go
+            if st.session_state.get("model_add_position") not in positions:
+                st.session_state["model_add_position"] = default
+            st.selectbox(
+                t("model.add_position"), positions, key="model_add_position", width=360,
+                format_func=lambda p: t("model.position_top") if p < 0
+                else t("model.position_after", index=p + 1, label=stack[p].label()))
+            st.button(t("model.add_button"), icon=":material/add:", key="model_add", on_click=_add)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def summary_for(stack: tuple) -> str:
+    """model.summary() of a valid stack (built once per distinct stack)."""
+    return arch.summary_text(arch.build_model(stack))
