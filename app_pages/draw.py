@@ -79,9 +79,10 @@ def show_steps(steps: preprocess.Preprocessed) -> None:
         (steps.scaled, t("draw.step_scale", width=sw, height=sh)),
         (steps.image, t("draw.step_center")),
     ]
-    for column, (values, title) in zip(st.columns(4), views, strict=True):
+    for index, (column, (values, title)) in enumerate(zip(st.columns(4), views, strict=True)):
         with column:
-            show_chart(heatmap(values, zmin=0, zmax=1, height=190, title=title), key=f"draw_step_{title[0]}")
+            st.caption(title)
+            show_chart(heatmap(values, zmin=0, zmax=1, height=170), key=f"draw_step_{index}")
 
 
 def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
@@ -134,10 +135,14 @@ model_status(active)
 
 left, right = st.columns([1, 1.3], gap="large")
 with left:
-    stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
+    width_column, clear_column = st.columns([3, 2], vertical_alignment="bottom")
+    with width_column:
+        stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
+    with clear_column:
+        st.button(t("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
+    st.space("small")  # room for the canvas's floating toolbar
     drawing = digit_canvas(stroke_width=stroke)
     st.caption(t("draw.canvas_help"))
-    st.button(t("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
         uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key="draw_upload")
         upload_steps = read_upload(uploaded) if uploaded is not None else None

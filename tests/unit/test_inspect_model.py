@@ -1,0 +1,46 @@
+"""Walking a Sequential model layer by layer gives every layer's output for one image."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cnnlab import inspect_model, models
+from cnnlab.drawn_digits import drawn_digits
+from cnnlab.preprocess import preprocess
+
+
+@pytest.fixture(scope="module")
+def chapter_model():
+    return models.load_pretrained()
+
+
+def test_every_layer_of_the_chapter_model_in_order(chapter_model):
+    image = preprocess(drawn_digits(3)[2].image)
+    layers = inspect_model.layer_outputs(chapter_model, image)
+    assert [(o.kind, o.shape) for o in layers] == [
+        ("Conv2D", (26, 26, 32)), ("MaxPooling2D", (13, 13, 32)), ("Conv2D", (11, 11, 64)),
+        ("MaxPooling2D", (5, 5, 64)), ("Conv2D", (3, 3, 64)), ("Flatten", (576,)), ("Dense", (64,)),
+        ("Dense", (10,))]
+    assert [o.is_spatial for o in layers] == [True] * 5 + [False] * 3
+    np.testing.assert_allclose(layers[-1].output, models.predict_proba(chapter_model, image)[0], atol=1e-5)
+    # pooling keeps the largest value of each 2x2 window of the conv output before it
+    conv, pool = layers[0].output, layers[1].output
+    np.testing.assert_allclose(pool, conv[:26, :26].reshape(13, 2, 13, 2, 32).max(axis=(1, 3)), atol=1e-6)
+    maps = layers[2].feature_maps(limit=10)
+    assert len(maps) == 10 and maps[0].shape == (11, 11)
+    with pytest.raises(ValueError):
+        layers[6].feature_maps()
+
+
+def test_any_sequential_model_is_walked_generically():
+    import keras
+    from keras import layers as kl
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), kl.Conv2D(4, 5, padding="same", activation="relu"),
+                              kl.Dropout(0.5), kl.MaxPooling2D(4), kl.Flatten(), kl.Dense(3, activation="softmax")])
+    outs = inspect_model.layer_outputs(model, np.ones((28, 28), np.float32))
+    assert [(o.kind, o.shape) for o in outs] == [("Conv2D", (28, 28, 4)), ("Dropout", (28, 28, 4)),
+                                                 ("MaxPooling2D", (7, 7, 4)), ("Flatten", (196,)), ("Dense", (3,))]
+    np.testing.assert_allclose(outs[1].output, outs[0].output)  # dropout is off at inference
+    assert inspect_model.shape_text(outs[2].shape) == "7×7×4"
