@@ -1,9 +1,91 @@
-"""Placeholder until its issue lands: says honestly what the page will do."""
+"""Train: the Model page's stack trained in the background, a live chart, then test results."""
 
 import streamlit as st
 
+from cnnlab import architecture as arch
+from cnnlab import training
+from components import model_editor as editor
+from components import training_views as views
 from components.i18n import t
+from components.resources import mnist
+from components.ui import code_panel, page_header
 
-st.title(t("nav.train"))
-st.info(t("common.coming_soon"), icon=":material/construction:")
-st.markdown(t("home.page_train"))
+BATCH_SIZES = [8, 16, 32, 64, 128, 256]
+LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
+FRACTIONS = [0.05, 0.1, 0.25, 0.5, 1.0]
+VALIDATION_SPLITS = [0.0, 0.1, 0.2, 0.3]
+
+
+def optimizer_changed() -> None:
+    st.session_state["train_lr"] = arch.DEFAULT_LEARNING_RATES[st.session_state["train_optimizer"]]
+
+
+page_header("train")
+data = mnist()
+stack = editor.current_spec()
+analysis = arch.analyze(stack)
+job = views.current_job()
+if job is not None:
+    views.restore_after_cancel(job)
+busy = job is not None and job.active
+
+with st.container(border=True):
+    which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.markdown(t("train.model_card", layers=len(stack), params=f"{analysis.total_params:,}", which=which))
+        st.page_link("app_pages/model.py", label=t("train.edit_model"), icon=":material/account_tree:")
+    st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
+
+st.subheader(t("train.settings_heading"))
+n_train = len(data.x_train)
+left, middle, right = st.columns(3)
+with left:
+    epochs = st.slider(t("train.epochs"), 1, 20, 5, key="train_epochs", help=t("train.epochs_help"),
+                       disabled=busy, persist_state="session")
+    batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=32, key="train_batch",
+                                  help=t("train.batch_size_help"), disabled=busy, persist_state="session")
+with middle:
+    optimizer = st.selectbox(t("train.optimizer"), training.OPTIMIZERS, key="train_optimizer",
+                             format_func={o: t(f"train.opt_{o}") for o in training.OPTIMIZERS}.get,
+                             help=t("train.optimizer_help"),
+                             on_change=optimizer_changed, disabled=busy, persist_state="session")
+    learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=0.001, key="train_lr",
+                                     format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"),
+                                     disabled=busy, persist_state="session")
+with right:
+    fraction = st.select_slider(
+        t("train.fraction"), FRACTIONS, value=1.0, key="train_fraction", help=t("train.fraction_help"),
+        format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
+                     for f in FRACTIONS}.get,
+        disabled=busy, persist_state="session")
+    validation_split = st.select_slider(
+        t("train.validation"), VALIDATION_SPLITS, value=0.1, key="train_validation", help=t("train.validation_help"),
+        format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
+        disabled=busy, persist_state="session")
+
+config = training.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
+                              data_fraction=fraction, validation_split=validation_split)
+sizes = training.split_sizes(n_train, config)
+st.caption(t("train.samples_note", train=f"{sizes.train:,}", val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
+
+blocker = editor.training_blocker(analysis)
+with st.container(horizontal=True, vertical_alignment="center"):
+    if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
+                 disabled=busy or blocker is not None):
+        job = views.start_training(stack, config)
+        busy = True
+    if busy:
+        st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
+if blocker:
+    st.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
+if busy:
+    st.info(t("train.busy"), icon=":material/info:")
+
+if job is not None:
+    st.subheader(t("train.live_heading"))
+    views.live_panel(job)
+    if not job.active:
+        views.results_panel(job)
+
+st.subheader(t("train.code_heading"))
+code_panel(training.training_code(stack, config, full_train_size=60_000))

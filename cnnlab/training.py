@@ -73,18 +73,29 @@ class DataSplit:
     y_val: np.ndarray | None
 
 
+@dataclass(frozen=True)
+class SplitSizes:
+    train: int
+    val: int
+    steps: int  # batches per epoch
+
+
+def split_sizes(n_total: int, config: TrainConfig) -> SplitSizes:
+    """How many images train and validate for a data set of n_total training images."""
+    n_used = max(2, int(round(n_total * config.data_fraction)))
+    n_val = 0
+    if config.validation_split > 0:
+        n_val = max(1, min(int(round(n_used * config.validation_split)), n_used - 1))
+    return SplitSizes(n_used - n_val, n_val, math.ceil((n_used - n_val) / config.batch_size))
+
+
 def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
     """A seeded random share of the training images, the validation part held out from it."""
-    rng = np.random.default_rng(config.seed)
-    n_total = len(data.x_train)
-    n_used = max(2, int(round(n_total * config.data_fraction)))
-    order = rng.permutation(n_total)[:n_used]
-    n_val = int(round(n_used * config.validation_split))
-    if config.validation_split > 0:
-        n_val = max(1, min(n_val, n_used - 1))
-    train_idx, val_idx = order[n_val:], order[:n_val]
-    x_val = to_model_input(data.x_train[val_idx]) if n_val else None
-    y_val = data.y_train[val_idx].astype(np.int32) if n_val else None
+    sizes = split_sizes(len(data.x_train), config)
+    order = np.random.default_rng(config.seed).permutation(len(data.x_train))[:sizes.train + sizes.val]
+    train_idx, val_idx = order[sizes.val:], order[:sizes.val]
+    x_val = to_model_input(data.x_train[val_idx]) if sizes.val else None
+    y_val = data.y_train[val_idx].astype(np.int32) if sizes.val else None
     return DataSplit(to_model_input(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
 
 
@@ -289,12 +300,8 @@ class TrainingJob:
         self._stop = threading.Event()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
-        n_used = max(2, int(round(len(data.x_train) * config.data_fraction)))
-        n_val = int(round(n_used * config.validation_split)) if config.validation_split else 0
-        if config.validation_split > 0:
-            n_val = max(1, min(n_val, n_used - 1))
-        self.train_samples, self.val_samples = n_used - n_val, n_val
-        self.steps_per_epoch = math.ceil(self.train_samples / config.batch_size)
+        sizes = split_sizes(len(data.x_train), config)
+        self.train_samples, self.val_samples, self.steps_per_epoch = sizes.train, sizes.val, sizes.steps
         self._history = History(self.steps_per_epoch)
         self.state = QUEUED
         self.error: str | None = None
@@ -302,6 +309,7 @@ class TrainingJob:
         self.evaluation: Evaluation | None = None
         self.params = architecture.analyze(stack).total_params
         self.epochs_done = 0  # complete epochs
+        self.context: dict = {}  # free for the caller (e.g. what to restore if the job is cancelled)
         self._epoch = 0
         self._batches_done = 0
         self._run_started: float | None = None
@@ -538,3 +546,32 @@ def chart_series(history: History, max_points: int = 400) -> ChartSeries:
 def _fraction_done(history: History, record: EpochRecord) -> float:
     done = sum(1 for e in history.batch_epoch if e == record.epoch - 1)
     return done / max(history.steps_per_epoch, 1)
+
+
+# ---------------------------------------------------------------- code
+
+def training_code(stack, config: TrainConfig, full_train_size: int = 60_000) -> str:
+    """The chapter's tf.keras program for this stack and these settings (load, build, compile, fit, evaluate)."""
+    n_used = max(2, int(round(full_train_size * config.data_fraction)))
+    lines = [
+        "import tensorflow as tf",
+        "from tensorflow.keras import datasets, layers, models",
+        "",
+        "(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
+        "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
+        "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0",
+    ]
+    if config.data_fraction < 1:
+        lines.append(f"train_images, train_labels = train_images[:{n_used}], train_labels[:{n_used}]"
+                     f"  # {config.data_fraction:.0%}")
+    model_lines = architecture.keras_code(stack, config.optimizer, config.learning_rate).splitlines()
+    lines += [""] + model_lines[3:]  # the model part, without its imports
+    fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
+    if config.validation_split:
+        fit_args.append(f"validation_split={config.validation_split:g}")
+    lines += [
+        f"model.fit(train_images, train_labels, {', '.join(fit_args)})",
+        "test_loss, test_acc = model.evaluate(test_images, test_labels)",
+        "print(test_acc)",
+    ]
+    return "\n".join(lines) + "\n"

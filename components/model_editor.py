@@ -161,10 +161,11 @@ def add_layer_controls(stack: tuple) -> None:
             default = max(len(stack) - 2, -1)  # before the output layer: where new layers usually go
             if st.session_state.get("model_add_position") not in positions:
                 st.session_state["model_add_position"] = default
-            st.selectbox(
-                t("model.add_position"), positions, key="model_add_position", width=360,
-                format_func=lambda p: t("model.position_top") if p < 0
-                else t("model.position_after", index=p + 1, label=stack[p].label()))
+            labels = {p: t("model.position_top") if p < 0 else t("model.position_after", index=p + 1,
+                                                                          label=stack[p].label())
+                      for p in positions}
+            st.selectbox(t("model.add_position"), positions, key="model_add_position", width=360,
+                         format_func=labels.get)
             st.button(t("model.add_button"), icon=":material/add:", key="model_add", on_click=_add)
 
 

@@ -1,0 +1,245 @@
+"""The Train page's pieces: starting a background job, the live chart, and the results.
+
+The training thread never calls st.*: it updates its cnnlab.training.TrainingJob and, through
+`on_update`, the TrainedModel this module published in the session (plain attribute writes).
+Pages only read the job.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from cnnlab import architecture as arch
+from cnnlab import training
+from components import state_keys as keys
+from components.active_model import TrainedModel, trained_model
+from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
+from components.i18n import t
+from components.resources import mnist
+from components.ui import show_chart
+
+REFRESH_S = 1.0
+
+
+def current_job() -> training.TrainingJob | None:
+    return st.session_state.get(keys.TRAINING_JOB)
+
+
+def _sync(published: TrainedModel, job: training.TrainingJob) -> None:
+    """Called from the training thread: keep the session's TrainedModel current (no st.* here)."""
+    published.epochs_done = job.epochs_done
+    if job.evaluation is not None:
+        published.test_accuracy = job.evaluation.test_accuracy
+    published.stopped = job.stop_requested
+    published.finished = not job.active
+
+
+def start_training(stack, config: training.TrainConfig) -> training.TrainingJob:
+    """Queue a job for this session and publish its (still untrained) model as the active one."""
+    data = mnist()
+    model = training.publishable_model(stack, config)
+    analysis = arch.analyze(stack)
+    published = TrainedModel(model=model, test_accuracy=None, epochs_done=0, data_source=data.source,
+                             finished=False, origin={})
+    job = training.TrainingJob(stack, config, data, on_update=lambda j: _sync(published, j), published_model=model)
+    published.origin = {"layers": len(stack), "params": analysis.total_params, "optimizer": config.optimizer,
+                        "learning_rate": config.learning_rate, "batch_size": config.batch_size,
+                        "epochs": config.epochs, "train_samples": job.train_samples,
+                        "chapter_model": tuple(stack) == arch.chapter_spec()}
+    job.context["previous"] = trained_model()
+    job.context["published"] = published
+    st.session_state[keys.TRAINED_MODEL] = published
+    st.session_state[keys.TRAINING_JOB] = job
+    return job.start()
+
+
+def restore_after_cancel(job: training.TrainingJob) -> None:
+    """A job that never trained (cancelled in the queue, or failed) gives the previous model back."""
+    if job.state in (training.CANCELLED, training.FAILED) and not job.context.get("restored"):
+        if st.session_state.get(keys.TRAINED_MODEL) is job.context.get("published"):
+            previous = job.context.get("previous")
+            if previous is None:
+                st.session_state.pop(keys.TRAINED_MODEL, None)
+            else:
+                st.session_state[keys.TRAINED_MODEL] = previous
+        job.context["restored"] = True
+
+
+# ------------------------------------------------------------------ formatting
+
+def duration(seconds: float) -> str:
+    seconds = max(0.0, float(seconds))
+    if seconds < 60:
+        return t("train.seconds", value=seconds)
+    return t("train.minutes", minutes=int(seconds // 60), seconds=int(round(seconds % 60)))
+
+
+def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
+    state = progress.state
+    if state == training.QUEUED:
+        return t("train.state_queued", position=progress.queue_position or 1, capacity=training.shared_slots().capacity)
+    if state == training.RUNNING:
+        if progress.batches_done == 0:
+            return t("train.state_starting")
+        eta = duration(progress.eta_s) if progress.eta_s is not None else "…"
+        return t("train.state_running", epoch=max(progress.epoch, 1), epochs=progress.epochs,
+                 percent=f"{progress.fraction:.0%}", eta=eta)
+    if state == training.EVALUATING:
+        return t("train.state_evaluating")
+    if state == training.DONE:
+        return t("train.state_done", epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
+    if state == training.STOPPED:
+        return t("train.state_stopped", epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
+    if state == training.CANCELLED:
+        return t("train.state_cancelled")
+    return t("train.state_failed", error=job.error or "?")
+
+
+# ------------------------------------------------------------------ the live chart
+
+def history_figure(history: training.History) -> go.Figure:
+    """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation)."""
+    series = training.chart_series(history)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("train.chart_loss"), t("train.chart_accuracy")),
+                        horizontal_spacing=0.08)
+    panels = ((series.loss, series.loss_smooth, series.epoch_loss, series.val_loss),
+              (series.accuracy, series.accuracy_smooth, series.epoch_accuracy, series.val_accuracy))
+    for col, (raw, smooth, per_epoch, val) in enumerate(panels, start=1):
+        first = col == 1
+        fig.add_trace(go.Scatter(x=series.x, y=raw, mode="lines", name=t("train.series_batch"),
+                                 line=dict(color=PALETTE[0], width=1), opacity=0.25, legendgroup="batch",
+                                 showlegend=first, hovertemplate="%{y:.3f}<extra></extra>"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=series.x, y=smooth, mode="lines", name=t("train.series_smooth"),
+                                 line=dict(color=PALETTE[0], width=2.5), legendgroup="smooth", showlegend=first,
+                                 hovertemplate="%{y:.3f}<extra></extra>"), row=1, col=col)
+        fig.add_trace(go.Scatter(x=series.epoch_x, y=per_epoch, mode="lines+markers", name=t("train.series_epoch"),
+                                 line=dict(color=PALETTE[2], width=2), marker=dict(size=9), legendgroup="epoch",
+                                 showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"), row=1, col=col)
+        if np.isfinite(val).any():
+            fig.add_trace(go.Scatter(x=series.epoch_x, y=val, mode="lines+markers", name=t("train.series_val"),
+                                     line=dict(color=PALETTE[1], width=2, dash="dash"), marker=dict(size=9),
+                                     legendgroup="val", showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"),
+                          row=1, col=col)
+    epochs = max(1, len(history.epochs), (history.batch_epoch[-1] + 1) if history.batch_epoch else 1)
+    fig.update_xaxes(title=t("train.chart_epoch"), range=[0, epochs], dtick=1 if epochs <= 20 else None)
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
+    fig.update_layout(uirevision="train")
+    return styled(fig, height=380)
+
+
+def live_panel(job: training.TrainingJob) -> None:
+    """Status, progress bar and chart; refreshes itself every second while the job is active."""
+    was_active = job.active
+
+    @st.fragment(run_every=REFRESH_S if was_active else None)
+    def live() -> None:
+        current = current_job()
+        if current is None:
+            return
+        progress = current.progress()
+        text = status_text(current, progress)
+        if current.state == training.FAILED:
+            st.error(text, icon=":material/error:")
+        elif current.state == training.CANCELLED:
+            st.info(text, icon=":material/cancel:")
+        elif current.state == training.QUEUED:
+            st.warning(text, icon=":material/hourglass_top:")
+        else:
+            st.progress(progress.fraction, text=text)
+        history = current.history()
+        if history.batch_loss:
+            show_chart(history_figure(history), key="train_chart")
+        elif current.active:
+            st.caption(t("train.chart_empty"))
+        if current.active:
+            st.caption(t("train.half_trained_note"))
+        if was_active and not current.active:
+            st.rerun()  # the whole page: enable the controls and show the results
+
+    live()
+
+
+# ------------------------------------------------------------------ results
+
+def confusion_figure(confusion: np.ndarray) -> go.Figure:
+    labels = [str(d) for d in range(10)]
+    fig = go.Figure(go.Heatmap(
+        z=confusion, x=labels, y=labels, colorscale="Blues", showscale=False, text=confusion,
+        texttemplate="%{text}", hovertemplate=f"{t('train.true_label')} %{{y}} → {t('train.predicted_label')} "
+                                              f"%{{x}}: %{{z}}<extra></extra>"))
+    fig.update_xaxes(title=t("train.predicted_label"), type="category", side="top")
+    fig.update_yaxes(title=t("train.true_label"), type="category", autorange="reversed", scaleanchor="x")
+    return styled(fig, height=460)
+
+
+def results_panel(job: training.TrainingJob) -> None:
+    evaluation = job.evaluation
+    if evaluation is None:
+        return
+    st.subheader(t("train.results_heading"))
+    progress = job.progress()
+    acc_col, loss_col, epochs_col, time_col = st.columns(4)
+    acc_col.metric(t("train.test_accuracy"), f"{evaluation.test_accuracy:.2%}")
+    loss_col.metric(t("train.test_loss"), f"{evaluation.test_loss:.4f}")
+    epochs_col.metric(t("train.epochs_done"), f"{job.epochs_done} / {job.config.epochs}")
+    time_col.metric(t("train.train_time"), duration(progress.elapsed_s))
+    st.caption(t("train.test_size", count=f"{evaluation.test_size:,}"))
+
+    published = job.context.get("published")
+    if published is not None and st.session_state.get(keys.TRAINED_MODEL) is published:
+        with st.container(border=True):
+            st.markdown(t("train.active_note", epochs=job.epochs_done, optimizer=job.config.optimizer,
+                          batch=job.config.batch_size, samples=f"{job.train_samples:,}",
+                          accuracy=f"{evaluation.test_accuracy:.2%}"))
+            with st.container(horizontal=True, vertical_alignment="center"):
+                st.page_link("app_pages/draw.py", label=t("train.draw_link"), icon=":material/draw:")
+                st.download_button(t("train.download"), data=lambda: training.model_bytes(job.model),
+                                   file_name="cnnlab_model.keras", mime="application/octet-stream",
+                                   icon=":material/download:", key="train_download", help=t("train.download_help"))
+
+    matrix_col, class_col = st.columns([1.1, 1])
+    with matrix_col:
+        st.markdown(f"**{t('train.confusion_heading')}**")
+        st.caption(t("train.confusion_caption"))
+        show_chart(confusion_figure(evaluation.confusion), key="train_confusion")
+    with class_col:
+        st.markdown(f"**{t('train.per_class_heading')}**")
+        st.caption(t("train.per_class_caption"))
+        per_class = evaluation.per_class_accuracy
+        fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
+                        height=300, value_format=".1%")
+        fig.update_yaxes(range=[max(0.0, float(per_class.min()) - 0.1), 1.05], tickformat=".0%")
+        show_chart(fig, key="train_per_class")
+        epoch_table(job)
+
+    st.markdown(f"**{t('train.mistakes_heading')}**")
+    mistakes = evaluation.mistakes
+    if not mistakes:
+        st.success(t("train.no_mistakes"))
+    else:
+        shown = min(24, len(mistakes))
+        wrong_total = int(evaluation.confusion.sum() - np.trace(evaluation.confusion))
+        st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
+        titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in mistakes[:shown]]
+        show_chart(heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
+                                colorscale=IMAGE_SCALE, cell_px=130), key="train_mistakes")
+
+
+def epoch_table(job: training.TrainingJob) -> None:
+    records = job.history().epochs
+    if not records:
+        return
+    st.markdown(f"**{t('train.epoch_table_heading')}**")
+    rows = {
+        t("train.col_epoch"): [str(r.epoch) if r.complete else t("train.partial_epoch", epoch=r.epoch) for r in records],
+        t("train.col_loss"): [round(r.loss, 4) for r in records],
+        t("train.col_accuracy"): [f"{r.accuracy:.2%}" for r in records],
+        t("train.col_val_loss"): [None if r.val_loss is None else round(r.val_loss, 4) for r in records],
+        t("train.col_val_accuracy"): [None if r.val_accuracy is None else f"{r.val_accuracy:.2%}" for r in records],
+        t("train.col_seconds"): [round(r.seconds, 1) for r in records],
+    }
+    st.dataframe(rows, hide_index=True, width="stretch")
