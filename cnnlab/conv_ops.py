@@ -464,3 +464,35 @@ def verify_conv2d(s: ConvSettings, seed: int = 0) -> Verification:
     y_numpy = conv2d_forward(x, kernel, bias, s.strides, s.padding, s.dilation_rate, s.activation)
     diff = float(np.max(np.abs(y_keras - y_numpy))) if y_keras.shape == y_numpy.shape else float("inf")
     return Verification(tuple(core_shape), tuple(int(v) for v in y_keras.shape), diff)
+
+
+# ---------------------------------------------------------------- the step-through written out
+
+def _latex_num(v: float, padded: bool = False, paren: bool = True) -> str:
+    text = "-\\infty" if np.isneginf(v) else format_number(float(v))
+    if text.startswith("-") and not padded and paren:
+        text = f"({text})"
+    return f"\\color{{gray}}{{{text}}}" if padded else text
+
+
+def conv_step_latex(step: WindowStep, activation: str = "none") -> str:
+    """y[r, c] = sum of input x weight, one kernel row per line; padded zeros in grey."""
+    kh, kw = step.values.shape
+    lines = []
+    for a in range(kh):
+        terms = " + ".join(f"{_latex_num(step.values[a, b], bool(step.is_pad[a, b]))} \\cdot "
+                           f"{_latex_num(step.weights[a, b])}" for b in range(kw))
+        lines.append(("y_{%d,%d} &= " % (step.row, step.col) if a == 0 else "&\\quad + ") + terms)
+    z = format_number(step.pre_activation)
+    lines.append(f"&\\quad + \\underbrace{{{_latex_num(step.bias)}}}_{{b}} = {z}")
+    if activation != "none":
+        lines.append(f"\\operatorname{{{activation}}}({z}) &= {format_number(step.result)}")
+    return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
+
+
+def pool_step_latex(step: WindowStep) -> str:
+    """y[r, c] = max(window) with the winner in bold; padded cells as grey -inf."""
+    flat = [(v, bool(p)) for v, p in zip(step.values.ravel(), step.is_pad.ravel())]
+    win = int(np.argmax(step.values))
+    terms = [("\\boldsymbol{%s}" % _latex_num(v, p, False)) if i == win else _latex_num(v, p, False) for i, (v, p) in enumerate(flat)]
+    return "y_{%d,%d} = \\max(%s) = %s" % (step.row, step.col, ", ".join(terms), format_number(step.result))
