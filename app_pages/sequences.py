@@ -4,6 +4,8 @@ a SimpleRNN cell step by step, and a next-value prediction experiment (Dense vs 
 TensorFlow is imported only when the user presses Train, so the page renders instantly.
 """
 
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -91,14 +93,9 @@ steps_done = seq.simple_rnn_steps(x_steps, weights)
 states = seq.simple_rnn_states(x_steps, weights)
 current = steps_done[step_t - 1]
 
-eq_col, w_col = st.columns([3, 1])
-with eq_col:
-    for line in views.step_latex(current, weights.W, weights.U):
-        st.latex(line)
-with w_col:
-    st.latex(rf"W = {views.latex_matrix(weights.W)}\quad b = {views.latex_vector(weights.bias)}")
-    st.latex(rf"U = {views.latex_matrix(weights.U)}")
-    st.caption(t("sequences.weights_caption"))
+for line in views.step_latex(current, weights.W, weights.U):
+    st.latex(line)
+st.caption(t("sequences.weights_caption"))
 
 in_col, h_col = st.columns([2, 3])
 with in_col:
@@ -122,17 +119,18 @@ with st.expander(t("sequences.code_expander"), icon=":material/code:"):
 # ---------------------------------------------------------------------------------------
 st.subheader(t("sequences.s4_heading"))
 st.markdown(t("sequences.s4_body"))
-c_series, c_window, c_units, c_epochs = st.columns([1.4, 1, 1, 1])
+c_series, c_lstm = st.columns([2, 1], vertical_alignment="bottom")
 kind = c_series.segmented_control(t("sequences.series"), seq.SERIES_KINDS, default="sine_noise", required=True,
                                   format_func=lambda v: t(f"sequences.series_{v}"), key="sequences_series",
                                   persist_state="session")
+with_lstm = c_lstm.toggle(t("sequences.lstm"), key="sequences_lstm", persist_state="session")
+c_window, c_units, c_epochs = st.columns(3)
 window = c_window.slider(t("sequences.window"), 2, 60, 20, key="sequences_window", bind="query-params",
                          persist_state="session")
 units = c_units.slider(t("sequences.units"), 2, 64, 16, key="sequences_units", bind="query-params",
                        persist_state="session")
 epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, 20, key="sequences_epochs", bind="query-params",
                          persist_state="session")
-with_lstm = st.toggle(t("sequences.lstm"), key="sequences_lstm", persist_state="session")
 kinds = ("dense", "rnn", "lstm") if with_lstm else ("dense", "rnn")
 
 data = seq.prepare_data(kind, window)
@@ -167,10 +165,15 @@ pred_slot = pred_col.empty()
 
 if train:
     live: dict[str, list[float]] = {t(f"sequences.model_{k}"): [] for k in kinds}
+    last_draw = [0.0]
 
     def on_epoch(model_kind: str, epoch: int, loss: float) -> None:
         name = t(f"sequences.model_{model_kind}")
         live[name].append(loss)
+        # Redraw at most ~3 times a second (and at each model's last epoch): live, without slowing training.
+        if epoch < epochs and time.monotonic() - last_draw[0] < 0.3:
+            return
+        last_draw[0] = time.monotonic()
         status.caption(t("sequences.training", model=name, epoch=epoch, epochs=epochs))
         with loss_slot:
             show_chart(views.loss_figure(live, epochs, title=t("sequences.loss_title"), xaxis_title=t("sequences.loss_x"),
@@ -215,7 +218,7 @@ else:
         t("sequences.col_params"): [f"{m.params:,}" for m in result.models.values()] + ["0"],
         t("sequences.col_mse"): [round(m.mse, 4) for m in result.models.values()] + [round(result.naive_mse, 4)],
         t("sequences.col_mae"): [round(m.mae, 4) for m in result.models.values()] + [round(result.naive_mae, 4)],
-        t("sequences.col_seconds"): [round(m.seconds, 2) for m in result.models.values()] + [None],
+        t("sequences.col_seconds"): [f"{m.seconds:.2f}" for m in result.models.values()] + ["—"],
     }), hide_index=True, width="stretch")
     st.caption(t("sequences.errors_note"))
     if result.kind == "random_walk":

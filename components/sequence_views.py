@@ -18,6 +18,13 @@ INK = "#31333f"
 GREY = "#9aa0a6"
 
 
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """Several long (translated) legend entries: below the plot, so they never run into the title."""
+    fig.update_layout(legend=dict(orientation="h", yref="container", y=0.0, yanchor="bottom", x=0, xanchor="left"),
+                      margin=dict(b=75))
+    return fig
+
+
 # --------------------------------------------------------------------------------------
 # Sequential data, seen
 # --------------------------------------------------------------------------------------
@@ -68,8 +75,10 @@ def _arrow(fig: go.Figure, x0: float, y0: float, x1: float, y1: float, *, color:
     fig.add_annotation(x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y", showarrow=True,
                        arrowhead=2, arrowsize=1, arrowwidth=width, arrowcolor=color, text="")
     if text:
-        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False, yshift=12,
-                           font=dict(size=13, color=color))
+        vertical = abs(x1 - x0) < abs(y1 - y0)
+        fig.add_annotation(x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=text, showarrow=False,
+                           xanchor="left" if vertical else "center", xshift=6 if vertical else 0,
+                           yshift=0 if vertical else 12, font=dict(size=14, color=color))
 
 
 def _diagram_frame(fig: go.Figure, x_range: tuple[float, float], title: str, height: int) -> go.Figure:
@@ -204,7 +213,7 @@ def window_preview(series: np.ndarray, window: int, split: int, *, start: int, n
     fig.add_trace(go.Scatter(x=[start + window], y=[series[start + window]], mode="markers", name=names["target"],
                              marker=dict(color=ACCENT, size=13, symbol="star")))
     fig.update_xaxes(title=names["xaxis"])
-    return styled(fig, height=height, title=title)
+    return _legend_below(styled(fig, height=height, title=title))
 
 
 def predictions_figure(truth: np.ndarray, start: int, predictions: dict[str, np.ndarray], *, truth_name: str,
@@ -216,7 +225,7 @@ def predictions_figure(truth: np.ndarray, start: int, predictions: dict[str, np.
     for (name, pred), color in zip(predictions.items(), PALETTE, strict=False):
         fig.add_trace(go.Scatter(x=x, y=pred, mode="lines", name=name, line=dict(color=color, width=2, dash="dash")))
     fig.update_xaxes(title=xaxis_title)
-    return styled(fig, height=height, title=title)
+    return _legend_below(styled(fig, height=height, title=title))
 
 
 def loss_figure(losses: dict[str, list[float]], epochs: int, *, title: str, xaxis_title: str, yaxis_title: str,
@@ -226,5 +235,6 @@ def loss_figure(losses: dict[str, list[float]], epochs: int, *, title: str, xaxi
                      title=title, xaxis_title=xaxis_title, yaxis_title=yaxis_title)
     fig.update_traces(mode="lines+markers", marker_size=5)
     fig.update_xaxes(range=[0.5, epochs + 0.5])
-    fig.update_yaxes(type="log")
-    return fig
+    ticks = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]
+    fig.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+    return _legend_below(fig)

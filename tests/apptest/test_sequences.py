@@ -1,0 +1,94 @@
+"""The sequences page: both languages, live controls, the model summary, a tiny training run."""
+
+import re
+
+import numpy as np
+import pytest
+
+from cnnlab import sequences as seq
+
+PAGE = "app_pages/sequences.py"
+
+
+def texts(at, kind="markdown"):
+    return " ".join(e.value for e in getattr(at, kind))
+
+
+def totals(at):
+    """The 'Total: N parameters' line of each model summary card, in order."""
+    return [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) parameters", texts(at))]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_page_runs_in_both_languages(app_test, lang):
+    at = app_test(lang, PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    headings = [s.value for s in at.subheader]
+    assert len(headings) == 4
+    if lang == "ko":
+        body = " ".join(headings) + texts(at)
+        for term in ("순차 데이터", "순환 신경망", "은닉 상태", "표준 신경망", "시계열"):
+            assert term in body, term
+        assert all(re.search("[\uac00-\ud7a3]", h) for h in headings)
+    else:
+        assert "Neocognitron" in texts(at) and "convolutional" in texts(at)
+    # TensorFlow is not needed to render the page: nothing has been trained yet
+    assert "sequences_result" not in at.session_state
+    assert not at.metric
+
+
+def test_shuffle_and_step_through_react(app_test):
+    at = app_test("en", PAGE)
+    before = texts(at, "caption")
+    at.toggle(key="sequences_shuffle").set_value(True).run()
+    after = texts(at, "caption")
+    assert "Shuffled" in after and "Shuffled" not in before
+    ordered_r = float(re.search(r"day before, r = (-?\d+\.\d+)", before).group(1))
+    shuffled_r = float(re.search(r"follow each other: r = (-?\d+\.\d+)", after).group(1))
+    assert ordered_r > shuffled_r + 0.3
+
+    at.slider(key="sequences_step_t").set_value(3).run()
+    latex = " ".join(e.value for e in at.latex)
+    assert "h_{3}" in latex
+    h3 = seq.simple_rnn_states(seq.demo_inputs("pulse"), seq.demo_weights(1.0))[2]
+    assert all(f"{v:.2f}" in latex for v in h3)
+    at.slider(key="sequences_memory").set_value(0.0).run()
+    assert "no recurrence" in texts(at, "info")
+
+
+def test_window_length_changes_the_model_summary(app_test):
+    at = app_test("en", PAGE)
+    units = at.slider(key="sequences_units").value
+    dense, rnn = totals(at)[:2]
+    assert dense == seq.total_params("dense", 20, units)
+    at.slider(key="sequences_window").set_value(40).run()
+    assert not at.exception
+    dense_40, rnn_40 = totals(at)[:2]
+    assert dense_40 == dense + 20 * units  # 20 more inputs, each wired to every unit
+    assert rnn_40 == rnn  # the recurrent cell does not grow with the window
+    assert "(None, 40)" in texts(at)
+    at.toggle(key="sequences_lstm").set_value(True).run()
+    assert totals(at)[2] == seq.total_params("lstm", 40, units)
+
+
+def test_tiny_training_shows_both_test_errors(app_test):
+    at = app_test("ko", PAGE)
+    at.slider(key="sequences_window").set_value(5).run()
+    at.slider(key="sequences_units").set_value(4).run()
+    at.slider(key="sequences_epochs").set_value(2).run()
+    at.button(key="sequences_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    result = at.session_state["sequences_result"]
+    assert set(result.models) == {"dense", "rnn"} and result.window == 5 and result.epochs == 2
+    labels = [m.label for m in at.metric]
+    assert "표준 신경망 (Dense)" in labels and "SimpleRNN (순환 신경망)" in labels
+    shown = {m.label: m.value for m in at.metric}
+    for kind, name in [("dense", "표준 신경망 (Dense)"), ("rnn", "SimpleRNN (순환 신경망)")]:
+        assert shown[name] == f"MSE {result.models[kind].mse:.4f}"
+        assert np.isfinite(result.models[kind].mae) and len(result.models[kind].losses) == 2
+    assert "학습 완료" in texts(at, "success")
+
+    # new settings: the old results stay on screen, marked as from earlier settings
+    at.slider(key="sequences_window").set_value(6).run()
+    assert "이전 설정" in texts(at, "warning")
