@@ -72,9 +72,9 @@ blocker = editor.training_blocker(analysis)
 with st.container(horizontal=True, vertical_alignment="center"):
     if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
                  disabled=busy or blocker is not None):
-        job = views.start_training(stack, config)
-        busy = True
-    if busy:
+        views.start_training(stack, config)
+        st.rerun()  # draw the page again with the controls locked and the live panel
+    if busy and job is not None:
         st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
 if blocker:
     st.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")

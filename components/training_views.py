@@ -100,11 +100,11 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
 
 # ------------------------------------------------------------------ the live chart
 
-def history_figure(history: training.History) -> go.Figure:
+def history_figure(history: training.History, epochs_planned: int = 1) -> go.Figure:
     """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation)."""
     series = training.chart_series(history)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(t("train.chart_loss"), t("train.chart_accuracy")),
-                        horizontal_spacing=0.08)
+                        horizontal_spacing=0.08, vertical_spacing=0.0)
     panels = ((series.loss, series.loss_smooth, series.epoch_loss, series.val_loss),
               (series.accuracy, series.accuracy_smooth, series.epoch_accuracy, series.val_accuracy))
     for col, (raw, smooth, per_epoch, val) in enumerate(panels, start=1):
@@ -123,12 +123,17 @@ def history_figure(history: training.History) -> go.Figure:
                                      line=dict(color=PALETTE[1], width=2, dash="dash"), marker=dict(size=9),
                                      legendgroup="val", showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"),
                           row=1, col=col)
-    epochs = max(1, len(history.epochs), (history.batch_epoch[-1] + 1) if history.batch_epoch else 1)
-    fig.update_xaxes(title=t("train.chart_epoch"), range=[0, epochs], dtick=1 if epochs <= 20 else None)
+    epochs = max(1, epochs_planned, len(history.epochs))
+    fig.update_xaxes(title=t("train.chart_epoch"), range=[0, epochs * 1.02], dtick=1 if epochs <= 20 else None)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_layout(uirevision="train")
-    return styled(fig, height=380)
+    styled(fig, height=400)
+    # Legend below the plots so it never covers the two subplot titles.
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="center", x=0.5),
+                      margin=dict(t=40, b=20))
+    fig.update_annotations(font_size=16)
+    return fig
 
 
 def live_panel(job: training.TrainingJob) -> None:
@@ -152,7 +157,7 @@ def live_panel(job: training.TrainingJob) -> None:
             st.progress(progress.fraction, text=text)
         history = current.history()
         if history.batch_loss:
-            show_chart(history_figure(history), key="train_chart")
+            show_chart(history_figure(history, current.config.epochs), key="train_chart")
         elif current.active:
             st.caption(t("train.chart_empty"))
         if current.active:

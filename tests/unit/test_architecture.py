@@ -1,0 +1,123 @@
+"""Layer specs: shapes and parameters equal Keras' own, impossible stacks are rejected with index and reason."""
+
+import pytest
+
+from cnnlab import architecture as arch
+
+VARIANTS = {
+    "chapter": arch.chapter_spec(),
+    "same_padding_strides": (arch.conv(8, 5, padding="same", strides=2), arch.pool(3, padding="same"),
+                             arch.LayerSpec("BatchNormalization"), arch.conv(16, 3), arch.LayerSpec("Flatten"),
+                             arch.LayerSpec("Dropout", rate=0.5), arch.dense(32, "tanh"),
+                             arch.LayerSpec("BatchNormalization"), arch.dense(10, "softmax")),
+    "dense_only": (arch.LayerSpec("Flatten"), arch.dense(128), arch.LayerSpec("Dropout"), arch.dense(10, "softmax")),
+    "big_kernel_exact_fit": (arch.conv(4, 11), arch.pool(2), arch.conv(4, 9), arch.LayerSpec("Flatten"),
+                             arch.dense(10, "softmax")),
+}
+
+
+def test_chapter_spec_is_the_chapters_model():
+    analysis = arch.analyze(arch.chapter_spec())
+    assert analysis.ok
+    assert analysis.total_params == 93_322
+    assert [r.params for r in analysis.layers] == [320, 0, 18_496, 0, 36_928, 0, 36_928, 650]
+    assert [r.output_shape for r in analysis.layers] == [
+        (None, 26, 26, 32), (None, 13, 13, 32), (None, 11, 11, 64), (None, 5, 5, 64), (None, 3, 3, 64),
+        (None, 576), (None, 64), (None, 10)]
+    assert arch.param_formula(analysis.layers[0]) == "(3×3×1 + 1)×32"
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_every_layer_matches_the_built_keras_model(name):
+    stack = VARIANTS[name]
+    analysis = arch.analyze(stack)
+    assert analysis.ok, analysis.first_issue
+    model = arch.build_model(stack)
+    assert len(model.layers) == len(stack)
+    for report, layer in zip(analysis.layers, model.layers, strict=True):
+        assert tuple(layer.output.shape) == report.output_shape, (name, layer.name)
+        assert layer.count_params() == report.params, (name, layer.name)
+    assert model.count_params() == analysis.total_params
+    trainable = sum(int(w.numpy().size) for w in model.trainable_weights)
+    assert trainable == analysis.trainable_params
+    summary = arch.summary_text(model)
+    assert f"Total params: {analysis.total_params:,}" in summary
+    for report in analysis.layers:
+        assert arch.format_shape(report.output_shape) in summary
+
+
+def test_build_chapter_model_keeps_its_result():
+    from cnnlab.models import build_chapter_model
+
+    model = build_chapter_model()
+    assert model.count_params() == 93_322
+    assert tuple(model.layers[-1].output.shape) == (None, 10)
+    assert [layer.name for layer in model.layers][:3] == ["conv2d", "max_pooling2d", "conv2d_1"]
+
+
+@pytest.mark.parametrize(("edit", "index", "reason"), [
+    (lambda s: arch.remove_layer(s, 5), 5, "dense_before_flatten"),  # Dense on (None, 3, 3, 64)
+    (lambda s: arch.update_layer(s, 2, kernel_size=11), 4, "output_not_positive"),  # 13->3->1, then 3x3 on 1x1
+    (lambda s: arch.update_layer(s, 0, kernel_size=29), 0, "output_not_positive"),
+    (lambda s: arch.update_layer(s, 7, units=5), 7, "last_not_classes"),
+    (lambda s: s[:-1], 6, "last_not_classes"),
+    (lambda s: arch.update_layer(s, 7, activation="relu"), 7, "last_not_softmax"),
+    (lambda s: arch.move_layer(s, 5, -1), 5, "needs_image"),  # Conv2D after Flatten
+    (lambda s: arch.update_layer(s, 0, filters=0), 0, "bad_value"),
+])
+def test_impossible_stacks_are_rejected_at_the_offending_layer(edit, index, reason):
+    stack = edit(arch.chapter_spec())
+    analysis = arch.analyze(stack)
+    assert not analysis.ok
+    assert analysis.first_issue[0] == index
+    assert analysis.first_issue[1].reason == reason
+    if reason.startswith("last_"):  # the shape exists, it is just not a 10-class output
+        assert analysis.layers[index].output_shape is not None
+    else:  # no shape for this layer, nor for any after it
+        assert analysis.layers[index].output_shape is None
+        assert all(r.output_shape is None for r in analysis.layers[index + 1:])
+    with pytest.raises(arch.SpecError) as info:
+        arch.build_model(stack)
+    assert info.value.index == index and info.value.issue.reason == reason
+
+
+def test_output_not_positive_names_axis_and_sizes():
+    issue = arch.analyze(arch.update_layer(arch.chapter_spec(), 0, kernel_size=29)).first_issue[1]
+    assert issue.values["axis"] == "height" and issue.values["n"] == 28 and issue.values["span"] == 29
+
+
+def test_empty_and_too_large_models_are_model_level_issues():
+    assert arch.analyze(()).first_issue[0] is None
+    assert arch.analyze(()).first_issue[1].reason == "empty"
+    huge = (arch.conv(256, 3, padding="same"), arch.LayerSpec("Flatten"), arch.dense(64), arch.dense(10, "softmax"))
+    index, issue = arch.analyze(huge).first_issue
+    assert index is None and issue.reason == "too_many_params" and issue.values["params"] > arch.MAX_PARAMS
+
+
+def test_editing_returns_new_stacks_and_keeps_uids():
+    stack = arch.chapter_spec()
+    uids = [layer.uid for layer in stack]
+    assert len(set(uids)) == len(uids)
+    moved = arch.move_layer(stack, 1, 1)
+    assert moved[1].uid == stack[2].uid and moved[2].uid == stack[1].uid
+    assert arch.move_layer(stack, 0, -1) == stack
+    added = arch.insert_layer(stack, 7, arch.default_layer("Dropout"))
+    assert added[7].kind == "Dropout" and added[7].uid not in uids and len(added) == 9
+    assert arch.analyze(added).total_params == 93_322
+    assert arch.remove_layer(added, 7) == stack
+    assert arch.update_layer(stack, 0, filters=8)[0].filters == 8 and stack[0].filters == 32
+    fresh = arch.with_uids(arch.chapter_spec(), start=arch.next_uid(added))
+    assert fresh == stack and not set(layer.uid for layer in fresh) & set(layer.uid for layer in added)
+
+
+def test_generated_code_builds_and_compiles_the_same_model():
+    stack = VARIANTS["same_padding_strides"]
+    code = arch.keras_code(stack, "sgd", 0.05)
+    assert "tf.keras.optimizers.SGD(learning_rate=0.05)" in code
+    namespace = {}
+    exec(compile(code.replace("model.summary()", ""), "<generated>", "exec"), namespace)  # noqa: S102
+    model = namespace["model"]
+    assert model.count_params() == arch.analyze(stack).total_params
+    assert model.optimizer is not None and model.loss == "sparse_categorical_crossentropy"
+    assert "optimizer='adam'" in arch.keras_code(arch.chapter_spec())
+    assert "model.add(layers.Conv2D(32, (3, 3), activation='relu'))" in arch.keras_code(arch.chapter_spec())
