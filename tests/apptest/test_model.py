@@ -1,0 +1,55 @@
+"""Model page: starts as the chapter's model; edits update shapes/params, flag impossible layers, reset."""
+
+from components import state_keys as keys
+
+
+def _metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def test_defaults_edit_flag_and_reset(app_test):
+    at = app_test("en", "app_pages/model.py")
+    assert not at.exception
+    metrics = _metrics(at)
+    assert metrics["Parameters"] == "93,322" and metrics["Output shape"] == "(None, 10)"
+    assert "exactly the chapter's model" in at.success[0].value
+    code = at.code
+    assert any("Total params: 93,322" in c.value for c in code), "model.summary() is shown"
+    assert any("model.add(layers.Conv2D(32, (3, 3), activation='relu'))" in c.value for c in code)
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "`(None, 26, 26, 32)`" in markdown and "**320**" in markdown
+
+    # One edit: 16 filters in the first Conv2D -> (3*3*1+1)*16 = 160, and the next Conv2D shrinks too.
+    first_uid = at.session_state[keys.MODEL_SPEC][0].uid
+    at.number_input(key=f"model_{first_uid}_filters").set_value(16).run()
+    assert not at.exception
+    expected = 93_322 - 320 + 160 - 18_496 + (3 * 3 * 16 + 1) * 64
+    assert _metrics(at)["Parameters"] == f"{expected:,}"
+    assert "Changed from the chapter's model" in at.info[0].value
+    assert any("layers.Conv2D(16, (3, 3)" in c.value for c in at.code)
+
+    # Remove Flatten (layer 6): the Dense right after it is flagged, training is disabled.
+    flatten_uid = at.session_state[keys.MODEL_SPEC][5].uid
+    at.button(key=f"model_{flatten_uid}_delete").click().run()
+    assert not at.exception
+    assert "Add a Flatten layer before this Dense" in at.error[0].value
+    assert "Training is disabled" in at.warning[0].value and "layer 6" in at.warning[0].value
+    assert _metrics(at)["Status"] == "needs a fix"
+
+    # Add it back where it belongs, then reset.
+    at.selectbox(key="model_add_kind").set_value("Flatten")
+    at.selectbox(key="model_add_position").set_value(4)  # after layer 5 (the last Conv2D)
+    at.button(key="model_add").click().run()
+    assert not at.exception and not at.error
+    assert _metrics(at)["Status"] == "ready to train"
+    at.button(key="model_reset").click().run()
+    assert _metrics(at)["Parameters"] == "93,322"
+
+
+def test_korean_page_flags_a_too_small_image(app_test):
+    at = app_test("ko", "app_pages/model.py")
+    uid = at.session_state[keys.MODEL_SPEC][2].uid
+    at.number_input(key=f"model_{uid}_kernel_size").set_value(11).run()
+    assert not at.exception
+    assert "불가능" in at.error[0].value and "높이" in at.error[0].value
+    assert _metrics(at)["파라미터 수"] == "—"

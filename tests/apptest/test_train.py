@@ -1,0 +1,78 @@
+"""Train page: a short background training finishes with chart data, results and an active model; Stop works."""
+
+import time
+
+import numpy as np
+
+from cnnlab import training
+from components import state_keys as keys
+
+
+def _wait_until(at, predicate, timeout=120):
+    """Rerun the page until predicate(at) holds (the job runs in a thread; fragments don't tick in AppTest)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        at.run()
+        if predicate(at):
+            return
+        time.sleep(0.3)
+    raise AssertionError("condition not reached in time")
+
+
+def _charts(at):
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+def test_short_training_completes_with_chart_results_and_active_model(app_test):
+    at = app_test("en", "app_pages/train.py")
+    assert not at.exception
+    assert at.slider(key="train_epochs").value == 5 and at.select_slider(key="train_batch").value == 32
+    assert at.selectbox(key="train_optimizer").value == "adam"
+    at.select_slider(key="train_fraction").set_value(0.05)
+    at.slider(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    assert not at.exception
+    job = at.session_state[keys.TRAINING_JOB]
+    assert job.train_samples == 360 and job.val_samples == 40
+    assert at.button(key="train_start").disabled and at.slider(key="train_epochs").disabled
+    assert "already running" in at.info[0].value
+    # While it runs, the session's active model is the half-trained one.
+    assert at.session_state[keys.TRAINED_MODEL].model is job.model
+
+    assert job.wait(120), "training should finish"
+    at.run()
+    assert not at.exception
+    assert job.state == training.DONE
+    history = job.history()
+    assert len(history.batch_loss) == job.steps_per_epoch and len(history.epochs) == 1
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Test accuracy"].endswith("%") and metrics["Epochs done"] == "1 / 1"
+    specs = _charts(at)
+    assert any('"smoothed"' in s for s in specs), "the live chart is drawn"
+    assert any('"heatmap"' in s and "predicted digit" in s for s in specs), "the confusion matrix is drawn"
+    assert job.evaluation.confusion.sum() == 2000
+    published = at.session_state[keys.TRAINED_MODEL]
+    assert published.finished and published.epochs_done == 1 and published.model is job.model
+    assert published.test_accuracy == job.evaluation.test_accuracy
+    assert "active model" in " ".join(m.value for m in at.markdown)
+    assert not at.button(key="train_start").disabled
+
+
+def test_stop_during_training_leaves_a_usable_model(app_test):
+    at = app_test("ko", "app_pages/train.py")
+    at.select_slider(key="train_fraction").set_value(0.1)
+    at.slider(key="train_epochs").set_value(20)
+    at.button(key="train_start").click().run()
+    job = at.session_state[keys.TRAINING_JOB]
+    _wait_until(at, lambda _at: len(job.history().batch_loss) > 5)
+    at.button(key="train_stop").click().run()
+    assert job.wait(60)
+    at.run()
+    assert not at.exception
+    assert job.state == training.STOPPED and job.epochs_done < 20
+    assert "중지" in " ".join(p.proto.text for p in at.get("progress"))
+    published = at.session_state[keys.TRAINED_MODEL]
+    assert published.finished and published.stopped
+    probs = np.asarray(published.model(np.zeros((2, 28, 28, 1), np.float32), training=False))
+    assert probs.shape == (2, 10)
+    assert published.test_accuracy is not None
