@@ -74,7 +74,7 @@ with controls:
         for axis, n, kk in (("height", height, kernel_size[0]), ("width", width, kernel_size[1])):
             cells = shapes.dropped_cells(int(n), kk, stride, dilation)
             if cells:
-                stride_slot.info(t("conv.dropped_note", axis=views.axis_name(axis), cells=cells),
+                stride_slot.info(t(f"conv.dropped_{axis}", cells=cells),
                                  icon=":material/info:")
                 break
 

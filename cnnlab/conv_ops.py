@@ -405,20 +405,28 @@ def conv2d_code(s: ConvSettings) -> str:
             f"print(y.shape){expected}\n")
 
 
-def pool_layer_code(p: PoolSettings) -> str:
+def pool_layer_code(p: PoolSettings, *, wrap: bool = False) -> str:
     strides = "None" if p.strides is None else _pair_arg(p.strides)
-    return (f"tf.keras.layers.MaxPooling2D(pool_size={_pair_arg(p.pool_size)}, strides={strides}, "
-            f"padding='{p.padding}')")
+    args = f"pool_size={_pair_arg(p.pool_size)}, strides={strides}, padding='{p.padding}'"
+    return f"tf.keras.layers.MaxPooling2D(\n    {args})" if wrap else f"tf.keras.layers.MaxPooling2D({args})"
+
+
+def _float_literal(v: float) -> str:
+    """1.0 -> '1.', 2.5 -> '2.5' (the chapter writes floats as 1., 2., ...)."""
+    v = float(v)
+    return f"{int(v)}." if v.is_integer() and abs(v) < 1e15 else repr(v)
 
 
 def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
-    """The chapter's pooling example (typos fixed) for any matrix and settings."""
+    """The chapter's pooling example (typos fixed) for any matrix and settings, one matrix row per line."""
     m = np.asarray(matrix, dtype=np.float32)
-    rows = ", ".join("[" + ", ".join(f"{float(v)!r}" for v in r) + "]" for r in m)
+    rows = [("[" + ", ".join(_float_literal(v) for v in r) + "]") for r in m]
+    indent = " " * len("x = tf.constant([")
+    matrix_text = (",\n" + indent).join(rows)
     return ("import tensorflow as tf\n\n"
-            f"x = tf.constant([{rows}])\n"
+            f"x = tf.constant([{matrix_text}])\n"
             f"x = tf.reshape(x, [1, {m.shape[0]}, {m.shape[1]}, 1])\n"
-            f"max_pool_2d = {pool_layer_code(p)}\n"
+            f"max_pool_2d = {pool_layer_code(p, wrap=True)}\n"
             "print(max_pool_2d(x))\n")
 
 
@@ -482,7 +490,7 @@ def conv_step_latex(step: WindowStep, activation: str = "none") -> str:
     for a in range(kh):
         terms = " + ".join(f"{_latex_num(step.values[a, b], bool(step.is_pad[a, b]))} \\cdot "
                            f"{_latex_num(step.weights[a, b])}" for b in range(kw))
-        lines.append(("y_{%d,%d} &= " % (step.row, step.col) if a == 0 else "&\\quad + ") + terms)
+        lines.append((f"y_{{{step.row},{step.col}}} &= " if a == 0 else "&\\quad + ") + terms)
     z = format_number(step.pre_activation)
     lines.append(f"&\\quad + \\underbrace{{{_latex_num(step.bias)}}}_{{b}} = {z}")
     if activation != "none":
@@ -492,7 +500,8 @@ def conv_step_latex(step: WindowStep, activation: str = "none") -> str:
 
 def pool_step_latex(step: WindowStep) -> str:
     """y[r, c] = max(window) with the winner in bold; padded cells as grey -inf."""
-    flat = [(v, bool(p)) for v, p in zip(step.values.ravel(), step.is_pad.ravel())]
+    flat = [(v, bool(p)) for v, p in zip(step.values.ravel(), step.is_pad.ravel(), strict=True)]
     win = int(np.argmax(step.values))
-    terms = [("\\boldsymbol{%s}" % _latex_num(v, p, False)) if i == win else _latex_num(v, p, False) for i, (v, p) in enumerate(flat)]
-    return "y_{%d,%d} = \\max(%s) = %s" % (step.row, step.col, ", ".join(terms), format_number(step.result))
+    terms = [_latex_num(v, p, False) for v, p in flat]
+    terms[win] = f"\\boldsymbol{{{terms[win]}}}"
+    return f"y_{{{step.row},{step.col}}} = \\max({', '.join(terms)}) = {format_number(step.result)}"
