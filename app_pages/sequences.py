@@ -213,13 +213,15 @@ else:
                       border=True, chart_data=m.losses, chart_type="line")
     metric_cols[-1].metric(t("sequences.naive"), f"MSE {result.naive_mse:.4f}", f"MAE {result.naive_mae:.4f}",
                            delta_color="off", delta_arrow="off", border=True)
+    mse_col, mae_col = t("sequences.col_mse"), t("sequences.col_mae")
     st.dataframe(pd.DataFrame({
         t("sequences.col_model"): [names[k] for k in result.models] + [t("sequences.naive")],
         t("sequences.col_params"): [f"{m.params:,}" for m in result.models.values()] + ["0"],
-        t("sequences.col_mse"): [round(m.mse, 4) for m in result.models.values()] + [round(result.naive_mse, 4)],
-        t("sequences.col_mae"): [round(m.mae, 4) for m in result.models.values()] + [round(result.naive_mae, 4)],
+        mse_col: [m.mse for m in result.models.values()] + [result.naive_mse],
+        mae_col: [m.mae for m in result.models.values()] + [result.naive_mae],
         t("sequences.col_seconds"): [f"{m.seconds:.2f}" for m in result.models.values()] + ["—"],
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, width="stretch", column_config={mse_col: st.column_config.NumberColumn(format="%.4f"),
+                                                          mae_col: st.column_config.NumberColumn(format="%.4f")})
     st.caption(t("sequences.errors_note"))
     if result.kind == "random_walk":
         st.info(t("sequences.random_walk_note"), icon=":material/casino:")

@@ -169,26 +169,38 @@ def simple_rnn_states(x: np.ndarray, weights: RnnWeights) -> np.ndarray:
     return np.stack([s.h for s in simple_rnn_steps(x, weights)])
 
 
+def _py_list(a: np.ndarray, indent: str = "") -> str:
+    """A small array as a Python literal, one row per line for matrices, numbers as short as exact."""
+    a = np.asarray(a, dtype=float)
+
+    def num(v: float) -> str:
+        return f"{v:g}"
+
+    if a.ndim == 1:
+        return "[" + ", ".join(num(v) for v in a) + "]"
+    rows = [indent + "    [" + ", ".join(f"{num(v):>5}" for v in row) + "]," for row in a]
+    return "[\n" + "\n".join(rows) + "\n" + indent + "]"
+
+
 def step_code(x: np.ndarray, weights: RnnWeights) -> str:
     """Runnable tf.keras code that reproduces the step-through's hidden states."""
-    def arr(a: np.ndarray) -> str:
-        return np.array2string(np.asarray(a, dtype=float), separator=", ", precision=4, suppress_small=True,
-                               floatmode="maxprec").replace("\n", "\n" + " " * 4)
-
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    steps, features = x.shape
     return f"""import numpy as np
 import tensorflow as tf
 
-x = np.array([{arr(np.asarray(x).reshape(len(x), -1))}], dtype="float32")  # (batch 1, T={len(x)}, features 1)
+# the input sequence x_1 … x_{steps}: shape (batch 1, time steps {steps}, features {features})
+x = np.array({_py_list(x[:, 0])}, dtype="float32").reshape(1, {steps}, {features})
 
 rnn = tf.keras.layers.SimpleRNN({weights.units}, return_sequences=True)
 rnn.build(x.shape)
-rnn.set_weights([
-    np.array({arr(weights.kernel)}, dtype="float32"),            # kernel = Wᵀ
-    np.array({arr(weights.recurrent_kernel)}, dtype="float32"),  # recurrent_kernel = Uᵀ
-    np.array({arr(weights.bias)}, dtype="float32"),              # bias b
-])
-h = rnn(x)  # every hidden state h_1 … h_T, shape (1, {len(x)}, {weights.units})
-print(np.round(h.numpy()[0], 3))
+kernel = np.array({_py_list(weights.kernel)}, dtype="float32")  # = Wᵀ
+recurrent_kernel = np.array({_py_list(weights.recurrent_kernel)}, dtype="float32")  # = Uᵀ
+bias = np.array({_py_list(weights.bias)}, dtype="float32")  # = b
+rnn.set_weights([kernel, recurrent_kernel, bias])
+
+h = rnn(x)  # every hidden state h_1 … h_{steps}, shape (1, {steps}, {weights.units})
+print(np.round(h.numpy()[0], 2))  # one row per time step
 """
 
 
@@ -409,19 +421,20 @@ _SERIES_CODE = {
     "waves": "y = np.sin(2 * np.pi * t / 40) + 0.5 * np.sin(2 * np.pi * t / 13 + 1.0) + 0.3 * np.sin(2 * np.pi * t / 7)",
 }
 _MODEL_CODE = {
-    "dense": "tf.keras.Sequential([tf.keras.Input(shape=(window,)), tf.keras.layers.Dense(units, activation=\"relu\"), "
-             "tf.keras.layers.Dense(1)])",
-    "rnn": "tf.keras.Sequential([tf.keras.Input(shape=(window, 1)), tf.keras.layers.SimpleRNN(units), "
-           "tf.keras.layers.Dense(1)])",
-    "lstm": "tf.keras.Sequential([tf.keras.Input(shape=(window, 1)), tf.keras.layers.LSTM(units), "
-            "tf.keras.layers.Dense(1)])",
+    "dense": "tf.keras.Input(shape=(window,)),  # the flattened window\n"
+             "        tf.keras.layers.Dense(units, activation=\"relu\"),",
+    "rnn": "tf.keras.Input(shape=(window, 1)),  # window time steps, 1 feature each\n"
+           "        tf.keras.layers.SimpleRNN(units),",
+    "lstm": "tf.keras.Input(shape=(window, 1)),\n"
+            "        tf.keras.layers.LSTM(units),",
 }
 
 
 def experiment_code(kind: str, window: int, units: int, epochs: int, kinds: Sequence[str] = ("dense", "rnn"),
                     n_windows: int = DEFAULT_WINDOWS, seed: int = 0, batch_size: int = 32) -> str:
     """Runnable tf.keras code for the experiment with these settings (same series, split and models)."""
-    models = "\n".join(f'    "{k}": lambda: {_MODEL_CODE[k]},' for k in kinds)
+    models = "\n".join(f'    "{k}": lambda: tf.keras.Sequential([\n        {_MODEL_CODE[k]}\n'
+                       f'        tf.keras.layers.Dense(1),\n    ]),' for k in kinds)
     return f"""import numpy as np
 import tensorflow as tf
 

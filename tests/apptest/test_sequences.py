@@ -69,6 +69,10 @@ def test_window_length_changes_the_model_summary(app_test):
     assert "(None, 40)" in texts(at)
     at.toggle(key="sequences_lstm").set_value(True).run()
     assert totals(at)[2] == seq.total_params("lstm", 40, units)
+    # the settings survive a visit to another page
+    at.switch_page("app_pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert at.slider(key="sequences_window").value == 40 and at.toggle(key="sequences_lstm").value
 
 
 def test_tiny_training_shows_both_test_errors(app_test):

@@ -138,17 +138,21 @@ def test_generated_code_runs_and_reproduces_the_step_through():
     with contextlib.redirect_stdout(out):
         exec(seq.step_code(x, w), {})
     numbers = [float(v) for v in out.getvalue().replace("[", " ").replace("]", " ").split()]
-    np.testing.assert_allclose(np.array(numbers).reshape(-1, 3), np.round(seq.simple_rnn_states(x, w), 3),
-                               atol=1.5e-3)
+    np.testing.assert_allclose(np.array(numbers).reshape(-1, 3), seq.simple_rnn_states(x, w), atol=5.1e-3)
 
 
-def test_experiment_code_runs():
+def test_experiment_code_runs_and_reproduces_the_training_helper():
     import contextlib
     import io
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(seq.experiment_code("waves", window=6, units=4, epochs=1, kinds=("dense", "rnn"), n_windows=50), {})
+        exec(seq.experiment_code("waves", window=6, units=4, epochs=2, kinds=("dense", "rnn"), n_windows=60), {})
     lines = out.getvalue().strip().splitlines()
     assert [line.split()[0] for line in lines] == ["dense", "rnn"]
     assert int(lines[0].split()[1]) == seq.total_params("dense", 6, 4)
+    # same series, split, seed and models: the page's numbers, from the code it shows
+    result = seq.train_models(seq.prepare_data("waves", 6, n_windows=60), ("dense", "rnn"), units=4, epochs=2)
+    printed = {line.split()[0]: float(line.split()[-1]) for line in lines}
+    for kind, model in result.models.items():
+        assert printed[kind] == pytest.approx(model.mse, rel=1e-4)
