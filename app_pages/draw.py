@@ -130,8 +130,7 @@ def inside_the_network(model, image: np.ndarray | None) -> None:
 # --- the page ----------------------------------------------------------------------------------
 
 page_header("draw")
-active = active_model()
-model_status(active)
+status = st.empty()  # filled once the model is loaded: the canvas shows first, even on a cold start
 
 left, right = st.columns([1, 1.3], gap="large")
 with left:
@@ -148,6 +147,10 @@ with left:
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
             st.info(t("draw.using_upload", name=uploaded.name), icon=":material/image:")
+
+active = active_model()
+with status.container():
+    model_status(active)
 
 steps, message = upload_steps, None
 if steps is None and not drawing.is_blank:

@@ -1,0 +1,118 @@
+"""Draw page through AppTest: a drawing injected through the canvas key, uploads, bad input."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from cnnlab.drawn_digits import drawn_digits
+from components import state_keys as keys
+from tests.unit.test_preprocess import huge_png_header
+
+PAGE = "app_pages/draw.py"
+CANVAS = "draw_canvas_0"  # components.canvas: prefix + the Clear counter (0 before any Clear)
+
+
+def png(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(array).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def canvas_value(image: np.ndarray, strokes: int = 1) -> dict:
+    """What the canvas component sends back: Fabric JSON + the PNG data URL."""
+    url = "data:image/png;base64," + base64.b64encode(png(image)).decode()
+    return {"drawing": {"raw": {"objects": [{"type": "path"}] * strokes}, "data": url}}
+
+
+def chart_keys(at) -> list[str]:
+    return [el.proto.id for el in at.get("plotly_chart")]
+
+
+def metric_values(at) -> list[tuple[str, str]]:
+    return [(m.label, m.value) for m in at.metric]
+
+
+@pytest.fixture(scope="module")
+def seven():
+    return next(d for d in drawn_digits(40, seed=5) if d.label == 7)
+
+
+def test_a_drawing_is_classified_shown_and_shared(app_test, seven):
+    at = app_test("en", PAGE)
+    assert not at.exception
+    assert not at.metric and "Draw a digit" in at.info[0].value  # invitation, no prediction yet
+
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric_values(at) == [("Prediction", "7")]
+    charts = " ".join(chart_keys(at))
+    assert "draw_probabilities" in charts and "draw_input_view" in charts and "draw_maps_0" in charts
+    digit = at.session_state[keys.LAST_DRAWN_DIGIT]
+    assert digit.shape == (28, 28) and digit.dtype == np.float32 and 0 <= digit.min() and digit.max() <= 1
+    assert any("98.55%" in c.value for c in at.caption), "the page names the active model and its accuracy"
+
+    at.toggle(key="draw_show_steps").set_value(True).run()
+    assert sum("draw_step_" in k for k in chart_keys(at)) == 4
+
+    at.session_state[CANVAS] = canvas_value(np.dstack([np.zeros((280, 280, 3), np.uint8),
+                                                       np.full((280, 280), 255, np.uint8)]), strokes=0)
+    at.run()
+    assert not at.metric, "an empty canvas shows no prediction"
+    assert "Draw a digit" in at.info[0].value
+
+
+def test_nearly_empty_drawing_asks_for_a_whole_digit(app_test):
+    at = app_test("en", PAGE)
+    speck = np.zeros((280, 280, 4), np.uint8)
+    speck[..., 3] = 255
+    speck[140:143, 140:143, :3] = 255
+    at.session_state[CANVAS] = canvas_value(speck)
+    at.run()
+    assert not at.exception and not at.metric
+    assert "too little ink" in at.warning[0].value
+
+
+def test_korean_labels(app_test, seven):
+    at = app_test("ko", PAGE)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert not at.exception
+    assert metric_values(at) == [("예측", "7")]
+
+
+def test_bad_uploads_get_a_message_and_the_drawing_stays(app_test, seven):
+    at = app_test("en", PAGE)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    uploader = at.file_uploader(key="draw_upload")
+
+    uploader.set_value(("notes.png", b"this is not a picture", "image/png")).run()
+    assert not at.exception
+    assert "could not be read as an image" in at.error[0].value
+    assert metric_values(at) == [("Prediction", "7")], "the drawing is still read"
+
+    at.file_uploader(key="draw_upload").set_value(("bomb.png", huge_png_header(6000, 5000), "image/png")).run()
+    assert not at.exception
+    assert "too large" in at.error[0].value and "6,000×5,000" in at.error[0].value
+    assert metric_values(at) == [("Prediction", "7")]
+
+    blank = np.full((300, 200), 250, np.uint8)
+    at.file_uploader(key="draw_upload").set_value(("blank.png", png(blank), "image/png")).run()
+    assert not at.exception and "No digit found" in at.warning[0].value
+
+
+def test_an_uploaded_photo_dark_on_light_is_read(app_test):
+    four = next(d for d in drawn_digits(40, seed=6) if d.label == 4)
+    photo = 235 - (four.image[..., 0].astype(np.int16) * 200 // 255)  # dark ink on light paper
+    photo = np.asarray(Image.fromarray(photo.astype(np.uint8)).resize((700, 700)))
+    at = app_test("en", PAGE)
+    at.file_uploader(key="draw_upload").set_value(("four.png", png(photo), "image/png")).run()
+    assert not at.exception
+    assert metric_values(at) == [("Prediction", "4")]
+    assert "four.png" in at.info[0].value
