@@ -54,7 +54,7 @@ with st.container(border=True):
     chapter_x = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]], dtype=np.float32)
     chapter_y = conv_ops.max_pool_forward(chapter_x, CHAPTER_SETTINGS.pool_size, CHAPTER_SETTINGS.strides,
                                           CHAPTER_SETTINGS.padding)
-    code_col, out_col = st.columns([1.3, 1])
+    code_col, out_col = st.columns([1.1, 1])
     with code_col:
         code_panel(conv_ops.pool_code(chapter_x, CHAPTER_SETTINGS))
         st.caption(t("pooling.chapter_fixes"))

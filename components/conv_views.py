@@ -51,9 +51,11 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     fig = go.Figure(go.Heatmap(z=shown, colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
                                hovertemplate="row %{y}, col %{x}<extra></extra>"))
     fig.add_trace(_cell_text_trace(values, texts, dark))
-    for r, c in fill:
+    for r, c in fill:  # the accent cell, with its number redrawn on top in white
         fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(width=0),
-                      fillcolor=charts.ACCENT, opacity=0.45, layer="above")
+                      fillcolor=charts.ACCENT, opacity=0.9, layer="above")
+        fig.add_annotation(x=c, y=r, text=f"<b>{texts[r, c]}</b>", showarrow=False,
+                           font=dict(color="white", size=14))
     for r, c in outline:
         fig.add_shape(type="rect", x0=c - 0.47, x1=c + 0.47, y0=r - 0.47, y1=r + 0.47,
                       line=dict(color=charts.ACCENT, width=3), layer="above")

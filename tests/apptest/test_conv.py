@@ -1,0 +1,186 @@
+"""Conv2D explorer (AppTest): the chapter's defaults, live changes, every rejected setting, both languages."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import ROOT
+
+PAGE = "app_pages/conv.py"
+
+
+def metric(at, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def all_text(at) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "error", "warning", "success", "latex", "code")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def conv(app_test):
+    at = app_test("en", PAGE)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_defaults_show_the_chapters_example(conv):
+    assert metric(conv, "Input shape") == "(4, 28, 28, 3)"
+    assert metric(conv, "Output shape") == "(4, 26, 26, 2)"
+    assert metric(conv, "Parameters") == "56"
+    code = conv.code[0].value
+    assert "shape = (4, 28, 28, 3)" in code
+    assert "tf.keras.layers.Conv2D(2, 3, activation='relu')(x)" in code
+    assert "print(y.shape)  # (4, 26, 26, 2)" in code
+    latex = [m.value for m in conv.latex]
+    assert any("\\frac{28 - 3}{1}" in v and v.strip().rstrip("$").strip().endswith("= 26") for v in latex)
+    assert any("(3 \\cdot 3 \\cdot 3 + 1) \\cdot 2" in v for v in latex)
+    assert not conv.error
+
+
+def test_changing_controls_changes_shape_formula_and_code(conv):
+    conv.slider(key="conv_filters").set_value(7).run()
+    assert metric(conv, "Output shape") == "(4, 26, 26, 7)"
+    assert "Conv2D(7, 3, activation='relu')" in conv.code[0].value
+    assert metric(conv, "Parameters") == "196"
+
+    conv.slider(key="conv_strides").set_value(2).run()
+    conv.button_group(key="conv_padding").set_value("same").run()
+    assert metric(conv, "Output shape") == "(4, 14, 14, 7)"
+    assert "Conv2D(7, 3, strides=(2, 2), padding='same', activation='relu')" in conv.code[0].value
+    assert any("\\frac{28}{2}" in m.value for m in conv.latex)
+
+    conv.toggle(key="conv_square").set_value(False).run()
+    conv.slider(key="conv_kernel_w").set_value(5).run()
+    conv.button_group(key="conv_padding").set_value("valid").run()
+    conv.selectbox(key="conv_activation").set_value("none").run()
+    assert metric(conv, "Output shape") == "(4, 13, 12, 7)"
+    assert "Conv2D(7, (3, 5), strides=(2, 2))(x)" in conv.code[0].value
+    assert not conv.exception
+
+
+def test_dropped_border_gets_a_gentle_note(conv):
+    conv.slider(key="conv_strides").set_value(2).run()  # 28 cells, k=3, s=2: windows end at 26, one row left
+    assert any("last 1 row(s)" in i.value for i in conv.info)
+    assert not conv.error
+
+
+def test_kernel_larger_than_input_is_explained_not_raised(conv):
+    conv.number_input(key="conv_height").set_value(5).run()
+    conv.slider(key="conv_kernel").set_value(7).run()
+    assert not conv.exception
+    assert metric(conv, "Output shape") == "—"
+    message = conv.error[0].value
+    assert "height" in message and "spans 7 input cells" in message and "only 5 cells" in message
+    assert "padding='same'" in message
+
+    conv.button_group(key="conv_padding").set_value("same").run()  # the fix the message suggests works
+    assert metric(conv, "Output shape") == "(4, 5, 28, 2)"
+    assert not conv.error
+
+
+def test_zero_output_from_dilation_and_stride_with_dilation_are_explained(conv):
+    conv.number_input(key="conv_width").set_value(8).run()
+    conv.slider(key="conv_dilation").set_value(4).run()  # span 4*(3-1)+1 = 9 > 8: zero output cells
+    assert not conv.exception
+    assert "spans 9 input cells" in conv.error[0].value and "output would have 0 cells" in conv.error[0].value
+
+    conv.number_input(key="conv_width").set_value(28).run()
+    conv.slider(key="conv_strides").set_value(2).run()
+    assert not conv.exception
+    assert "strides > 1 together with dilation_rate > 1" in conv.error[0].value
+    assert metric(conv, "Output shape") == "—"
+
+
+def test_language_switch_keeps_the_widget_values(conv):
+    conv.slider(key="conv_filters").set_value(7).run()
+    conv.button_group(key="conv_padding").set_value("same").run()
+    conv.session_state["conv_tab"] = "Step-through"
+    conv.run()
+    conv.session_state["lang"] = "ko"
+    conv.run()
+    assert not conv.exception
+    assert conv.slider(key="conv_filters").value == 7
+    assert conv.button_group(key="conv_padding").value == "same"
+    assert conv.title[0].value == "Conv2D 탐색기"
+    assert metric(conv, "출력 형상") == "(4, 28, 28, 7)"
+    assert conv.session_state["conv_tab"] == "한 칸씩 따라가기"  # the open tab follows the language
+
+
+def test_feature_maps_with_classic_kernels_and_the_step_through(conv):
+    conv.slider(key="conv_filters").set_value(5).run()
+    conv.radio(key="conv_kernel_source").set_value("classic").run()
+    conv.session_state["conv_tab"] = "Feature maps"
+    conv.run()
+    assert not conv.exception
+    assert "5 feature maps of shape (26, 26, 5)" in all_text(conv)
+    assert len(conv.get("plotly_chart")) == 2  # the digit; kernels beside their maps
+
+    conv.session_state["conv_tab"] = "Step-through"
+    conv.run()
+    conv.button_group(key="conv_padding").set_value("same").run()
+    conv.slider(key="conv_step_cell").set_value(0).run()
+    text = all_text(conv)
+    assert "\\color{gray}{0}" in text  # padded zeros are written out
+    assert "1 row(s) on top" in text
+    conv.slider(key="conv_step_cell").set_value(8).run()  # 7x7 same: cell 8 is row 1, col 1
+    assert "Output cell (row 1, column 1)" in all_text(conv)
+    assert not conv.exception
+
+
+def test_trained_model_kernels_and_no_model(conv, monkeypatch):
+    conv.session_state["conv_tab"] = "Feature maps"
+    conv.radio(key="conv_kernel_source").set_value("model").run()
+    assert not conv.exception
+    assert "first Conv2D layer: 32 filters of 3 × 3" in all_text(conv)
+
+    import components.active_model
+
+    monkeypatch.setattr(components.active_model, "active_model", lambda: None)
+    conv.run()
+    assert not conv.exception
+    assert "No trained model is available" in all_text(conv)
+
+
+def test_verify_with_tensorflow_agrees(conv):
+    conv.slider(key="conv_filters").set_value(3).run()
+    conv.button(key="conv_verify").click().run()
+    assert not conv.exception
+    message = conv.success[0].value
+    assert message.count("(4, 26, 26, 3)") == 2
+
+
+def test_korean_page_has_korean_headings(app_test):
+    at = app_test("ko", PAGE)
+    assert not at.exception
+    assert metric(at, "출력 형상") == "(4, 26, 26, 2)"
+    assert "축별 출력 크기" in all_text(at)
+
+
+def test_page_does_not_import_tensorflow_for_shapes():
+    """Fresh process: rendering the page and changing controls never imports TensorFlow."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from streamlit.testing.v1 import AppTest
+        at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=60)
+        at.session_state["lang"] = "en"
+        at.run(); at.switch_page("app_pages/conv.py"); at.run()
+        at.slider(key="conv_filters").set_value(9).run()
+        at.slider(key="conv_kernel").set_value(5).run()
+        at.session_state["conv_tab"] = "Feature maps"; at.run()
+        at.session_state["conv_tab"] = "Step-through"; at.run()
+        at.switch_page("app_pages/pooling.py"); at.run()
+        at.slider(key="pooling_pool_h").set_value(3).run()
+        assert not at.exception, [e.value for e in at.exception]
+        print("TF", "tensorflow" in sys.modules, "keras" in sys.modules)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "TF False False" in done.stdout
