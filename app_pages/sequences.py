@@ -4,8 +4,6 @@ a SimpleRNN cell step by step, and a next-value prediction experiment (Dense vs 
 TensorFlow is imported only when the user presses Train, so the page renders instantly.
 """
 
-import time
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -165,15 +163,11 @@ pred_slot = pred_col.empty()
 
 if train:
     live: dict[str, list[float]] = {t(f"sequences.model_{k}"): [] for k in kinds}
-    last_draw = [0.0]
 
     def on_epoch(model_kind: str, epoch: int, loss: float) -> None:
+        """Called by the Keras callback after every epoch, in this script's thread: redraw the loss chart."""
         name = t(f"sequences.model_{model_kind}")
         live[name].append(loss)
-        # Redraw at most ~3 times a second (and at each model's last epoch): live, without slowing training.
-        if epoch < epochs and time.monotonic() - last_draw[0] < 0.3:
-            return
-        last_draw[0] = time.monotonic()
         status.caption(t("sequences.training", model=name, epoch=epoch, epochs=epochs))
         with loss_slot:
             show_chart(views.loss_figure(live, epochs, title=t("sequences.loss_title"), xaxis_title=t("sequences.loss_x"),
