@@ -93,8 +93,11 @@ def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         st.caption(t(caption, count=count, height=height, width=width, kind=layer.kind))
         maps = layer.feature_maps(MAX_MAPS)
         columns = 16 if len(maps) > 16 else 8
-        show_chart(heatmap_grid(maps, columns=columns, cell_px=78 if columns == 16 else 120),
-                   key=f"draw_maps_{layer.index}")
+        fig = heatmap_grid(maps, columns=columns, cell_px=78 if columns == 16 else 120)
+        for trace, values in zip(fig.data, maps, strict=True):
+            if values.max() == values.min():  # a filter that did not respond: dark, not mid-scale
+                trace.update(zmin=float(values.min()), zmax=float(values.min()) + 1.0)
+        show_chart(fig, key=f"draw_maps_{layer.index}")
         note = ("draw.maps_shown", {"shown": len(maps), "count": count}) if len(maps) < count else ("draw.maps_order", {})
         st.caption(t(note[0], **note[1]))
     elif layer.kind == "Flatten":

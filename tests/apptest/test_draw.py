@@ -116,3 +116,19 @@ def test_an_uploaded_photo_dark_on_light_is_read(app_test):
     assert not at.exception
     assert metric_values(at) == [("Prediction", "4")]
     assert "four.png" in at.info[0].value
+
+
+@pytest.mark.parametrize(("probs", "words"), [
+    ([0.02, 0.02, 0.02, 0.45, 0.02, 0.02, 0.02, 0.02, 0.39, 0.02], "gets only 45%"),
+    ([0, 0, 0, 0.58, 0, 0, 0, 0, 0.42, 0], "hesitates between 3 (58%) and 8 (42%)"),
+])
+def test_an_unsure_model_says_so_in_plain_words(app_test, seven, monkeypatch, probs, words):
+    from cnnlab import models
+
+    monkeypatch.setattr(models, "predict_proba", lambda model, x: np.array([probs], np.float32))
+    at = app_test("en", PAGE)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert not at.exception
+    assert metric_values(at) == [("Prediction", "3")]
+    assert words in at.warning[0].value
