@@ -132,3 +132,22 @@ def test_an_unsure_model_says_so_in_plain_words(app_test, seven, monkeypatch, pr
     assert not at.exception
     assert metric_values(at) == [("Prediction", "3")]
     assert words in at.warning[0].value
+
+
+def test_a_model_trained_in_the_session_is_used_and_walked_generically(app_test, seven):
+    import keras
+    from keras import layers as kl
+
+    from components.active_model import TrainedModel
+
+    small = keras.Sequential([keras.Input((28, 28, 1)), kl.Conv2D(8, 5, activation="relu"), kl.MaxPooling2D(4),
+                              kl.Flatten(), kl.Dense(10, activation="softmax")])
+    at = app_test("en", PAGE)
+    at.session_state[keys.TRAINED_MODEL] = TrainedModel(small, 0.9123, epochs_done=3, data_source="bundled")
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("model you trained" in c.value and "91.23%" in c.value for c in at.caption)
+    assert [tab.label for tab in at.tabs] == ["1. Conv2D 24×24×8", "2. MaxPooling2D 6×6×8", "3. Flatten 288",
+                                              "4. Dense 10"]
+    assert len(at.metric) == 1 and at.metric[0].value in {str(d) for d in range(10)}
