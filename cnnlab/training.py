@@ -317,6 +317,7 @@ class TrainingJob:
         self._epoch_started = 0.0
         self._last_snapshot = 0.0
         self._train_model = None
+        self.fit_seconds: float | None = None  # model.fit's own duration, for benchmarks
 
     # -- control
     def start(self) -> TrainingJob:
@@ -451,8 +452,10 @@ class TrainingJob:
             self._snapshot()
             self._notify()
             validation = (split.x_val, split.y_val) if split.x_val is not None else None
+            fit_started = time.perf_counter()
             model.fit(split.x_train, split.y_train, batch_size=self.config.batch_size, epochs=self.config.epochs,
                       validation_data=validation, callbacks=[self._callback()], verbose=0, shuffle=True)
+            self.fit_seconds = time.perf_counter() - fit_started
             self._snapshot()
             with self._lock:
                 self._run_ended = time.monotonic()
