@@ -15,7 +15,8 @@ from components.i18n import t
 from components.ui import code_panel, page_header, show_chart
 
 P = dict(persist_state="session")
-BOUND = dict(persist_state="session", bind="query-params")
+# No bind="query-params": measured, it adds ~80 ms to every rerun in the browser (benchmarks/bench_explorers.py).
+BOUND = dict(persist_state="session")
 
 page_header("conv")
 controls, results = st.columns([1, 2.4], gap="large")

@@ -25,6 +25,15 @@ def _cell_text_trace(values: np.ndarray, texts: np.ndarray, dark: np.ndarray) ->
                       hoverinfo="skip", showlegend=False)
 
 
+def _rect_paths(rects: list[tuple[float, float, float, float]]) -> tuple[list, list]:
+    """Closed rectangles (centre row, centre col, half height, half width) as one line path with gaps."""
+    xs, ys = [], []
+    for r, c, hh, hw in rects:
+        xs += [c - hw, c + hw, c + hw, c - hw, c - hw, None]
+        ys += [r - hh, r - hh, r + hh, r + hh, r - hh, None]
+    return xs, ys
+
+
 def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outline: list[tuple[int, int]] = (),
                 fill: list[tuple[int, int]] = (), inner_box: tuple[int, int, int, int] | None = None,
                 colorscale: str = GRID_SCALE, symmetric: bool = False, height: int = 320,
@@ -51,18 +60,23 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     fig = go.Figure(go.Heatmap(z=shown, colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
                                hovertemplate="row %{y}, col %{x}<extra></extra>"))
     fig.add_trace(_cell_text_trace(values, texts, dark))
-    for r, c in fill:  # the accent cell, with its number redrawn on top in white
-        fig.add_shape(type="rect", x0=c - 0.5, x1=c + 0.5, y0=r - 0.5, y1=r + 0.5, line=dict(width=0),
-                      fillcolor=charts.ACCENT, opacity=0.9, layer="above")
-        fig.add_annotation(x=c, y=r, text=f"<b>{texts[r, c]}</b>", showarrow=False,
-                           font=dict(color="white", size=14))
-    for r, c in outline:
-        fig.add_shape(type="rect", x0=c - 0.47, x1=c + 0.47, y0=r - 0.47, y1=r + 0.47,
-                      line=dict(color=charts.ACCENT, width=3), layer="above")
+    # Outlines and fills are scatter traces, not layout shapes: one trace validates far faster than many shapes.
+    if fill:
+        xs, ys = _rect_paths([(r, c, 0.5, 0.5) for r, c in fill])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=charts.ACCENT,
+                                 line=dict(width=0, color=charts.ACCENT), hoverinfo="skip", showlegend=False))
+        rows, cols = zip(*fill, strict=True)
+        fig.add_trace(go.Scatter(x=list(cols), y=list(rows), mode="text", text=[f"<b>{texts[r, c]}</b>" for r, c in fill],
+                                 textfont=dict(color="white", size=14), hoverinfo="skip", showlegend=False))
+    if outline:
+        xs, ys = _rect_paths([(r, c, 0.46, 0.46) for r, c in outline])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=charts.ACCENT, width=3),
+                                 hoverinfo="skip", showlegend=False))
     if inner_box is not None:
         top, left, h, w = inner_box
-        fig.add_shape(type="rect", x0=left - 0.5, x1=left + w - 0.5, y0=top - 0.5, y1=top + h - 0.5,
-                      line=dict(color="#1f2430", width=1.5, dash="dash"), layer="above")
+        xs, ys = _rect_paths([(top + (h - 1) / 2, left + (w - 1) / 2, h / 2, w / 2)])
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#1f2430", width=1.5, dash="dash"),
+                                 hoverinfo="skip", showlegend=False))
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, values.shape[1] - 0.5],
                      constrain="domain")
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[values.shape[0] - 0.5, -0.5],
