@@ -15,8 +15,8 @@ from components.i18n import t
 from components.ui import code_panel, page_header, show_chart
 
 P = dict(persist_state="session")
-# No bind="query-params": measured, it adds ~80 ms to every rerun in the browser (benchmarks/bench_explorers.py).
-BOUND = dict(persist_state="session")
+# The main controls live in the URL too: a link reopens the same settings (TensorFlow Playground style).
+BOUND = dict(persist_state="session", bind="query-params")
 
 page_header("conv")
 controls, results = st.columns([1, 2.4], gap="large")

@@ -15,8 +15,8 @@ from components.i18n import t
 from components.ui import code_panel, page_header, show_chart
 
 P = dict(persist_state="session")
-# No bind="query-params": measured, it adds ~80 ms to every rerun in the browser (benchmarks/bench_explorers.py).
-BOUND = dict(persist_state="session")
+# The main controls live in the URL too: a link reopens the same settings (TensorFlow Playground style).
+BOUND = dict(persist_state="session", bind="query-params")
 CHAPTER_MATRIX = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
 CHAPTER_SETTINGS = conv_ops.PoolSettings((2, 2), (1, 1), "valid")
 MATRIX, EDITOR = "pooling_matrix", "pooling_editor"  # the matrix as cell texts; the data editor's own state

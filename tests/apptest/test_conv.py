@@ -148,6 +148,28 @@ def test_trained_model_kernels_and_no_model(conv, monkeypatch):
     assert "No trained model is available" in all_text(conv)
 
 
+def test_the_last_drawn_digit_can_be_the_input(conv):
+    import numpy as np
+
+    from components import state_keys as keys
+
+    drawn = np.zeros((28, 28), dtype=np.float32)
+    drawn[4:24, 13:15] = 1.0  # a drawn "1"
+    conv.session_state[keys.LAST_DRAWN_DIGIT] = drawn
+    conv.session_state["conv_tab"] = "Feature maps"
+    conv.run()
+    conv.radio(key="conv_digit_source").set_value("drawn").run()
+    assert not conv.exception
+    import base64
+    import json
+
+    z = json.loads(conv.get("plotly_chart")[0].proto.spec)["data"][0]["z"]
+    shown = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape(28, 28) if "bdata" in z \
+        else np.array(z)
+    np.testing.assert_array_equal(shown, drawn)  # the heatmap is the drawn digit, not an MNIST one
+    assert "conv_digit" not in [n.key for n in conv.number_input]
+
+
 def test_verify_with_tensorflow_agrees(conv):
     conv.slider(key="conv_filters").set_value(3).run()
     conv.button(key="conv_verify").click().run()

@@ -1,5 +1,7 @@
 """The explorers in a real browser: moving a slider updates the big output shape."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for_app
@@ -16,6 +18,7 @@ def test_moving_the_filters_slider_changes_the_output_shape(server, page):
     expect(shape.filter(has_text="(4, 26, 26, 3)")).to_have_count(1)
     expect(shape.filter(has_text="(4, 26, 26, 2)")).to_have_count(0)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"conv_filters=3"))  # the setting is in the URL, shareable
 
 
 def test_pooling_slider_changes_the_output_shape(server, page):
