@@ -72,12 +72,10 @@ with controls:
         slot.error(views.shape_error_message(err), icon=":material/block:")
 
     if error is None and padding == "valid":
-        for axis, n, kk in (("height", height, kernel_size[0]), ("width", width, kernel_size[1])):
-            cells = shapes.dropped_cells(int(n), kk, stride, dilation)
-            if cells:
-                stride_slot.info(t(f"conv.dropped_{axis}", cells=cells),
-                                 icon=":material/info:")
-                break
+        note = views.dropped_note(shapes.dropped_cells(int(height), kernel_size[0], stride, dilation),
+                                  shapes.dropped_cells(int(width), kernel_size[1], stride, dilation))
+        if note:
+            stride_slot.info(note, icon=":material/info:")
 
     st.divider()
     st.markdown(f"**{t('conv.pictures_heading')}**")

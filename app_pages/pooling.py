@@ -120,11 +120,10 @@ with results:
         pool_slot.error(views.shape_error_message(err), icon=":material/block:")
     if error is None and padding == "valid":
         s = settings.effective_strides
-        for axis, n, k, step in (("height", in_shape[1], pool_size[0], s[0]), ("width", in_shape[2], pool_size[1], s[1])):
-            if shapes.dropped_cells(n, k, step):
-                stride_slot.info(t(f"conv.dropped_{axis}", cells=shapes.dropped_cells(n, k, step)),
-                                 icon=":material/info:")
-                break
+        note = views.dropped_note(shapes.dropped_cells(in_shape[1], pool_size[0], s[0]),
+                                  shapes.dropped_cells(in_shape[2], pool_size[1], s[1]))
+        if note:
+            stride_slot.info(note, icon=":material/info:")
 
     top = st.columns(2)
     with top[0]:
@@ -167,11 +166,12 @@ with results:
                                                                          constant_values=True),
                                                  inner_box=(pads[0][0], pads[1][0], *matrix.shape)
                                                  if padding == "same" else None,
-                                                 height=300, title=t("pooling.input_title",
+                                                 height=views.grid_height(padded.shape[0]),
+                                                 title=t("pooling.input_title",
                                                                      shape=views.shape_text(padded.shape))),
                                key="pooling_in_fig")
                 with out_fig:
-                    show_chart(views.number_grid(pooled[0, :, :, 0], height=300,
+                    show_chart(views.number_grid(pooled[0, :, :, 0], height=views.grid_height(pooled.shape[1]),
                                                  title=t("pooling.output_title",
                                                          shape=views.shape_text(pooled.shape[1:3]))),
                                key="pooling_out_fig")
@@ -192,12 +192,12 @@ with results:
                 pooled = conv_ops.max_pool_forward(matrix, pool_size, strides, padding)[0, :, :, 0]
                 a, b = st.columns([1.4, 1])
                 with a:
-                    show_chart(views.window_figure(step, matrix.shape, height=380,
+                    show_chart(views.window_figure(step, matrix.shape, height=views.grid_height(step.padded.shape[0]),
                                                    title=t("pooling.input_title",
                                                            shape=views.shape_text(step.padded.shape))),
                                key="pooling_step_window")
                 with b:
-                    show_chart(views.number_grid(pooled, fill=[(row, col)], height=300,
+                    show_chart(views.number_grid(pooled, fill=[(row, col)], height=views.grid_height(pooled.shape[0]),
                                                  title=t("pooling.output_title", shape=views.shape_text(pooled.shape))),
                                key="pooling_step_output")
                 st.latex(conv_ops.pool_step_latex(step))

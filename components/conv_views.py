@@ -115,6 +115,22 @@ def shape_error_message(err: shapes.ShapeError) -> str:
     return t("conv.error_bad_value", name=v.get("name", ""), value=v.get("value", ""))
 
 
+def dropped_note(rows: int, cols: int) -> str | None:
+    """The gentle note for border cells that 'valid' windows never read (None when nothing is dropped)."""
+    if rows and cols:
+        return t("conv.dropped_both", rows=rows, cols=cols)
+    if rows:
+        return t("conv.dropped_height", cells=rows)
+    if cols:
+        return t("conv.dropped_width", cells=cols)
+    return None
+
+
+def grid_height(rows: int, *, cell: int = 46, lo: int = 150, hi: int = 420) -> int:
+    """A number grid's height that keeps cells readable without blowing a 1x1 result up to full size."""
+    return int(min(hi, max(lo, rows * cell + 60)))
+
+
 def big_shape(label: str, shape: tuple[int, ...] | None, *, help: str | None = None) -> None:
     """A shape in large type, readable from the back of a classroom."""
     st.metric(label, shape_text(shape) if shape is not None else "—", help=help)
@@ -203,13 +219,13 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
                                    pic.dilation_rate, pic.activation)[0, :, :, 0]
     a, b, c = st.columns([1.5, 1, 1.2])
     with a:
-        show_chart(window_figure(step, grid.shape, height=420,
+        show_chart(window_figure(step, grid.shape, height=grid_height(step.padded.shape[0], hi=440),
                                  title=t("conv.step_input_title", shape=shape_text(step.padded.shape))), key="conv_step_window")
     with b:
-        show_chart(number_grid(kernel, symmetric=True, colorscale=charts.SIGNED_SCALE, height=240,
+        show_chart(number_grid(kernel, symmetric=True, colorscale=charts.SIGNED_SCALE, height=grid_height(kernel.shape[0]),
                                     title=t("conv.step_kernel_title", which=which + 1)), key="conv_step_kernel")
     with c:
-        show_chart(number_grid(full, fill=[(row, col)], height=300,
+        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0]),
                                     title=t("conv.step_output_title", shape=shape_text(full.shape))), key="conv_step_output")
     st.latex(conv_ops.conv_step_latex(step, pic.activation))
     rows = sorted({r for r, _ in step.cells})
