@@ -106,7 +106,7 @@ with results:
         st.metric(t("conv.params_label"), f"{settings.params():,}")
 
     if error is not None:
-        st.warning(t("conv.no_output"), icon=":material/arrow_back:")
+        st.warning(t("conv.no_output") + "\n\n" + views.shape_error_message(error), icon=":material/arrow_back:")
         st.stop()
 
     tab_keys = ["tab_shape", "tab_maps", "tab_step"]
@@ -156,12 +156,12 @@ with results:
         bank = views.kernel_bank(kernel_source, kernel_size, settings.filters, st.session_state.get("conv_seed", 0))
         pic = conv_ops.ConvSettings((1, *digit.shape, 1), bank.kernel.shape[-1], bank.kernel.shape[:2],
                                     settings.strides, padding, settings.dilation_rate, activation)
-        if bank.note:
-            st.info(bank.note, icon=":material/info:")
 
     # Feature maps --------------------------------------------------------------
     if tab_maps.open:
         with tab_maps:
+            if bank.note:
+                st.info(bank.note, icon=":material/info:")
             try:
                 maps = conv_ops.conv2d_forward(digit, bank.kernel, bank.bias, pic.strides, padding,
                                                pic.dilation_rate, activation)[0]
@@ -180,4 +180,6 @@ with results:
     # Step-through ----------------------------------------------------------------
     if tab_step.open:
         with tab_step:
+            if bank.note:
+                st.info(bank.note, icon=":material/info:")
             views.conv_step_through(bank, pic, digit)

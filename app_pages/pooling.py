@@ -131,7 +131,7 @@ with results:
     with top[1]:
         views.big_shape(t("conv.output_label"), out_shape)
     if error is not None:
-        st.warning(t("conv.no_output"), icon=":material/arrow_back:")
+        st.warning(t("conv.no_output") + "\n\n" + views.shape_error_message(error), icon=":material/arrow_back:")
 
     tab_keys = ["tab_result", "tab_step", "tab_digit"]
     labels = [t(f"pooling.{k}") for k in tab_keys]

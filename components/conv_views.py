@@ -217,7 +217,7 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
                               pic.activation)
     full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
                                    pic.dilation_rate, pic.activation)[0, :, :, 0]
-    a, b, c = st.columns([1.5, 1, 1.2])
+    a, b, c = st.columns([2.2, 1, 1.4])
     with a:
         show_chart(window_figure(step, grid.shape, height=grid_height(step.padded.shape[0], hi=440),
                                  title=t("conv.step_input_title", shape=shape_text(step.padded.shape))), key="conv_step_window")
