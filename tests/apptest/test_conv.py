@@ -113,6 +113,17 @@ def test_language_switch_keeps_the_widget_values(conv):
     assert conv.session_state["conv_tab"] == "한 칸씩 따라가기"  # the open tab follows the language
 
 
+def test_settings_survive_leaving_and_returning_to_the_page(conv):
+    conv.slider(key="conv_filters").set_value(9).run()
+    conv.toggle(key="conv_square").set_value(False).run()
+    conv.slider(key="conv_kernel_w").set_value(5).run()
+    conv.switch_page("app_pages/pooling.py").run()
+    conv.switch_page(PAGE).run()
+    assert not conv.exception
+    assert conv.slider(key="conv_filters").value == 9 and conv.slider(key="conv_kernel_w").value == 5
+    assert metric(conv, "Output shape") == "(4, 26, 24, 9)"
+
+
 def test_feature_maps_with_classic_kernels_and_the_step_through(conv):
     conv.slider(key="conv_filters").set_value(5).run()
     conv.radio(key="conv_kernel_source").set_value("classic").run()
