@@ -105,6 +105,8 @@ with results:
     with top[2]:
         st.metric(t("conv.params_label"), f"{settings.params():,}")
 
+    if settings == conv_ops.ConvSettings():
+        st.success(t("conv.chapter_match"), icon=":material/menu_book:")
     if error is not None:
         st.warning(t("conv.no_output") + "\n\n" + views.shape_error_message(error), icon=":material/arrow_back:")
         st.stop()

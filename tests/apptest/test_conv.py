@@ -42,6 +42,7 @@ def test_defaults_show_the_chapters_example(conv):
     assert any("\\frac{28 - 3}{1}" in v and v.strip().rstrip("$").strip().endswith("= 26") for v in latex)
     assert any("(3 \\cdot 3 \\cdot 3 + 1) \\cdot 2" in v for v in latex)
     assert not conv.error
+    assert "as printed in the chapter" in conv.success[0].value
 
 
 def test_changing_controls_changes_shape_formula_and_code(conv):
@@ -49,6 +50,7 @@ def test_changing_controls_changes_shape_formula_and_code(conv):
     assert metric(conv, "Output shape") == "(4, 26, 26, 7)"
     assert "Conv2D(7, 3, activation='relu')" in conv.code[0].value
     assert metric(conv, "Parameters") == "196"
+    assert not conv.success  # no longer the chapter's example
 
     conv.slider(key="conv_strides").set_value(2).run()
     conv.button_group(key="conv_padding").set_value("same").run()
