@@ -255,9 +255,9 @@ def kernels_and_maps(bank: KernelBank, maps: np.ndarray, *, pairs_per_row: int =
             titles += ["", bank.titles[i] if i < count else ""]
     fig = make_subplots(rows=rows, cols=2 * per_row, column_widths=[0.4, 1.0] * per_row, subplot_titles=titles,
                         horizontal_spacing=0.02, vertical_spacing=0.5 / max(rows, 1) / 4 + 0.02)
-    limit = float(max(np.abs(bank.kernel).max(), 1e-6))
     for i in range(count):
         r, c = i // per_row + 1, (i % per_row) * 2 + 1
+        limit = float(max(np.abs(bank.kernel[:, :, 0, i]).max(), 1e-6))  # per kernel: white is always 0
         fig.add_trace(go.Heatmap(z=bank.kernel[:, :, 0, i], colorscale=charts.SIGNED_SCALE, zmin=-limit, zmax=limit,
                                  showscale=False, hovertemplate="%{z:.3g}<extra></extra>"), row=r, col=c)
         fig.add_trace(go.Heatmap(z=maps[:, :, i], colorscale=charts.ACTIVATION_SCALE, showscale=False,
