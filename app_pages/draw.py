@@ -9,7 +9,7 @@ import streamlit as st
 from cnnlab import inspect_model, preprocess
 from cnnlab.models import predict_proba
 from components import state_keys as keys
-from components.active_model import active_model
+from components.active_model import active_model, describe
 from components.canvas import clear_canvas, digit_canvas
 from components.charts import bar_chart, heatmap, heatmap_grid
 from components.i18n import t
@@ -41,12 +41,9 @@ def read_upload(uploaded) -> preprocess.Preprocessed | None:
 
 def model_status(active) -> None:
     if active is None:
-        st.error(t("draw.model_missing"), icon=":material/error:")
-    elif active.kind == "trained" and active.test_accuracy is None:
-        st.caption(t("draw.model_trained_unmeasured"))
+        st.error(describe(active), icon=":material/error:")
     else:
-        key = "draw.model_trained" if active.kind == "trained" else "draw.model_pretrained"
-        st.caption(t(key, accuracy=f"{active.test_accuracy:.2%}" if active.test_accuracy is not None else "?"))
+        st.caption(describe(active))
 
 
 def show_prediction(probs: np.ndarray, image: np.ndarray) -> None:

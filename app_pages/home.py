@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from cnnlab import data, models
+from cnnlab import data
 from components import resources
-from components.active_model import trained_model
+from components.active_model import active_model, describe
 from components.i18n import t
 
 st.title(t("home.title"))
@@ -50,13 +50,9 @@ with data_col.container(border=True, height="stretch"):
 
 with model_col.container(border=True, height="stretch"):
     st.markdown(f"**{t('home.model_label')}**")
-    own = trained_model()
-    info = models.pretrained_info()
-    if own is not None:
-        accuracy = "—" if own.test_accuracy is None else f"{own.test_accuracy:.2%}"
-        st.markdown(t("home.model_trained", epochs=own.epochs_done, accuracy=accuracy))
-    elif info is not None:
-        st.markdown(t("home.model_pretrained", accuracy=f"{info['test_accuracy']:.2%}"))
+    active = active_model(load=False)
+    if active is None:
+        st.warning(describe(active))
     else:
-        st.warning(t("home.model_missing"))
+        st.markdown(describe(active))
     st.page_link("app_pages/train.py", label=t("home.train_link"), icon=":material/model_training:")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnnlab import models
 from components import state_keys as keys
+from components.i18n import t
 from components.resources import pretrained_model
 
 
@@ -33,19 +34,44 @@ class ActiveModel:
     model: object
     kind: str  # "trained" or "pretrained"
     test_accuracy: float | None
+    trained: TrainedModel | None = None  # the session's record, when kind == "trained"
 
 
 def trained_model() -> TrainedModel | None:
     return st.session_state.get(keys.TRAINED_MODEL)
 
 
-def active_model() -> ActiveModel | None:
-    """The session's trained model if any, else the shipped one, else None (asset missing)."""
+def active_model(load: bool = True) -> ActiveModel | None:
+    """The session's trained model if any, else the shipped one, else None (asset missing).
+
+    load=False describes the shipped model from its metadata without loading it (or
+    TensorFlow): for pages that only say which model is active; .model is then None.
+    """
     own = trained_model()
     if own is not None:
-        return ActiveModel(own.model, "trained", own.test_accuracy)
+        return ActiveModel(own.model, "trained", own.test_accuracy, own)
+    info = models.pretrained_info()
+    if not load:
+        return None if info is None else ActiveModel(None, "pretrained", info.get("test_accuracy"))
     shipped = pretrained_model()
     if shipped is None:
         return None
-    info = models.pretrained_info() or {}
-    return ActiveModel(shipped, "pretrained", info.get("test_accuracy"))
+    return ActiveModel(shipped, "pretrained", (info or {}).get("test_accuracy"))
+
+
+def describe(active: ActiveModel | None) -> str:
+    """One sentence for every page that uses a model: which one, where it came from, how good."""
+    if active is None:
+        return t("common.active_model", description=t("common.model_missing"))
+    accuracy = "—" if active.test_accuracy is None else f"{active.test_accuracy:.2%}"
+    own = active.trained
+    if own is None:
+        return t("common.active_model", description=t("common.model_pretrained", accuracy=accuracy))
+    origin = own.origin
+    if not own.finished:
+        text = t("common.model_training", epochs=own.epochs_done, planned=origin.get("epochs", "?"))
+    else:
+        key = "common.model_trained_stopped" if own.stopped else "common.model_trained"
+        text = t(key, layers=origin.get("layers", "?"), params=f"{origin.get('params', 0):,}",
+                 epochs=own.epochs_done, optimizer=origin.get("optimizer", "?"), accuracy=accuracy)
+    return t("common.active_model", description=text)

@@ -15,9 +15,6 @@ TRAINED_MODEL = "trained_model"
 # the Conv2D and pooling explorers offer it as an input.
 LAST_DRAWN_DIGIT = "last_drawn_digit"
 
-# The MNIST data set chosen on Home after a successful full download ("keras"/"bundled").
-DATA_SOURCE_NOTE = "data_source_note"
-
 # The layer stack the Model page edits and the Train page trains: a tuple of
 # cnnlab.architecture.LayerSpec (starts as the chapter's model).
 MODEL_SPEC = "model_spec"

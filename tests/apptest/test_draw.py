@@ -147,7 +147,7 @@ def test_a_model_trained_in_the_session_is_used_and_walked_generically(app_test,
     at.session_state[CANVAS] = canvas_value(seven.image)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any("model you trained" in c.value and "91.23%" in c.value for c in at.caption)
+    assert any("your model from the Train page" in c.value and "91.23%" in c.value for c in at.caption)
     assert [tab.label for tab in at.tabs] == ["1. Conv2D 24×24×8", "2. MaxPooling2D 6×6×8", "3. Flatten 288",
                                               "4. Dense 10"]
     assert len(at.metric) == 1 and at.metric[0].value in {str(d) for d in range(10)}
