@@ -54,3 +54,11 @@ def test_language_from_locale():
     assert i18n.language_from_locale("ko-KR") == "ko"
     assert i18n.language_from_locale("en-US") == "en"
     assert i18n.language_from_locale(None) == "en"
+
+
+def test_bold_markers_close_before_korean_particles():
+    # CommonMark does not close ** that follows punctuation and precedes a letter, so
+    # "**순환 신경망(RNN)**은" shows raw asterisks: put the particle after a letter instead.
+    unclosed = re.compile(r"[)\]`'\"%.,:;!?]\*\*[\uac00-\ud7a3A-Za-z0-9]")
+    bad = [key for key, texts in i18n.catalog().items() for text in texts.values() if unclosed.search(text)]
+    assert not bad, bad
