@@ -83,7 +83,11 @@ def heatmap_grid(maps: Sequence[np.ndarray], *, titles: Sequence[str] | None = N
                       row=i // columns + 1, col=i % columns + 1)
     _image_axes(fig)
     fig.update_annotations(font_size=11)
-    return styled(fig, height=int(rows * cell_px + (40 if title else 10)), title=title)
+    # Subplot titles sit above each row's cells: leave room for the first row's.
+    top = (40 if title else 10) + (18 if titles else 0)
+    styled(fig, height=int(rows * cell_px + top), title=title)
+    fig.update_layout(margin_t=top)
+    return fig
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, highlight: int | None = None,

@@ -39,3 +39,20 @@ def test_download_offline_keeps_bundled_data(app_test, monkeypatch):
     assert not at.exception
     assert "did not work" in at.warning[0].value
     assert "bundled MNIST subset" in " ".join(m.value for m in at.markdown)
+
+
+def test_home_names_a_model_still_training_in_this_session(app_test):
+    from components import state_keys as keys
+    from components.active_model import TrainedModel
+
+    at = app_test("en")
+    at.session_state[keys.TRAINED_MODEL] = TrainedModel(
+        model=None, test_accuracy=None, epochs_done=2, data_source="bundled", finished=False, origin={"epochs": 5})
+    at.run()
+    assert not at.exception
+    assert "still training on the Train page (2 of 5 epochs done)" in " ".join(m.value for m in at.markdown)
+    at.session_state[keys.TRAINED_MODEL] = TrainedModel(
+        model=None, test_accuracy=0.9712, epochs_done=5, data_source="bundled",
+        origin={"epochs": 5, "layers": 8, "params": 93322, "optimizer": "adam"})
+    at.run()
+    assert "93,322 parameters, 5 epoch(s) with adam), test accuracy 97.12%" in " ".join(m.value for m in at.markdown)
