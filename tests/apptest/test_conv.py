@@ -8,19 +8,10 @@ import textwrap
 
 import pytest
 
+from tests.apptest.helpers import all_text, metric
 from tests.conftest import ROOT
 
 PAGE = "app_pages/conv.py"
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def all_text(at) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "error", "warning", "success", "latex", "code")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.fixture

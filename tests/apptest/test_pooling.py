@@ -5,18 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.apptest.helpers import all_text, metric
+
 PAGE = "app_pages/pooling.py"
 CHAPTER_PRINT = "tf.Tensor(\n[[[[5.]\n   [6.]]\n\n  [[8.]\n   [9.]]]], shape=(1, 2, 2, 1), dtype=float32)"
-
-
-def metric(at, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def all_text(at) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "info", "error", "warning", "success", "latex", "code")
-             for e in getattr(at, kind)]
-    return "\n".join(str(p) for p in parts)
 
 
 @pytest.fixture
