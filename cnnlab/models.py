@@ -6,6 +6,7 @@ TensorFlow is imported inside the functions: importing this module is free.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ def load_pretrained():
     return load_keras_model(PRETRAINED_PATH) if PRETRAINED_PATH.is_file() else None
 
 
+@lru_cache(maxsize=1)
 def pretrained_info() -> dict[str, Any] | None:
     """What the shipped model is (accuracy, data, command), read without TensorFlow."""
     if not PRETRAINED_INFO_PATH.is_file():

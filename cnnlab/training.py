@@ -405,9 +405,8 @@ class TrainingJob:
         job = self
 
         class LiveRecorder(keras.callbacks.Callback):
-            # Safe to run beside the training loop: it only appends floats under a lock,
-            # so Keras dispatches it asynchronously and fit never waits for it.
-            async_safe = True
+            # Runs on the training thread after each batch (the TensorFlow backend calls
+            # callbacks synchronously), so it only appends floats under a lock.
 
             def on_train_begin(self, logs=None):
                 if job._stop.is_set():

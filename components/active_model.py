@@ -66,7 +66,9 @@ def describe(active: ActiveModel | None) -> str:
     accuracy = "—" if active.test_accuracy is None else f"{active.test_accuracy:.2%}"
     own = active.trained
     if own is None:
-        return t("common.active_model", description=t("common.model_pretrained", accuracy=accuracy))
+        test_size = (models.pretrained_info() or {}).get("test_size", 0)
+        return t("common.active_model",
+                 description=t("common.model_pretrained", accuracy=accuracy, test_size=f"{test_size:,}"))
     origin = own.origin
     if not own.finished:
         text = t("common.model_training", epochs=own.epochs_done, planned=origin.get("epochs", "?"))

@@ -9,6 +9,8 @@ value can reappear on a different layer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from cnnlab import architecture as arch
@@ -169,7 +171,12 @@ def add_layer_controls(stack: tuple) -> None:
             st.button(t("model.add_button"), icon=":material/add:", key="model_add", on_click=_add)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def summary_for(stack: tuple) -> str:
-    """model.summary() of a valid stack (built once per distinct stack)."""
+    """model.summary() of a valid stack (built once per distinct stack of layers)."""
+    # Editor ids differ between equal stacks (after a reset, say): drop them from the cache key.
+    return _summary(tuple(replace(layer, uid=0) for layer in stack))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _summary(stack: tuple) -> str:
     return arch.summary_text(arch.build_model(stack))
