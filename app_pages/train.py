@@ -32,7 +32,8 @@ busy = job is not None and job.active
 with st.container(border=True):
     which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
     with st.container(horizontal=True, vertical_alignment="center"):
-        st.markdown(t("train.model_card", layers=len(stack), params=f"{analysis.total_params:,}", which=which))
+        params = f"{analysis.total_params:,}" if analysis.ok else "—"  # a partial sum would mislead
+        st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
         st.page_link("app_pages/model.py", label=t("train.edit_model"), icon=":material/account_tree:")
     st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
 

@@ -14,11 +14,10 @@ from dataclasses import replace
 import streamlit as st
 
 from cnnlab import architecture as arch
+from cnnlab import shapes
 from components import state_keys as keys
 from components.i18n import t
 
-ACTIVATION_CHOICES = ("relu", "sigmoid", "tanh", "softmax", "linear")
-PADDING_CHOICES = ("valid", "same")
 # (field, kind of widget, min, max) per layer kind, in display order.
 FIELDS = {
     "Conv2D": [("filters", 1, 256), ("kernel_size", 1, 11), ("strides", 1, 4), ("padding",), ("activation",)],
@@ -100,9 +99,9 @@ def _field_widget(layer: arch.LayerSpec, spec: tuple) -> None:
     key = f"model_{layer.uid}_{name}"
     common = dict(key=key, on_change=_edit, args=(layer.uid, name, key), label=t(f"model.field_{name}"))
     if name == "padding":
-        st.selectbox(options=PADDING_CHOICES, index=PADDING_CHOICES.index(layer.padding), width=100, **common)
+        st.selectbox(options=shapes.PADDINGS, index=shapes.PADDINGS.index(layer.padding), width=100, **common)
     elif name == "activation":
-        st.selectbox(options=ACTIVATION_CHOICES, index=ACTIVATION_CHOICES.index(layer.activation), width=110,
+        st.selectbox(options=arch.ACTIVATIONS, index=arch.ACTIVATIONS.index(layer.activation), width=110,
                      **common)
     elif name == "rate":
         st.slider(min_value=0.0, max_value=0.9, step=0.05, value=float(layer.rate), width=220, **common)
