@@ -5,6 +5,7 @@ import streamlit as st
 from cnnlab.i18n import LANGUAGES, language_from_locale
 from components import state_keys as keys
 from components.i18n import t
+from components.pages import HOME, PAGES
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
 
@@ -24,21 +25,10 @@ with st.sidebar:
     )
 st.query_params["lang"] = st.session_state[keys.LANG]
 
-page = st.navigation(
-    {
-        t("nav.section_start"): [
-            st.Page("app_pages/home.py", title=t("nav.home"), icon=":material/home:", default=True),
-        ],
-        t("nav.section_sequences"): [
-            st.Page("app_pages/sequences.py", title=t("nav.sequences"), icon=":material/timeline:", url_path="sequences"),
-        ],
-        t("nav.section_cnn"): [
-            st.Page("app_pages/conv.py", title=t("nav.conv"), icon=":material/filter:", url_path="conv"),
-            st.Page("app_pages/pooling.py", title=t("nav.pooling"), icon=":material/grid_view:", url_path="pooling"),
-            st.Page("app_pages/model.py", title=t("nav.model"), icon=":material/account_tree:", url_path="model"),
-            st.Page("app_pages/train.py", title=t("nav.train"), icon=":material/model_training:", url_path="train"),
-            st.Page("app_pages/draw.py", title=t("nav.draw"), icon=":material/draw:", url_path="draw"),
-        ],
-    }
-)
+sections = {t(f"nav.section_{HOME.section}"): [
+    st.Page(HOME.path, title=t("nav.home"), icon=HOME.icon, default=True)]}
+for info in PAGES:
+    sections.setdefault(t(f"nav.section_{info.section}"), []).append(
+        st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
+page = st.navigation(sections)
 page.run()

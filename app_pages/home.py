@@ -6,6 +6,7 @@ from cnnlab import data
 from components import resources
 from components.active_model import active_model, describe
 from components.i18n import t
+from components.pages import PAGES
 
 st.title(t("home.title"))
 st.markdown(t("home.lead"))
@@ -14,19 +15,11 @@ st.subheader(t("home.chapter_heading"))
 st.markdown(t("home.chapter_body"))
 
 st.subheader(t("home.pages_heading"))
-PAGES = [
-    ("app_pages/sequences.py", "sequences", ":material/timeline:"),
-    ("app_pages/conv.py", "conv", ":material/filter:"),
-    ("app_pages/pooling.py", "pooling", ":material/grid_view:"),
-    ("app_pages/model.py", "model", ":material/account_tree:"),
-    ("app_pages/train.py", "train", ":material/model_training:"),
-    ("app_pages/draw.py", "draw", ":material/draw:"),
-]
 for row_start in range(0, len(PAGES), 3):
-    for column, (path, name, icon) in zip(st.columns(3), PAGES[row_start:row_start + 3], strict=False):
+    for column, info in zip(st.columns(3), PAGES[row_start:row_start + 3], strict=False):
         with column.container(border=True, height="stretch"):
-            st.page_link(path, label=t(f"nav.{name}"), icon=icon)
-            st.caption(t(f"home.page_{name}"))
+            st.page_link(info.path, label=t(f"nav.{info.name}"), icon=info.icon)
+            st.caption(t(f"home.page_{info.name}"))
 
 st.subheader(t("home.status_heading"))
 data_col, model_col = st.columns(2)

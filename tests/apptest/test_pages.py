@@ -2,8 +2,10 @@
 
 import pytest
 
-PAGES = ["app_pages/home.py", "app_pages/sequences.py", "app_pages/conv.py", "app_pages/pooling.py",
-         "app_pages/model.py", "app_pages/train.py", "app_pages/draw.py"]
+from components.pages import HOME
+from components.pages import PAGES as APP_PAGES
+
+PAGES = [info.path for info in (HOME, *APP_PAGES)]
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])

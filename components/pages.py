@@ -1,0 +1,27 @@
+"""The app's pages in the chapter's order: one list for the navigation and for Home's page cards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    name: str  # url path, "nav.<name>" title and "home.page_<name>" description
+    icon: str
+    section: str  # "nav.section_<section>"
+
+    @property
+    def path(self) -> str:
+        return f"app_pages/{self.name}.py"
+
+
+HOME = PageInfo("home", ":material/home:", "start")
+PAGES = (
+    PageInfo("sequences", ":material/timeline:", "sequences"),
+    PageInfo("conv", ":material/filter:", "cnn"),
+    PageInfo("pooling", ":material/grid_view:", "cnn"),
+    PageInfo("model", ":material/account_tree:", "cnn"),
+    PageInfo("train", ":material/model_training:", "cnn"),
+    PageInfo("draw", ":material/draw:", "cnn"),
+)
