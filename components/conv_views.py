@@ -242,30 +242,25 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
 
 def kernels_and_maps(bank: KernelBank, maps: np.ndarray, *, pairs_per_row: int = 3, title: str | None = None,
                      map_px: int = 170) -> go.Figure:
-    """Each filter's kernel (small, signed colours: red +, blue −) right beside the feature map it makes."""
-    from plotly.subplots import make_subplots
+    """Each filter's kernel (small, signed colours: red +, blue −) right beside the feature map it makes.
 
+    The grid's layout is cached per shape (charts.grid_skeleton); only the kernels and maps are filled in.
+    """
     count = maps.shape[-1]
     per_row = max(1, min(pairs_per_row, count))
     rows = -(-count // per_row)
-    titles = []
-    for r in range(rows):
-        for c in range(per_row):
-            i = r * per_row + c
-            titles += ["", bank.titles[i] if i < count else ""]
-    fig = make_subplots(rows=rows, cols=2 * per_row, column_widths=[0.4, 1.0] * per_row, subplot_titles=titles,
-                        horizontal_spacing=0.02, vertical_spacing=0.5 / max(rows, 1) / 4 + 0.02)
+    cells, values, ranges = [], [], []
     for i in range(count):
         r, c = i // per_row + 1, (i % per_row) * 2 + 1
-        limit = float(max(np.abs(bank.kernel[:, :, 0, i]).max(), 1e-6))  # per kernel: white is always 0
-        fig.add_trace(go.Heatmap(z=bank.kernel[:, :, 0, i], colorscale=charts.SIGNED_SCALE, zmin=-limit, zmax=limit,
-                                 showscale=False, hovertemplate="%{z:.3g}<extra></extra>"), row=r, col=c)
-        fig.add_trace(go.Heatmap(z=maps[:, :, i], colorscale=charts.ACTIVATION_SCALE, showscale=False,
-                                 hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>"), row=r, col=c + 1)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", constrain="domain")
-    for i in range(1, 2 * per_row * rows + 1):
-        fig.update_yaxes(scaleanchor=f"x{'' if i == 1 else i}", row=(i - 1) // (2 * per_row) + 1,
-                         col=(i - 1) % (2 * per_row) + 1)
-    fig.update_annotations(font_size=12)
-    return charts.styled(fig, height=int(rows * map_px + (50 if title else 20)), title=title)
+        kernel = bank.kernel[:, :, 0, i]
+        limit = float(max(np.abs(kernel).max(), 1e-6))  # per kernel: white is always 0
+        cells += [(r, c, charts.SIGNED_SCALE, "%{z:.3g}<extra></extra>"),
+                  (r, c + 1, charts.ACTIVATION_SCALE, "row %{y}, col %{x}: %{z:.3g}<extra></extra>")]
+        values += [kernel, maps[:, :, i]]
+        ranges += [(-limit, limit), None]
+    skeleton = charts.grid_skeleton(
+        rows, 2 * per_row, tuple(cells), column_widths=(0.4, 1.0) * per_row,
+        cell_titles=tuple(c % 2 == 1 and r * per_row + c // 2 < count for r in range(rows) for c in range(2 * per_row)),
+        horizontal_spacing=0.02, vertical_spacing=0.5 / max(rows, 1) / 4 + 0.02,
+        height=int(rows * map_px + (50 if title else 20)), titled=bool(title), title_size=12)
+    return charts.fill_grid(skeleton, values, ranges=ranges, titles=bank.titles[:count], title=title)
