@@ -20,12 +20,14 @@ class LayerOutput:
     name:   the layer's name ("conv2d", "max_pooling2d_1", ...)
     kind:   its class name ("Conv2D", "MaxPooling2D", "Flatten", "Dense", ...)
     output: float32, (h, w, channels) for spatial layers, (units,) for flat ones
+    activation: the layer's activation function ("relu", "tanh", "linear", ...), None if it has none
     """
 
     index: int
     name: str
     kind: str
     output: np.ndarray
+    activation: str | None = None
 
     @property
     def is_spatial(self) -> bool:
@@ -69,8 +71,17 @@ def layer_outputs(model, image: np.ndarray) -> list[LayerOutput]:
             continue
         x = layer(x, training=False)
         value = np.asarray(x, dtype=np.float32)
-        out.append(LayerOutput(i, layer.name, type(layer).__name__, value[0] if value.shape[0] == 1 else value))
+        out.append(LayerOutput(i, layer.name, type(layer).__name__, value[0] if value.shape[0] == 1 else value,
+                               activation_name(layer)))
     return out
+
+
+def activation_name(layer) -> str | None:
+    """"relu", "tanh", "sigmoid", "linear", ... for a layer with an activation function; None otherwise."""
+    fn = getattr(layer, "activation", None)
+    if fn is None:
+        return None
+    return getattr(fn, "__name__", None) or type(fn).__name__.lower()
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

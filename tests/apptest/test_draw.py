@@ -56,6 +56,7 @@ def test_a_drawing_is_classified_shown_and_shared(app_test, seven):
     digit = at.session_state[keys.LAST_DRAWN_DIGIT]
     assert digit.shape == (28, 28) and digit.dtype == np.float32 and 0 <= digit.min() and digit.max() <= 1
     assert any("98.55%" in c.value for c in at.caption), "the page names the active model and its accuracy"
+    assert any(c.value.startswith("Conv2D: 32 filters") and "after ReLU" in c.value for c in at.caption)
 
     at.toggle(key="draw_show_steps").set_value(True).run()
     assert sum("draw_step_" in k for k in chart_keys(at)) == 4
@@ -123,9 +124,17 @@ def test_an_uploaded_photo_dark_on_light_is_read(app_test):
     ([0, 0, 0, 0.58, 0, 0, 0, 0, 0.42, 0], "hesitates between 3 (58%) and 8 (42%)"),
 ])
 def test_an_unsure_model_says_so_in_plain_words(app_test, seven, monkeypatch, probs, words):
-    from cnnlab import models
+    import dataclasses
 
-    monkeypatch.setattr(models, "predict_proba", lambda model, x: np.array([probs], np.float32))
+    from cnnlab import inspect_model
+
+    real = inspect_model.layer_outputs
+
+    def unsure(model, image):  # the page reads the probabilities from the last layer of its one forward pass
+        layers = real(model, image)
+        return [*layers[:-1], dataclasses.replace(layers[-1], output=np.array(probs, np.float32))]
+
+    monkeypatch.setattr(inspect_model, "layer_outputs", unsure)
     at = app_test("en", PAGE)
     at.session_state[CANVAS] = canvas_value(seven.image)
     at.run()
@@ -140,7 +149,7 @@ def test_a_model_trained_in_the_session_is_used_and_walked_generically(app_test,
 
     from components.active_model import TrainedModel
 
-    small = keras.Sequential([keras.Input((28, 28, 1)), kl.Conv2D(8, 5, activation="relu"), kl.MaxPooling2D(4),
+    small = keras.Sequential([keras.Input((28, 28, 1)), kl.Conv2D(8, 5, activation="tanh"), kl.MaxPooling2D(4),
                               kl.Flatten(), kl.Dense(10, activation="softmax")])
     at = app_test("en", PAGE)
     at.session_state[keys.TRAINED_MODEL] = TrainedModel(small, 0.9123, epochs_done=3, data_source="bundled")
@@ -151,3 +160,5 @@ def test_a_model_trained_in_the_session_is_used_and_walked_generically(app_test,
     assert [tab.label for tab in at.tabs] == ["1. Conv2D 24×24×8", "2. MaxPooling2D 6×6×8", "3. Flatten 288",
                                               "4. Dense 10"]
     assert len(at.metric) == 1 and at.metric[0].value in {str(d) for d in range(10)}
+    conv_caption = next(c.value for c in at.caption if c.value.startswith("Conv2D: 8 filters"))
+    assert "tanh activation function" in conv_caption and "ReLU" not in conv_caption

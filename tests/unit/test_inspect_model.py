@@ -44,3 +44,21 @@ def test_any_sequential_model_is_walked_generically():
                                                  ("MaxPooling2D", (7, 7, 4)), ("Flatten", (196,)), ("Dense", (3,))]
     np.testing.assert_allclose(outs[1].output, outs[0].output)  # dropout is off at inference
     assert inspect_model.shape_text(outs[2].shape) == "7×7×4"
+
+
+def test_each_layer_names_its_activation_function():
+    import keras
+    from keras import layers as kl
+
+    model = keras.Sequential([keras.Input((8, 8, 1)), kl.Conv2D(2, 3, activation="tanh"), kl.Conv2D(2, 3),
+                              kl.MaxPooling2D(2), kl.Flatten(), kl.Dense(3, activation="softmax")])
+    outs = inspect_model.layer_outputs(model, np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8))
+    assert [o.activation for o in outs] == ["tanh", "linear", None, None, "softmax"]
+    assert outs[0].output.min() < 0, "tanh keeps negative responses (the Draw page must not say 'after ReLU')"
+    np.testing.assert_allclose(outs[-1].output, models.predict_proba(model, np.linspace(0, 1, 64).reshape(8, 8))[0],
+                               atol=1e-6)
+
+
+def test_the_chapter_model_convs_use_relu(chapter_model):
+    outs = inspect_model.layer_outputs(chapter_model, np.zeros((28, 28), np.float32))
+    assert [o.activation for o in outs if o.kind == "Conv2D"] == ["relu"] * 3
