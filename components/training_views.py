@@ -17,7 +17,7 @@ from cnnlab import training
 from components import state_keys as keys
 from components.active_model import TrainedModel, trained_model
 from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
-from components.i18n import t
+from components.i18n import current_language, t
 from components.resources import mnist
 from components.ui import show_chart
 
@@ -136,6 +136,21 @@ def history_figure(history: training.History, epochs_planned: int = 1) -> go.Fig
     return fig
 
 
+def memo_figure(job: training.TrainingJob, name: str, key: tuple, build) -> go.Figure:
+    """The figure `build()` made for the same `key` last time, kept on the job (one per name).
+
+    A rerun that changes nothing (the 1-second refresh between batches, a click elsewhere on a finished
+    job's page) reuses it instead of rebuilding; st.plotly_chart only reads the figure.
+    """
+    slot = f"figure:{name}"
+    cached = job.context.get(slot)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    fig = build()
+    job.context[slot] = (key, fig)
+    return fig
+
+
 def live_panel(job: training.TrainingJob) -> None:
     """Status, progress bar and chart; refreshes itself every second while the job is active."""
     was_active = job.active
@@ -157,7 +172,10 @@ def live_panel(job: training.TrainingJob) -> None:
             st.progress(progress.fraction, text=text)
         history = current.history()
         if history.batch_loss:
-            show_chart(history_figure(history, current.config.epochs), key="train_chart")
+            key = (progress.batches_done, len(history.epochs), current.state, current.config.epochs,
+                   current_language())
+            show_chart(memo_figure(current, "history", key, lambda: history_figure(history, current.config.epochs)),
+                       key="train_chart")
         elif current.active:
             st.caption(t("train.chart_empty"))
         if current.active:
@@ -210,15 +228,13 @@ def results_panel(job: training.TrainingJob) -> None:
     with matrix_col:
         st.markdown(f"**{t('train.confusion_heading')}**")
         st.caption(t("train.confusion_caption"))
-        show_chart(confusion_figure(evaluation.confusion), key="train_confusion")
+        show_chart(memo_figure(job, "confusion", (id(evaluation), current_language()),
+                               lambda: confusion_figure(evaluation.confusion)), key="train_confusion")
     with class_col:
         st.markdown(f"**{t('train.per_class_heading')}**")
         st.caption(t("train.per_class_caption"))
-        per_class = evaluation.per_class_accuracy
-        fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
-                        height=300, value_format=".1%")
-        fig.update_yaxes(range=[max(0.0, float(per_class.min()) - 0.1), 1.05], tickformat=".0%")
-        show_chart(fig, key="train_per_class")
+        show_chart(memo_figure(job, "per_class", (id(evaluation),), lambda: per_class_figure(evaluation)),
+                   key="train_per_class")
         epoch_table(job)
 
     st.markdown(f"**{t('train.mistakes_heading')}**")
@@ -229,9 +245,22 @@ def results_panel(job: training.TrainingJob) -> None:
         shown = min(24, len(mistakes))
         wrong_total = int(evaluation.confusion.sum() - np.trace(evaluation.confusion))
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
-        titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in mistakes[:shown]]
-        show_chart(heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
-                                colorscale=IMAGE_SCALE, cell_px=130), key="train_mistakes")
+        show_chart(memo_figure(job, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
+                   key="train_mistakes")
+
+
+def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
+    per_class = evaluation.per_class_accuracy
+    fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
+                    height=300, value_format=".1%")
+    fig.update_yaxes(range=[max(0.0, float(per_class.min()) - 0.1), 1.05], tickformat=".0%")
+    return fig
+
+
+def mistakes_figure(evaluation: training.Evaluation, shown: int) -> go.Figure:
+    titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
+    return heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
+                        colorscale=IMAGE_SCALE, cell_px=130)
 
 
 def epoch_table(job: training.TrainingJob) -> None:

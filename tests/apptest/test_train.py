@@ -1,5 +1,6 @@
 """Train page: a short background training finishes with chart data, results and an active model; Stop works."""
 
+import json
 import time
 
 import numpy as np
@@ -57,6 +58,19 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert "active model" in " ".join(m.value for m in at.markdown)
     assert not at.button(key="train_start").disabled
 
+    # A finished job's figures are built once: a rerun reuses them, another language rebuilds the translated ones.
+    built = {name: job.context[f"figure:{name}"][1] for name in ("history", "confusion", "per_class", "mistakes")}
+    at.run()
+    assert all(job.context[f"figure:{name}"][1] is fig for name, fig in built.items())
+    assert _charts(at) == specs
+    at.session_state[keys.LANG] = "ko"
+    at.run()
+    assert not at.exception
+    assert job.context["figure:confusion"][1] is not built["confusion"]
+    assert job.context["figure:history"][1] is not built["history"]
+    korean = [json.dumps(json.loads(s), ensure_ascii=False) for s in _charts(at)]
+    assert any('"heatmap"' in s and "예측" in s for s in korean), "the confusion matrix is drawn in Korean"
+
 
 def test_stop_during_training_leaves_a_usable_model(app_test):
     at = app_test("ko", "app_pages/train.py")
@@ -76,3 +90,21 @@ def test_stop_during_training_leaves_a_usable_model(app_test):
     probs = np.asarray(published.model(np.zeros((2, 28, 28, 1), np.float32), training=False))
     assert probs.shape == (2, 10)
     assert published.test_accuracy is not None
+
+
+def test_a_figure_is_rebuilt_only_when_its_key_changes():
+    from types import SimpleNamespace
+
+    from components.training_views import memo_figure
+
+    job, builds = SimpleNamespace(context={}), []
+
+    def build():
+        builds.append(object())
+        return builds[-1]
+
+    first = memo_figure(job, "history", (10, 0, "running", "en"), build)
+    assert memo_figure(job, "history", (10, 0, "running", "en"), build) is first and len(builds) == 1
+    assert memo_figure(job, "history", (11, 0, "running", "en"), build) is not first and len(builds) == 2
+    assert memo_figure(job, "history", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 3
+    assert memo_figure(job, "other", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 4
