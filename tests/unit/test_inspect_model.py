@@ -52,6 +52,7 @@ def test_each_layer_names_its_activation_function():
 
     model = keras.Sequential([keras.Input((8, 8, 1)), kl.Conv2D(2, 3, activation="tanh"), kl.Conv2D(2, 3),
                               kl.MaxPooling2D(2), kl.Flatten(), kl.Dense(3, activation="softmax")])
+    model.layers[0].set_weights([np.full((3, 3, 1, 2), -0.2, np.float32), np.zeros(2, np.float32)])  # responds < 0
     outs = inspect_model.layer_outputs(model, np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8))
     assert [o.activation for o in outs] == ["tanh", "linear", None, None, "softmax"]
     assert outs[0].output.min() < 0, "tanh keeps negative responses (the Draw page must not say 'after ReLU')"
