@@ -46,7 +46,7 @@ def test_short_training_chart_grows_and_finishes(server, page):
     assert final["finished"] and final["points"] == 45, final  # one point per batch
     counts = [s["points"] for s in seen if s["points"]]
     assert counts == sorted(counts), "the chart only ever grows"
-    expect(page.get_by_text("Test accuracy")).to_be_visible()
-    expect(page.get_by_text("Confusion matrix")).to_be_visible()
+    expect(page.get_by_text("Test accuracy", exact=True)).to_be_visible()
+    expect(page.get_by_text("Confusion matrix", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Start training")).to_be_enabled()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
