@@ -292,7 +292,6 @@ class TrainingJob:
         self.id = uuid.uuid4().hex
         self.stack = tuple(stack)
         self.config = config
-        self.data_source = data.source
         self._data = data
         self._slots = slots or shared_slots()
         self._on_update = on_update
@@ -361,10 +360,6 @@ class TrainingJob:
             eta = elapsed / done * max(total - done, 0)
         position = self._slots.position(self.id) if self.state == QUEUED else None
         return Progress(self.state, epoch, self.config.epochs, done, total, elapsed, eta, position)
-
-    def epoch_seconds(self) -> list[float]:
-        with self._lock:
-            return [e.seconds for e in self._history.epochs]
 
     # -- the training thread
     def _notify(self) -> None:

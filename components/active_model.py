@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import streamlit as st
 
@@ -22,7 +21,6 @@ class TrainedModel:
     epochs_done: int
     data_source: str  # "bundled" or "keras"
     finished: bool = True  # False while training still runs (a half-trained model is usable)
-    trained_at: datetime = field(default_factory=datetime.now)
     # Where it came from, for notes on other pages: layers, params, optimizer, learning_rate,
     # batch_size, epochs (planned), train_samples; empty when unknown.
     origin: dict = field(default_factory=dict)
