@@ -155,8 +155,8 @@ def explorer() -> None:
                     st.session_state["conv_verified"] = verified
                 if verified is not None and verified[0] == settings:
                     result = verified[1]
-                    message = t("conv.verify_result", keras=views.shape_text(result.keras_shape),
-                                core=views.shape_text(result.core_shape), diff=f"{result.max_abs_diff:.1e}")
+                    message = t("conv.verify_result", keras=shapes.format_shape(result.keras_shape),
+                                core=shapes.format_shape(result.core_shape), diff=f"{result.max_abs_diff:.1e}")
                     (st.success if result.agree else st.error)(message, icon=":material/check_circle:")
 
         # Kernels for the pictures (feature maps and step-through) ---------------------
@@ -176,7 +176,7 @@ def explorer() -> None:
                 except shapes.ShapeError as err:
                     st.error(views.shape_error_message(err), icon=":material/block:")
                 else:
-                    st.caption(t("conv.maps_caption", shape=views.shape_text(maps.shape), kernels=bank.kernel.shape[-1]))
+                    st.caption(t("conv.maps_caption", shape=shapes.format_shape(maps.shape), kernels=bank.kernel.shape[-1]))
                     left, right = st.columns([1, 4])
                     with left:
                         show_chart(charts.heatmap(digit, height=180, title=t("conv.digit_title")), key="conv_digit_fig")

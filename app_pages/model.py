@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
+from cnnlab import shapes
 from components import model_editor as editor
 from components.i18n import t
 from components.ui import code_panel, page_header
@@ -15,7 +16,7 @@ analysis = arch.analyze(stack)
 params_col, output_col, layers_col, status_col = st.columns(4)
 complete = all(r.output_shape is not None for r in analysis.layers)
 params_col.metric(t("model.metric_params"), f"{analysis.total_params:,}" if complete else "—")
-output_col.metric(t("model.metric_output"), arch.format_shape(analysis.output_shape))
+output_col.metric(t("model.metric_output"), shapes.format_shape(analysis.output_shape))
 layers_col.metric(t("model.metric_layers"), len(stack))
 status_col.metric(t("model.metric_status"), t("model.status_ok") if analysis.ok else t("model.status_bad"))
 

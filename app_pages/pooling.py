@@ -83,7 +83,7 @@ def explorer() -> None:
                                     help=t("pooling.strides_help"), **P)
         if default_strides:
             strides = None
-            st.caption(t("pooling.strides_is_pool", strides=views.shape_text(pool_size)))
+            st.caption(t("pooling.strides_is_pool", strides=shapes.format_shape(pool_size)))
         else:
             sh_col, sw_col = st.columns(2)
             strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, 1, key="pooling_stride_h", **BOUND),
@@ -163,23 +163,20 @@ def explorer() -> None:
                     st.info(t("pooling.fix_first"), icon=":material/edit:")
                 else:
                     pooled = conv_ops.max_pool_forward(matrix, pool_size, strides, padding)
-                    pads = tuple(conv_ops.padding_amounts(n, k, step, padding) for n, k, step in
-                                 ((in_shape[1], pool_size[0], s[0]), (in_shape[2], pool_size[1], s[1])))
-                    padded = np.pad(matrix, pads, constant_values=-np.inf)
+                    padded, pad_mask, pads = conv_ops.pool_padded(matrix, pool_size, strides, padding)
                     in_fig, out_fig = st.columns(2)
                     with in_fig:
-                        show_chart(views.number_grid(padded, pad_mask=np.pad(np.zeros(matrix.shape, bool), pads,
-                                                                             constant_values=True),
+                        show_chart(views.number_grid(padded, pad_mask=pad_mask,
                                                      inner_box=(pads[0][0], pads[1][0], *matrix.shape)
                                                      if padding == "same" else None,
                                                      height=views.grid_height(padded.shape[0]),
                                                      title=t("pooling.input_title",
-                                                                         shape=views.shape_text(padded.shape))),
+                                                                         shape=shapes.format_shape(padded.shape))),
                                    key="pooling_in_fig")
                     with out_fig:
                         show_chart(views.number_grid(pooled[0, :, :, 0], height=views.grid_height(pooled.shape[1]),
                                                      title=t("pooling.output_title",
-                                                             shape=views.shape_text(pooled.shape[1:3]))),
+                                                             shape=shapes.format_shape(pooled.shape[1:3]))),
                                    key="pooling_out_fig")
                     st.caption(t("pooling.printed"))
                     st.code(conv_ops.tf_print(pooled), language=None)
@@ -200,11 +197,11 @@ def explorer() -> None:
                     with a:
                         show_chart(views.window_figure(step, matrix.shape, height=views.grid_height(step.padded.shape[0]),
                                                        title=t("pooling.input_title",
-                                                               shape=views.shape_text(step.padded.shape))),
+                                                               shape=shapes.format_shape(step.padded.shape))),
                                    key="pooling_step_window")
                     with b:
                         show_chart(views.number_grid(pooled, fill=[(row, col)], height=views.grid_height(pooled.shape[0]),
-                                                     title=t("pooling.output_title", shape=views.shape_text(pooled.shape))),
+                                                     title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape))),
                                    key="pooling_step_output")
                     st.latex(conv_ops.pool_step_latex(step))
                     st.markdown(t("pooling.step_explain", row=row, col=col, r0=row * s[0], c0=col * s[1], sh=s[0],
@@ -233,11 +230,11 @@ def explorer() -> None:
                     zmax = float(fmap.max()) or 1.0
                     with before_col:
                         show_chart(charts.heatmap(fmap, colorscale=charts.ACTIVATION_SCALE, zmin=0, zmax=zmax, height=340,
-                                                  title=t("pooling.before_title", shape=views.shape_text(fmap.shape))),
+                                                  title=t("pooling.before_title", shape=shapes.format_shape(fmap.shape))),
                                    key="pooling_before")
                     with after_col:
                         show_chart(charts.heatmap(after, colorscale=charts.ACTIVATION_SCALE, zmin=0, zmax=zmax, height=340,
-                                                  title=t("pooling.after_title", shape=views.shape_text(after.shape))),
+                                                  title=t("pooling.after_title", shape=shapes.format_shape(after.shape))),
                                    key="pooling_after")
 
 

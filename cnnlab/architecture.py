@@ -301,13 +301,6 @@ def param_formula(report: LayerReport) -> str:
     return ""
 
 
-def format_shape(shape: tuple | None) -> str:
-    """(None, 26, 26, 32) -> "(None, 26, 26, 32)", as model.summary() prints it."""
-    if shape is None:
-        return "—"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
-
-
 # ---------------------------------------------------------------- Keras model and code
 
 def layer_names(stack) -> list[str]:

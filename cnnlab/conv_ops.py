@@ -268,6 +268,17 @@ def conv_step(image: np.ndarray, kernel: np.ndarray, row: int, col: int, strides
                       float(activate(np.float32(z), activation)), kernel, float(bias), z, None, pad_flags)
 
 
+def pool_padded(matrix: np.ndarray, pool_size=2, strides=None, padding: str = "valid"):
+    """The 2-D input as max pooling sees it: (padded with -inf, mask of padded cells, pads per axis)."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    p = shapes.pair(pool_size)
+    s = shapes.pair(strides) if strides is not None else p
+    pads = (padding_amounts(matrix.shape[0], p[0], s[0], padding), padding_amounts(matrix.shape[1], p[1], s[1], padding))
+    padded = np.pad(matrix, pads, constant_values=-np.inf)
+    is_pad = np.pad(np.zeros(matrix.shape, bool), pads, constant_values=True)
+    return padded, is_pad, pads
+
+
 def pool_step(matrix: np.ndarray, row: int, col: int, pool_size=2, strides=None, padding: str = "valid") -> WindowStep:
     """The window behind pooled cell (row, col); padded cells hold -inf and never win."""
     matrix = np.asarray(matrix, dtype=np.float32)
@@ -276,9 +287,7 @@ def pool_step(matrix: np.ndarray, row: int, col: int, pool_size=2, strides=None,
     _, oh, ow, _ = shapes.pool2d_output_shape((1, *matrix.shape, 1), p, s, padding)
     if not (0 <= row < oh and 0 <= col < ow):
         raise IndexError(f"output cell ({row}, {col}) outside {oh}x{ow}")
-    pads = (padding_amounts(matrix.shape[0], p[0], s[0], padding), padding_amounts(matrix.shape[1], p[1], s[1], padding))
-    padded = np.pad(matrix, pads, constant_values=-np.inf)
-    is_pad = np.pad(np.zeros(matrix.shape, bool), pads, constant_values=True)
+    padded, is_pad, pads = pool_padded(matrix, p, s, padding)
     cells = _step_cells(row, col, p, s, (1, 1))
     values = np.array([padded[r, c] for r, c in cells], dtype=np.float32).reshape(p)
     winner = cells[int(np.argmax(values))]

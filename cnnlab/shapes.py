@@ -35,6 +35,13 @@ class ShapeError(ValueError):
         return f"{self.reason} in {self.field}{where}: {self.values}"
 
 
+def format_shape(shape: tuple | None) -> str:
+    """(None, 26, 26, 32) -> "(None, 26, 26, 32)", as model.summary() prints it; "—" for no shape."""
+    if shape is None:
+        return "—"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ")"
+
+
 def pair(value: int | tuple[int, int] | list[int]) -> tuple[int, int]:
     """Keras accepts an int or a (height, width) pair for sizes and strides."""
     if isinstance(value, int):

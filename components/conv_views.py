@@ -96,10 +96,6 @@ def window_figure(step: conv_ops.WindowStep, source_shape: tuple[int, int], *, t
                        height=height, title=title)
 
 
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "(" + ", ".join(str(v) for v in shape) + ")"
-
-
 def axis_name(axis: str | None) -> str:
     return t(f"conv.axis_{axis}") if axis in ("height", "width") else ""
 
@@ -108,7 +104,7 @@ def shape_error_message(err: shapes.ShapeError) -> str:
     """A rejected setting explained in the student's language, with the numbers."""
     v = err.values
     if err.reason == "stride_and_dilation":
-        return t("conv.error_stride_dilation", strides=shape_text(v["strides"]), dilation=shape_text(v["dilation"]))
+        return t("conv.error_stride_dilation", strides=shapes.format_shape(v["strides"]), dilation=shapes.format_shape(v["dilation"]))
     if err.reason == "output_not_positive":
         key = "conv.error_pool_too_big" if err.field == "pool_size" else "conv.error_kernel_too_big"
         return t(key, axis=axis_name(err.axis), n=v["n"], k=v["k"], d=v["d"], span=v["span"], out=v["out"])
@@ -133,7 +129,7 @@ def grid_height(rows: int, *, cell: int = 46, lo: int = 150, hi: int = 420) -> i
 
 def big_shape(label: str, shape: tuple[int, ...] | None, *, help: str | None = None) -> None:
     """A shape in large type, readable from the back of a classroom."""
-    st.metric(label, shape_text(shape) if shape is not None else "—", help=help)
+    st.metric(label, shapes.format_shape(shape), help=help)
 
 
 def sync_tab_language(key: str, labels_by_lang: dict[str, list[str]], current: list[str]) -> None:
@@ -220,13 +216,13 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
     a, b, c = st.columns([2.2, 1, 1.4])
     with a:
         show_chart(window_figure(step, grid.shape, height=grid_height(step.padded.shape[0], hi=440),
-                                 title=t("conv.step_input_title", shape=shape_text(step.padded.shape))), key="conv_step_window")
+                                 title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
     with b:
         show_chart(number_grid(kernel, symmetric=True, colorscale=charts.SIGNED_SCALE, height=grid_height(kernel.shape[0]),
                                     title=t("conv.step_kernel_title", which=which + 1)), key="conv_step_kernel")
     with c:
         show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0]),
-                                    title=t("conv.step_output_title", shape=shape_text(full.shape))), key="conv_step_output")
+                                    title=t("conv.step_output_title", shape=shapes.format_shape(full.shape))), key="conv_step_output")
     st.latex(conv_ops.conv_step_latex(step, pic.activation))
     rows = sorted({r for r, _ in step.cells})
     cols = sorted({c for _, c in step.cells})

@@ -73,7 +73,7 @@ def issue_message(issue: arch.LayerIssue) -> str:
     """The translated explanation of why a layer (or the whole model) is impossible."""
     values = dict(issue.values)
     if "shape" in values:
-        values["shape"] = arch.format_shape(values["shape"])
+        values["shape"] = shapes.format_shape(values["shape"])
     if issue.reason == "output_not_positive":
         values["axis"] = t(f"model.axis_{values.get('axis') or 'height'}")
         values["window"] = t(f"model.window_{values.get('field', 'kernel_size')}")
@@ -128,7 +128,7 @@ def layer_row(report: arch.LayerReport, count: int) -> None:
             else:
                 st.caption(t("model.no_settings"))
         with numbers_col:
-            shape = arch.format_shape(report.output_shape) if report.output_shape is not None else "—"
+            shape = shapes.format_shape(report.output_shape)
             formula = arch.param_formula(report)
             st.markdown(f"{t('model.output_shape')}  \n`{shape}`  \n"
                         f"{t('model.params')}: **{report.params:,}**" + (f"  \n:gray[{formula}]" if formula else ""))
@@ -150,7 +150,7 @@ def input_row() -> None:
     with st.container(border=True):
         left, right = st.columns([8.0, 3.3], vertical_alignment="center")
         left.markdown(t("model.input_row"))
-        right.markdown(f"`{arch.format_shape((None, *arch.INPUT_SHAPE))}`")
+        right.markdown(f"`{shapes.format_shape((None, *arch.INPUT_SHAPE))}`")
 
 
 def add_layer_controls(stack: tuple) -> None:

@@ -3,6 +3,7 @@
 import pytest
 
 from cnnlab import architecture as arch
+from cnnlab import shapes
 
 VARIANTS = {
     "chapter": arch.chapter_spec(),
@@ -43,7 +44,7 @@ def test_every_layer_matches_the_built_keras_model(name):
     summary = arch.summary_text(model)
     assert f"Total params: {analysis.total_params:,}" in summary
     for report in analysis.layers:
-        assert arch.format_shape(report.output_shape) in summary
+        assert shapes.format_shape(report.output_shape) in summary
 
 
 def test_build_chapter_model_keeps_its_result():
