@@ -8,6 +8,7 @@ signed values such as kernels.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Sequence
 
@@ -123,8 +124,10 @@ PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "se
 
 # --- grids of small heatmaps, built from a cached skeleton -------------------------------------
 # make_subplots plus per-axis settings cost ~2-10 ms per cell; the layout only depends on the grid's
-# shape, so it is built once per shape (grid_skeleton) and each figure is a copy with the maps
-# filled in (fill_grid). The cached figure is never handed out or changed: fill_grid copies it.
+# shape, so it is built once per shape (grid_skeleton) and each figure is made from it with the maps
+# filled in (fill_grid). Many sessions' script threads share the cache, and plotly is not thread-safe
+# even for reading (go.Figure(fig) pops and restores "type" in the source's trace dicts), so the cache
+# holds an immutable JSON string: every caller parses its own private dict from it.
 
 _EMPTY_Z = ((0.0,),)
 
@@ -133,13 +136,12 @@ _EMPTY_Z = ((0.0,),)
 def grid_skeleton(rows: int, cols: int, cells: tuple[tuple[int, int, str, str], ...], *,
                   column_widths: tuple[float, ...] | None = None, cell_titles: tuple[bool, ...] | None = None,
                   horizontal_spacing: float = 0.012, vertical_spacing: float = 0.02, height: int = 300,
-                  margin_top: int | None = None, titled: bool = False, title_size: int = 11) -> go.Figure:
-    """An empty rows×cols grid of image axes (row 0 on top, square pixels), built once per shape.
+                  margin_top: int | None = None, titled: bool = False, title_size: int = 11) -> str:
+    """An empty rows×cols grid of image axes (row 0 on top, square pixels) as figure JSON, built once per shape.
 
     cells: one (row, col, colorscale, hovertemplate) per heatmap, in fill order (1-based row/col).
     cell_titles: per grid cell (row-major), whether it gets a subplot title (filled in later, in order).
     titled: leave room for a figure title (its text is set by fill_grid).
-    Do not change the returned figure: it is shared; fill_grid works on a copy.
     """
     titles = [" " if flag else "" for flag in cell_titles] if cell_titles else None
     fig = make_subplots(rows=rows, cols=cols, column_widths=list(column_widths) if column_widths else None,
@@ -160,22 +162,29 @@ def grid_skeleton(rows: int, cols: int, cells: tuple[tuple[int, int, str, str], 
     styled(fig, height=height, title=" " if titled else None)
     if margin_top is not None:
         fig.update_layout(margin_t=margin_top)
-    return fig
+    return fig.to_json()
 
 
-def fill_grid(skeleton: go.Figure, maps: Sequence[np.ndarray], *,
+def fill_grid(skeleton: str, maps: Sequence[np.ndarray], *,
               ranges: Sequence[tuple[float, float] | None] | None = None,
               titles: Sequence[str] | None = None, title: str | None = None) -> go.Figure:
-    """A copy of `skeleton` with heatmap i showing maps[i] (colour range ranges[i], or its own range)."""
-    fig = go.Figure(skeleton)
-    with fig.batch_update():
-        for i, (trace, values) in enumerate(zip(fig.data, maps, strict=True)):
-            trace.z = np.asarray(values)
-            if ranges is not None and ranges[i] is not None:
-                trace.zmin, trace.zmax = ranges[i]
-        if titles:
-            for annotation, text in zip(fig.layout.annotations, titles, strict=False):
-                annotation.text = text
-        if title:
-            fig.layout.title.text = title
-    return fig
+    """A figure made from `skeleton` (grid_skeleton's JSON) with heatmap i showing maps[i].
+
+    Colour range ranges[i] when given, else each map's own. The spec is filled as a plain dict and
+    turned into a figure without re-validating it: it came from a validated figure, and validation
+    costs about twice the rest (tests/unit/test_charts.py checks the result equals a validated figure).
+    """
+    spec = json.loads(skeleton)  # a private copy: nothing shared is touched
+    traces, layout = spec["data"], spec["layout"]
+    if len(traces) != len(maps):
+        raise ValueError(f"the grid has {len(traces)} cells, got {len(maps)} maps")
+    for i, (trace, values) in enumerate(zip(traces, maps, strict=True)):
+        trace["z"] = np.asarray(values)
+        if ranges is not None and ranges[i] is not None:
+            trace["zmin"], trace["zmax"] = (float(v) for v in ranges[i])
+    if titles:
+        for annotation, text in zip(layout.get("annotations", []), titles, strict=False):
+            annotation["text"] = text
+    if title:
+        layout["title"]["text"] = title
+    return go.Figure(spec, _validate=False)

@@ -1,8 +1,11 @@
-"""Grids of heatmaps come from a cached layout: the maps filled in, the cached figure never changed."""
+"""Grids of heatmaps come from a cached layout: the maps filled in, the cached layout never changed."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import plotly.graph_objects as go
 
 from components import charts
 
@@ -28,8 +31,20 @@ def test_grid_from_cached_skeleton_shows_each_map_and_leaves_the_cache_untouched
                                               for i in range(5)),
                                   cell_titles=tuple(i < 5 for i in range(6)), vertical_spacing=0.06,
                                   height=int(2 * 110 + 28), margin_top=28, titled=False)
-    assert all(np.asarray(tr.z).shape == (1, 1) for tr in cached.data)
-    assert all(ann.text == " " for ann in cached.layout.annotations)
+    spec = json.loads(cached)
+    assert all(np.asarray(tr["z"]).shape == (1, 1) for tr in spec["data"])
+    assert all(ann["text"] == " " for ann in spec["layout"]["annotations"])
+
+
+def test_filled_grid_equals_the_same_figure_built_with_plotly_validation():
+    """fill_grid skips plotly's validation (the spec came from a validated figure): the result must not differ."""
+    rng = np.random.default_rng(2)
+    maps = [rng.random((4, 6)).astype(np.float32) for _ in range(7)]
+    fig = charts.heatmap_grid(maps, titles=[f"m{i}" for i in range(7)], columns=4, title="grid",
+                              ranges=[(0.0, 2.0)] + [None] * 6)
+    validated = go.Figure(json.loads(fig.to_json()))
+    assert json.loads(fig.to_json()) == json.loads(validated.to_json())
+    assert fig.data[0].type == "heatmap" and fig.layout.title.text == "grid" and fig.data[0].zmax == 2.0
 
 
 def test_shared_scale_puts_every_map_on_one_range():
