@@ -4,16 +4,21 @@ a SimpleRNN cell step by step, and a next-value prediction experiment (Dense vs 
 TensorFlow is imported only when the user presses Train, so the page renders instantly.
 """
 
+import logging
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from cnnlab import sequences as seq
+from cnnlab import training
 from components import sequence_views as views
 from components import state_keys as keys
 from components.charts import PALETTE
 from components.i18n import t
 from components.ui import code_panel, page_header, show_chart
+
+logger = logging.getLogger("app_pages.sequences")  # a page runs as __main__: name it
 
 page_header("sequences")
 
@@ -173,11 +178,18 @@ if train:
             show_chart(views.loss_figure(live, epochs, title=t("sequences.loss_title"), xaxis_title=t("sequences.loss_x"),
                                          yaxis_title=t("sequences.loss_y")), key=f"sequences_live_{model_kind}_{epoch}")
 
-    status.caption(t("sequences.loading_tf"))
+    def on_wait(position: int) -> None:
+        """In line for the server's training slots (shared with the Train page): say where."""
+        status.warning(t("sequences.queued", position=position, capacity=training.shared_slots().capacity),
+                       icon=":material/hourglass_top:")
+
     try:
-        st.session_state[keys.SEQUENCES_RESULT] = seq.train_models(data, kinds, units=units, epochs=epochs,
-                                                                   on_epoch=on_epoch)
+        with training.training_slot(on_wait=on_wait):
+            status.caption(t("sequences.loading_tf"))
+            st.session_state[keys.SEQUENCES_RESULT] = seq.train_models(data, kinds, units=units, epochs=epochs,
+                                                                       on_epoch=on_epoch)
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
+        logger.exception("sequences experiment failed")
         st.error(t("sequences.train_failed", reason=str(exc)[:300]), icon=":material/error:")
 
 result = st.session_state.get(keys.SEQUENCES_RESULT)

@@ -8,3 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSETS = ROOT / "assets"
+
+# TensorFlow sizes its process-wide thread pools once, when its runtime starts: size them before
+# any cnnlab module can import it (see cnnlab/threads.py).
+from cnnlab import threads as _threads  # noqa: E402
+
+_threads.configure_tensorflow()

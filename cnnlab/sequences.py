@@ -319,20 +319,31 @@ def total_params(kind: str, window: int, units: int) -> int:
     return sum(row.params for row in model_layers(kind, window, units))
 
 
-def build_model(kind: str, window: int, units: int):
-    """The Keras model for `kind` (see `model_layers`), uncompiled."""
+def build_model(kind: str, window: int, units: int, seed: int | None = None):
+    """The Keras model for `kind` (see `model_layers`), uncompiled.
+
+    seed: every random initial weight comes from its own seeded initializer (seed + 1, + 2, + 3), so the
+    same seed gives the same model in any thread, whatever else the process draws (no global seeding).
+    """
     import keras
     from keras import layers
 
+    def glorot(k: int):
+        return "glorot_uniform" if seed is None else keras.initializers.GlorotUniform(seed=seed + k)
+
+    def recurrent(cls):
+        orthogonal = "orthogonal" if seed is None else keras.initializers.Orthogonal(seed=seed + 2)
+        return cls(units, kernel_initializer=glorot(1), recurrent_initializer=orthogonal)
+
     if kind == "dense":
-        body = [keras.Input(shape=(window,)), layers.Dense(units, activation="relu")]
+        body = [keras.Input(shape=(window,)), layers.Dense(units, activation="relu", kernel_initializer=glorot(1))]
     elif kind == "rnn":
-        body = [keras.Input(shape=(window, 1)), layers.SimpleRNN(units)]
+        body = [keras.Input(shape=(window, 1)), recurrent(layers.SimpleRNN)]
     elif kind == "lstm":
-        body = [keras.Input(shape=(window, 1)), layers.LSTM(units)]
+        body = [keras.Input(shape=(window, 1)), recurrent(layers.LSTM)]
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected one of {MODEL_KINDS}")
-    return keras.Sequential([*body, layers.Dense(1)], name=KERAS_LAYER[kind])
+    return keras.Sequential([*body, layers.Dense(1, kernel_initializer=glorot(3))], name=KERAS_LAYER[kind])
 
 
 @dataclass
@@ -377,6 +388,9 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
 
     on_epoch(kind, epoch, loss) is called after every epoch (1-based), from the calling thread.
     Evaluation calls the model directly (no model.predict). Errors are reported in the series' own units.
+    Reproducible for a seed without touching the process's random state (other sessions train at the
+    same time): seeded initializers, and each epoch's order of the windows from a seeded numpy generator.
+    The caller holds a training slot (cnnlab.training.training_slot) while this runs.
     """
     import keras
 
@@ -386,8 +400,7 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
     results: dict[str, ModelResult] = {}
     for kind in kinds:
         t0 = time.perf_counter()
-        keras.utils.set_random_seed(seed)
-        model = build_model(kind, data.window, units)
+        model = build_model(kind, data.window, units, seed=seed)
         # One compiled execution per epoch: the same updates as step by step, with less Python overhead.
         steps = max(1, -(-len(data.y_train) // batch_size))
         model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", steps_per_execution=steps)
@@ -395,16 +408,14 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
         x_train, x_test = data.x_train, data.x_test
         if kind != "dense":
             x_train, x_test = x_train[..., None], x_test[..., None]
-
-        class Report(keras.callbacks.Callback):
-            def on_epoch_end(self, epoch, logs=None, _result=result, _kind=kind):
-                loss = float((logs or {}).get("loss", float("nan")))
-                _result.losses.append(loss)
-                if on_epoch is not None:
-                    on_epoch(_kind, epoch + 1, loss)
-
-        model.fit(x_train, data.y_train, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0,
-                  callbacks=[Report()])
+        order = np.random.default_rng(seed)
+        for epoch in range(1, epochs + 1):
+            shuffled = order.permutation(len(data.y_train))
+            history = model.fit(x_train[shuffled], data.y_train[shuffled], epochs=1, batch_size=batch_size,
+                                shuffle=False, verbose=0)
+            result.losses.append(float(history.history.get("loss", [float("nan")])[-1]))
+            if on_epoch is not None:
+                on_epoch(kind, epoch, result.losses[-1])
         pred = np.asarray(model(x_test, training=False)).reshape(-1)
         result.predictions = data.to_raw(pred)
         result.mse, result.mae = errors(result.predictions, truth)
@@ -422,11 +433,11 @@ _SERIES_CODE = {
 }
 _MODEL_CODE = {
     "dense": "tf.keras.Input(shape=(window,)),  # the flattened window\n"
-             "        tf.keras.layers.Dense(units, activation=\"relu\"),",
+             "        tf.keras.layers.Dense(units, activation=\"relu\", kernel_initializer=glorot(1)),",
     "rnn": "tf.keras.Input(shape=(window, 1)),  # window time steps, 1 feature each\n"
-           "        tf.keras.layers.SimpleRNN(units),",
+           "        tf.keras.layers.SimpleRNN(units, kernel_initializer=glorot(1), recurrent_initializer=orthogonal(2)),",
     "lstm": "tf.keras.Input(shape=(window, 1)),\n"
-            "        tf.keras.layers.LSTM(units),",
+            "        tf.keras.layers.LSTM(units, kernel_initializer=glorot(1), recurrent_initializer=orthogonal(2)),",
 }
 
 
@@ -434,7 +445,7 @@ def experiment_code(kind: str, window: int, units: int, epochs: int, kinds: Sequ
                     n_windows: int = DEFAULT_WINDOWS, seed: int = 0, batch_size: int = 32) -> str:
     """Runnable tf.keras code for the experiment with these settings (same series, split and models)."""
     models = "\n".join(f'    "{k}": lambda: tf.keras.Sequential([\n        {_MODEL_CODE[k]}\n'
-                       f'        tf.keras.layers.Dense(1),\n    ]),' for k in kinds)
+                       f'        tf.keras.layers.Dense(1, kernel_initializer=glorot(3)),\n    ]),' for k in kinds)
     return f"""import numpy as np
 import tensorflow as tf
 
@@ -453,15 +464,26 @@ mean, std = y[:n_train + window].mean(), y[:n_train + window].std()
 x_all, y_all = (x_all - mean) / std, (y_all - mean) / std
 x_train, y_train, x_test, y_test = x_all[:n_train], y_all[:n_train], x_all[n_train:], y_all[n_train:]
 
-models = {{  # built inside the loop, after the seed, so every run gives the same numbers
+# Seeded initial weights and a seeded order of the windows: every run gives the same numbers
+def glorot(k):
+    return tf.keras.initializers.GlorotUniform(seed={seed} + k)
+
+
+def orthogonal(k):
+    return tf.keras.initializers.Orthogonal(seed={seed} + k)
+
+
+models = {{
 {models}
 }}
 for name, build in models.items():
-    tf.keras.utils.set_random_seed({seed})
     model = build()
     model.compile(optimizer=tf.keras.optimizers.Adam({0.01}), loss="mse")
     xs_train, xs_test = (x_train, x_test) if name == "dense" else (x_train[..., None], x_test[..., None])
-    model.fit(xs_train, y_train, epochs=epochs, batch_size={batch_size}, verbose=0)
+    order = np.random.default_rng({seed})
+    for epoch in range(epochs):  # one pass over the windows, in a new seeded order each time
+        shuffled = order.permutation(len(y_train))
+        model.fit(xs_train[shuffled], y_train[shuffled], epochs=1, batch_size={batch_size}, shuffle=False, verbose=0)
     pred = model(xs_test, training=False).numpy().reshape(-1) * std + mean
     truth = y_test * std + mean
     print(name, model.count_params(), "params, test MSE", np.mean((pred - truth) ** 2))

@@ -12,31 +12,39 @@ thread after each weight snapshot, to keep their own objects current.
 - Stop: `job.stop()` sets a flag that the callback turns into `model.stop_training`
   after the next batch; the model keeps the weights trained so far and is evaluated.
 - Fairness: `TrainingSlots` lets at most N jobs train at once in the process
-  (N = $CNNLAB_MAX_TRAININGS, default the number of CPU cores); the others wait in a
-  first-come queue and know their position.
+  (N = $CNNLAB_MAX_TRAININGS, default 1 on 2 cores: see cnnlab/threads.py, which also bounds
+  TensorFlow's threads); the others wait in a first-come queue and know their position.
+- Owner: a job may be given `owner_alive()` (the UI passes "is my session still there?"). Once it
+  answers False the job leaves the queue or stops after the current batch, skips the evaluation and
+  frees its slot: nobody is left to look at it.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import math
-import os
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from cnnlab import architecture
 from cnnlab.data import MnistData, to_model_input
+from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
+from cnnlab.threads import max_trainings
+
+logger = logging.getLogger(__name__)
 
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 SNAPSHOT_EVERY_S = 2.0  # the published copy gets fresh weights at least this often
 MISCLASSIFIED_KEPT = 60
-ENV_MAX_TRAININGS = "CNNLAB_MAX_TRAININGS"
+OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
 
 # Job states. Active: queued, running, evaluating. Final: done, stopped, cancelled, failed.
 QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
@@ -140,19 +148,29 @@ class TrainingSlots:
         self._active: set[str] = set()
         self._waiting: deque[str] = deque()
 
-    def acquire(self, job_id: str, cancelled: threading.Event) -> bool:
-        """Block until this job may train (True) or it is cancelled while waiting (False)."""
+    def acquire(self, job_id: str, cancelled: threading.Event | Callable[[], bool],
+                on_wait: Callable[[int], None] | None = None) -> bool:
+        """Block until this job may train (True) or it is cancelled while waiting (False).
+
+        cancelled: an Event, or a function polled about every 0.2 s (e.g. "stopped or owner gone").
+        on_wait(position) is called while waiting, from this thread and outside the lock.
+        """
+        gave_up = cancelled.is_set if isinstance(cancelled, threading.Event) else cancelled
         with self._cond:
             self._waiting.append(job_id)
-            try:
-                while True:
-                    if cancelled.is_set():
-                        return False
+        try:
+            while not gave_up():
+                with self._cond:
                     if self._waiting[0] == job_id and len(self._active) < self.capacity:
                         self._active.add(job_id)
                         return True
+                    position = self._waiting.index(job_id) + 1
                     self._cond.wait(0.2)
-            finally:
+                if on_wait is not None:
+                    on_wait(position)
+            return False
+        finally:
+            with self._cond:
                 self._waiting.remove(job_id)
                 self._cond.notify_all()
 
@@ -179,23 +197,27 @@ _slots: TrainingSlots | None = None
 _slots_lock = threading.Lock()
 
 
-def max_trainings() -> int:
-    """$CNNLAB_MAX_TRAININGS if it is a positive integer, else the number of CPU cores."""
-    try:
-        value = int(os.environ.get(ENV_MAX_TRAININGS, ""))
-        if value >= 1:
-            return value
-    except ValueError:
-        pass
-    return os.cpu_count() or 1
-
-
 def shared_slots() -> TrainingSlots:
     global _slots
     with _slots_lock:
         if _slots is None:
             _slots = TrainingSlots(max_trainings())
         return _slots
+
+
+@contextmanager
+def training_slot(slots: TrainingSlots | None = None, *, on_wait: Callable[[int], None] | None = None):
+    """Hold a training slot for the with-block, after waiting in line (for trainings in the caller's thread).
+
+    on_wait(position) while waiting: 1 = next. Leaving the block, even by an exception, frees the slot.
+    """
+    slots = slots or shared_slots()
+    holder = uuid.uuid4().hex
+    slots.acquire(holder, lambda: False, on_wait=on_wait)
+    try:
+        yield
+    finally:
+        slots.release(holder)
 
 
 # ---------------------------------------------------------------- results
@@ -281,12 +303,15 @@ class TrainingJob:
     Lifecycle: start() -> queued -> running -> evaluating -> done | stopped
     (or cancelled while queued, failed with `.error`). wait(timeout) blocks until final.
     `model` is the usable copy (None until training starts); `evaluation` once evaluated.
+    `abandoned` is True when the job ended because `owner_alive()` said its owner had gone.
     """
 
     def __init__(self, stack, config: TrainConfig, data: MnistData, *, slots: TrainingSlots | None = None,
-                 on_update: Callable[[TrainingJob], None] | None = None, published_model=None):
+                 on_update: Callable[[TrainingJob], None] | None = None, published_model=None,
+                 owner_alive: Callable[[], bool] | None = None):
         """published_model: an untrained model of this same stack to publish right away (so a page can
-        show it before the thread starts); by default the job builds its own."""
+        show it before the thread starts); by default the job builds its own.
+        owner_alive: asked from the training thread about every OWNER_CHECK_S; False ends the job."""
         config.check()
         architecture.validate(stack)
         self.id = uuid.uuid4().hex
@@ -295,6 +320,9 @@ class TrainingJob:
         self._data = data
         self._slots = slots or shared_slots()
         self._on_update = on_update
+        self._owner_alive = owner_alive
+        self._owner_checked = 0.0
+        self.abandoned = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._done = threading.Event()
@@ -308,7 +336,6 @@ class TrainingJob:
         self.evaluation: Evaluation | None = None
         self.params = architecture.analyze(stack).total_params
         self.epochs_done = 0  # complete epochs
-        self.context: dict = {}  # free for the caller (e.g. what to restore if the job is cancelled)
         self._epoch = 0
         self._batches_done = 0
         self._run_started: float | None = None
@@ -367,7 +394,26 @@ class TrainingJob:
             try:
                 self._on_update(self)
             except Exception:  # noqa: BLE001 - a reader's bug must not kill the training
-                pass
+                logger.exception("training %s: on_update failed", self.id[:8])
+
+    def _should_stop(self) -> bool:
+        """Stop requested, or the owner has gone (asked at most every OWNER_CHECK_S)."""
+        if self._stop.is_set():
+            return True
+        now = time.monotonic()
+        if self._owner_alive is None or now - self._owner_checked < OWNER_CHECK_S:
+            return False
+        self._owner_checked = now
+        try:
+            alive = self._owner_alive()
+        except Exception:  # noqa: BLE001 - a broken checker must not end a student's training
+            logger.exception("training %s: owner check failed", self.id[:8])
+            return False
+        if not alive:
+            logger.info("training %s: its session has gone, stopping (%s)", self.id[:8], self.state)
+            self.abandoned = True
+            self._stop.set()
+        return not alive
 
     def _snapshot(self) -> None:
         """Copy the trained weights into the published model (called from the training side)."""
@@ -404,7 +450,7 @@ class TrainingJob:
             # callbacks synchronously), so it only appends floats under a lock.
 
             def on_train_begin(self, logs=None):
-                if job._stop.is_set():
+                if job._should_stop():
                     self.model.stop_training = True
 
             def on_epoch_begin(self, epoch, logs=None):
@@ -414,7 +460,7 @@ class TrainingJob:
 
             def on_train_batch_end(self, batch, logs=None):
                 job._record_batch(batch, logs or {})
-                if job._stop.is_set():
+                if job._should_stop():
                     self.model.stop_training = True
                 elif time.monotonic() - job._last_snapshot > SNAPSHOT_EVERY_S:
                     job._snapshot()
@@ -430,7 +476,7 @@ class TrainingJob:
     def _run(self) -> None:
         acquired = False
         try:
-            acquired = self._slots.acquire(self.id, self._stop)
+            acquired = self._slots.acquire(self.id, self._should_stop)
             if not acquired:
                 self.state = CANCELLED
                 return
@@ -455,11 +501,15 @@ class TrainingJob:
                 self._run_ended = time.monotonic()
             self._train_model = None
             del model, split
+            if self.abandoned:  # nobody is left to read an evaluation
+                self.state = STOPPED
+                return
             self.state = EVALUATING
             self._notify()
             self.evaluation = evaluate(self.model, self._data.x_test, self._data.y_test)
             self.state = STOPPED if self._stop.is_set() else DONE
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
+            logger.exception("training %s failed", self.id[:8])
             self.error = f"{type(exc).__name__}: {exc}"[:500]
             self.state = FAILED
         finally:
@@ -470,6 +520,8 @@ class TrainingJob:
             self._data = None  # the job keeps only its results
             if acquired:
                 self._slots.release(self.id)
+            if self.abandoned:
+                logger.info("training %s: slot freed after its session ended", self.id[:8])
             gc.collect()
             self._done.set()
             self._notify()

@@ -22,5 +22,9 @@ MODEL_SPEC = "model_spec"
 # The session's latest background training: a cnnlab.training.TrainingJob (running or finished).
 TRAINING_JOB = "training_job"
 
+# The UI's record of that job (the model to give back if it never trains, the published model, figures
+# built for it): a components.training_views.TrainingRun.
+TRAINING_RUN = "training_run"
+
 # The sequences page's last experiment: a cnnlab.sequences.ExperimentResult (written by its Train button).
 SEQUENCES_RESULT = "sequences_result"

@@ -2,10 +2,14 @@
 
 The training thread never calls st.*: it updates its cnnlab.training.TrainingJob and, through
 `on_update`, the TrainedModel this module published in the session (plain attribute writes).
-Pages only read the job.
+Pages only read the job. What only the UI needs about a job (the model to give back if it never
+trains, the published model, figures built for it) lives in a `TrainingRun` next to it in the
+session, not in the core job. A job ends with its session (components.session_life).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,13 +23,30 @@ from components.active_model import TrainedModel, trained_model
 from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
 from components.i18n import current_language, t
 from components.resources import mnist
+from components.session_life import session_alive_checker
 from components.ui import show_chart
 
 REFRESH_S = 1.0
 
 
+@dataclass(eq=False)
+class TrainingRun:
+    """The UI's record of the session's latest job (st.session_state[keys.TRAINING_RUN])."""
+
+    job: training.TrainingJob
+    published: TrainedModel  # the session's active model while and after this job trains
+    previous: TrainedModel | None  # given back if the job never trains (cancelled, failed)
+    figures: dict = field(default_factory=dict)  # memo_figure's (key, figure) per name
+    restored: bool = False
+
+
 def current_job() -> training.TrainingJob | None:
     return st.session_state.get(keys.TRAINING_JOB)
+
+
+def current_run() -> TrainingRun | None:
+    run = st.session_state.get(keys.TRAINING_RUN)
+    return run if run is not None and run.job is current_job() else None
 
 
 def _sync(published: TrainedModel, job: training.TrainingJob) -> None:
@@ -44,13 +65,13 @@ def start_training(stack, config: training.TrainConfig) -> training.TrainingJob:
     analysis = arch.analyze(stack)
     published = TrainedModel(model=model, test_accuracy=None, epochs_done=0, data_source=data.source,
                              finished=False, origin={})
-    job = training.TrainingJob(stack, config, data, on_update=lambda j: _sync(published, j), published_model=model)
+    job = training.TrainingJob(stack, config, data, on_update=lambda j: _sync(published, j), published_model=model,
+                               owner_alive=session_alive_checker())
     published.origin = {"layers": len(stack), "params": analysis.total_params, "optimizer": config.optimizer,
                         "learning_rate": config.learning_rate, "batch_size": config.batch_size,
                         "epochs": config.epochs, "train_samples": job.train_samples,
                         "chapter_model": tuple(stack) == arch.chapter_spec()}
-    job.context["previous"] = trained_model()
-    job.context["published"] = published
+    st.session_state[keys.TRAINING_RUN] = TrainingRun(job, published, previous=trained_model())
     st.session_state[keys.TRAINED_MODEL] = published
     st.session_state[keys.TRAINING_JOB] = job
     return job.start()
@@ -58,14 +79,17 @@ def start_training(stack, config: training.TrainConfig) -> training.TrainingJob:
 
 def restore_after_cancel(job: training.TrainingJob) -> None:
     """A job that never trained (cancelled in the queue, or failed) gives the previous model back."""
-    if job.state in (training.CANCELLED, training.FAILED) and not job.context.get("restored"):
-        if st.session_state.get(keys.TRAINED_MODEL) is job.context.get("published"):
-            previous = job.context.get("previous")
-            if previous is None:
+    run = current_run()
+    if run is None or run.job is not job or run.restored:
+        return
+    if job.state in (training.CANCELLED, training.FAILED):
+        if st.session_state.get(keys.TRAINED_MODEL) is run.published:
+            if run.previous is None:
                 st.session_state.pop(keys.TRAINED_MODEL, None)
             else:
-                st.session_state[keys.TRAINED_MODEL] = previous
-        job.context["restored"] = True
+                st.session_state[keys.TRAINED_MODEL] = run.previous
+        run.previous = None  # given back (or not needed): do not keep its model alive
+        run.restored = True
 
 
 # ------------------------------------------------------------------ formatting
@@ -136,18 +160,19 @@ def history_figure(history: training.History, epochs_planned: int = 1) -> go.Fig
     return fig
 
 
-def memo_figure(job: training.TrainingJob, name: str, key: tuple, build) -> go.Figure:
-    """The figure `build()` made for the same `key` last time, kept on the job (one per name).
+def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Figure:
+    """The figure `build()` made for the same `key` last time, kept on the session's run (one per name).
 
     A rerun that changes nothing (the 1-second refresh between batches, a click elsewhere on a finished
     job's page) reuses it instead of rebuilding; st.plotly_chart only reads the figure.
     """
-    slot = f"figure:{name}"
-    cached = job.context.get(slot)
+    if run is None:
+        return build()
+    cached = run.figures.get(name)
     if cached is not None and cached[0] == key:
         return cached[1]
     fig = build()
-    job.context[slot] = (key, fig)
+    run.figures[name] = (key, fig)
     return fig
 
 
@@ -174,7 +199,8 @@ def live_panel(job: training.TrainingJob) -> None:
         if history.batch_loss:
             key = (progress.batches_done, len(history.epochs), current.state, current.config.epochs,
                    current_language())
-            show_chart(memo_figure(current, "history", key, lambda: history_figure(history, current.config.epochs)),
+            show_chart(memo_figure(current_run(), "history", key,
+                                   lambda: history_figure(history, current.config.epochs)),
                        key="train_chart")
         elif current.active:
             st.caption(t("train.chart_empty"))
@@ -212,8 +238,8 @@ def results_panel(job: training.TrainingJob) -> None:
     time_col.metric(t("train.train_time"), duration(progress.elapsed_s))
     st.caption(t("train.test_size", count=f"{evaluation.test_size:,}"))
 
-    published = job.context.get("published")
-    if published is not None and st.session_state.get(keys.TRAINED_MODEL) is published:
+    run = current_run()
+    if run is not None and run.job is job and st.session_state.get(keys.TRAINED_MODEL) is run.published:
         with st.container(border=True):
             st.markdown(t("train.active_note", epochs=job.epochs_done, optimizer=job.config.optimizer,
                           batch=job.config.batch_size, samples=f"{job.train_samples:,}",
@@ -228,12 +254,12 @@ def results_panel(job: training.TrainingJob) -> None:
     with matrix_col:
         st.markdown(f"**{t('train.confusion_heading')}**")
         st.caption(t("train.confusion_caption"))
-        show_chart(memo_figure(job, "confusion", (id(evaluation), current_language()),
+        show_chart(memo_figure(run, "confusion", (id(evaluation), current_language()),
                                lambda: confusion_figure(evaluation.confusion)), key="train_confusion")
     with class_col:
         st.markdown(f"**{t('train.per_class_heading')}**")
         st.caption(t("train.per_class_caption"))
-        show_chart(memo_figure(job, "per_class", (id(evaluation),), lambda: per_class_figure(evaluation)),
+        show_chart(memo_figure(run, "per_class", (id(evaluation),), lambda: per_class_figure(evaluation)),
                    key="train_per_class")
         epoch_table(job)
 
@@ -245,7 +271,7 @@ def results_panel(job: training.TrainingJob) -> None:
         shown = min(24, len(mistakes))
         wrong_total = int(evaluation.confusion.sum() - np.trace(evaluation.confusion))
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
-        show_chart(memo_figure(job, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
+        show_chart(memo_figure(run, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
                    key="train_mistakes")
 
 

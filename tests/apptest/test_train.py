@@ -59,15 +59,16 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert not at.button(key="train_start").disabled
 
     # A finished job's figures are built once: a rerun reuses them, another language rebuilds the translated ones.
-    built = {name: job.context[f"figure:{name}"][1] for name in ("history", "confusion", "per_class", "mistakes")}
+    figures = at.session_state[keys.TRAINING_RUN].figures  # the UI's record, not the core job
+    built = {name: figures[name][1] for name in ("history", "confusion", "per_class", "mistakes")}
     at.run()
-    assert all(job.context[f"figure:{name}"][1] is fig for name, fig in built.items())
+    assert all(figures[name][1] is fig for name, fig in built.items())
     assert _charts(at) == specs
     at.session_state[keys.LANG] = "ko"
     at.run()
     assert not at.exception
-    assert job.context["figure:confusion"][1] is not built["confusion"]
-    assert job.context["figure:history"][1] is not built["history"]
+    assert figures["confusion"][1] is not built["confusion"]
+    assert figures["history"][1] is not built["history"]
     korean = [json.dumps(json.loads(s), ensure_ascii=False) for s in _charts(at)]
     assert any('"heatmap"' in s and "예측" in s for s in korean), "the confusion matrix is drawn in Korean"
 
@@ -97,14 +98,14 @@ def test_a_figure_is_rebuilt_only_when_its_key_changes():
 
     from components.training_views import memo_figure
 
-    job, builds = SimpleNamespace(context={}), []
+    run, builds = SimpleNamespace(figures={}), []
 
     def build():
         builds.append(object())
         return builds[-1]
 
-    first = memo_figure(job, "history", (10, 0, "running", "en"), build)
-    assert memo_figure(job, "history", (10, 0, "running", "en"), build) is first and len(builds) == 1
-    assert memo_figure(job, "history", (11, 0, "running", "en"), build) is not first and len(builds) == 2
-    assert memo_figure(job, "history", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 3
-    assert memo_figure(job, "other", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 4
+    first = memo_figure(run, "history", (10, 0, "running", "en"), build)
+    assert memo_figure(run, "history", (10, 0, "running", "en"), build) is first and len(builds) == 1
+    assert memo_figure(run, "history", (11, 0, "running", "en"), build) is not first and len(builds) == 2
+    assert memo_figure(run, "history", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 3
+    assert memo_figure(run, "other", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 4
