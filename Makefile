@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run dev test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,15 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.app-installed $@
 
+# The served app: no file watcher (.streamlit/config.toml), so an idle server uses no CPU.
 run: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+
+# Development: reruns on save. Polling watches only the app's own files; watchdog would watch the
+# project folder recursively, .venv included (modules in .venv are never reloaded: "**/.*" is on
+# Streamlit's default folderWatchBlacklist).
+dev: $(VENV)/.app-installed
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType poll --server.runOnSave true
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
