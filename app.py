@@ -6,8 +6,10 @@ from cnnlab.i18n import LANGUAGES, language_from_locale
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
+from components.resources import start_warmup
 
 st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
+start_warmup()  # once per process: TensorFlow and the shipped model load in the background
 
 # The language follows the browser until the user picks one; ?lang=ko|en in the URL
 # fixes it, and the URL keeps the current choice so a shared link opens the same way.

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from cnnlab import data
 from components import resources
 from components.active_model import active_model, describe
 from components.i18n import t
@@ -29,17 +28,8 @@ with data_col.container(border=True, height="stretch"):
     st.markdown(f"**{t('home.data_label')}**")
     st.markdown(t(f"common.source_{mnist.source}"))
     st.caption(t("home.data_counts", train=f"{len(mnist.x_train):,}", test=f"{len(mnist.x_test):,}"))
-    if not mnist.is_full:
-        st.caption(t("home.download_hint"))
-        if st.button(t("home.download_button"), icon=":material/download:", key="home_download"):
-            with st.spinner(t("home.downloading")):
-                try:
-                    data.download_full_mnist(timeout_s=60)
-                except data.DownloadError as exc:
-                    st.warning(t("home.download_failed", reason=str(exc)[:200]), icon=":material/wifi_off:")
-                else:
-                    resources.mnist.clear()
-                    st.rerun()
+    if not mnist.is_full:  # the server's data is the operator's choice, never a visitor's button
+        st.caption(t("home.download_hint", command="python scripts/download_mnist.py"))
 
 with model_col.container(border=True, height="stretch"):
     st.markdown(f"**{t('home.model_label')}**")

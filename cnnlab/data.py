@@ -3,13 +3,14 @@
 `load_mnist()` returns the full Keras MNIST (60,000 + 10,000) when it is already in
 the Keras cache, otherwise the 10,000 real digits bundled in assets/ (8,000 train,
 2,000 test, stratified). It never touches the network. `download_full_mnist()` is
-the one function that does, with a time limit.
+the one function that does: an operator's step (scripts/download_mnist.py), never a
+visitor's, because the data in use is the whole server's.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +18,14 @@ import numpy as np
 
 from cnnlab import ASSETS
 
+logger = logging.getLogger(__name__)
+
 BUNDLED_PATH = ASSETS / "mnist_subset.npz"
 KERAS_FILENAME = "mnist.npz"
 FULL_TRAIN, FULL_TEST = 60_000, 10_000
+# The file keras.datasets.mnist.load_data() downloads, and its SHA-256 (from Keras' source).
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 
 
 @dataclass(frozen=True)
@@ -71,42 +77,56 @@ def load_mnist(cache_path: Path | None = None) -> MnistData:
             data = _read_npz(path, "keras")
             if len(data.x_train) == FULL_TRAIN and len(data.x_test) == FULL_TEST:
                 return data
-        except (OSError, ValueError, KeyError):
-            pass  # a broken or partial download: fall back, the bundled set always works
+        except (OSError, ValueError, KeyError):  # a broken file: the bundled set always works
+            logger.warning("%s is not a readable MNIST file; using the bundled digits", path, exc_info=True)
     return load_bundled()
 
 
 class DownloadError(RuntimeError):
-    """The full MNIST could not be downloaded (offline, blocked, timed out)."""
+    """The full MNIST could not be downloaded (offline, blocked, timed out, wrong file)."""
 
 
-def download_full_mnist(timeout_s: float = 60.0) -> MnistData:
-    """Download full MNIST through Keras into its cache, then load it.
+def download_full_mnist(cache_path: Path | None = None, *, url: str = MNIST_URL, sha256: str | None = MNIST_SHA256,
+                        timeout_s: float = 60.0) -> Path:
+    """Download full MNIST into the Keras cache (an operator's step: scripts/download_mnist.py).
 
-    Runs the download in a worker thread so a stalled connection cannot hang the
-    caller past `timeout_s`; any failure becomes DownloadError.
+    Safe to run while the app serves and twice at once: a file lock lets one download at a time,
+    the file is written under a temporary name in the same folder, checked (SHA-256, shapes) and
+    only then renamed into place, so readers see the old file or the complete new one, never a part.
+    Returns the path; any failure becomes DownloadError and leaves the cache as it was.
     """
-    outcome: dict[str, BaseException | None] = {"error": None}
+    import hashlib
+    import tempfile
+    import urllib.request
 
-    def fetch() -> None:
-        try:
-            import keras
+    from filelock import FileLock, Timeout
 
-            keras.datasets.mnist.load_data()
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller below
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=fetch, daemon=True, name="mnist-download")
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise DownloadError(f"no answer within {timeout_s:.0f} s")
-    if outcome["error"] is not None:
-        raise DownloadError(str(outcome["error"]) or type(outcome["error"]).__name__)
-    data = load_mnist()
-    if not data.is_full:
-        raise DownloadError("the downloaded file is not a valid MNIST file")
-    return data
+    path = cache_path or keras_cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with FileLock(f"{path}.lock", timeout=timeout_s * 2):
+            if load_mnist(path).is_full:
+                return path  # already there (perhaps another run just finished it)
+            fd, part = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            try:
+                digest = hashlib.sha256()
+                with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout_s) as response:
+                    while chunk := response.read(1 << 16):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if sha256 is not None and digest.hexdigest() != sha256:
+                    raise DownloadError(f"unexpected file (SHA-256 {digest.hexdigest()[:12]}…)")
+                if not load_mnist(Path(part)).is_full:
+                    raise DownloadError("the downloaded file is not the full MNIST")
+                os.replace(part, path)  # atomic on one file system
+            finally:
+                if os.path.exists(part):
+                    os.unlink(part)
+    except Timeout as exc:
+        raise DownloadError(f"another download still holds {path}.lock") from exc
+    except (OSError, ValueError) as exc:  # URLError and socket timeouts are OSErrors
+        raise DownloadError(str(exc) or type(exc).__name__) from exc
+    return path
 
 
 def to_model_input(images: np.ndarray) -> np.ndarray:

@@ -1,19 +1,102 @@
-"""Process-wide resources, loaded once per server (st.cache_resource), shared by sessions."""
+"""Process-wide resources, loaded once per server and shared by every session's script thread.
+
+Shared objects are read-only: nobody writes into the data arrays, and the shipped model is only
+called directly (model(x, training=False)), which is safe from many threads at once
+(tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
+thread as soon as the first session runs app.py, so the first drawing does not pay for it.
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 
 from cnnlab import data, models
+from components import state_keys as keys
+
+logger = logging.getLogger(__name__)
+
+_UNSET = object()
+_model_lock = threading.Lock()
+_model = _UNSET
+_warmup_lock = threading.Lock()
+_warmup_thread: threading.Thread | None = None
 
 
-@st.cache_resource(show_spinner=False)
+# ------------------------------------------------------------------ data
+
+def _data_file_stamp() -> tuple[str, float | None]:
+    """The Keras cache file and its modification time: a new download makes a new cache entry."""
+    path = data.keras_cache_path()
+    try:
+        return str(path), path.stat().st_mtime
+    except OSError:
+        return str(path), None
+
+
+@st.cache_resource(show_spinner=False, max_entries=1)
+def _shared_mnist(stamp: tuple[str, float | None]) -> data.MnistData:
+    return data.load_mnist(Path(stamp[0]))
+
+
 def mnist() -> data.MnistData:
-    """Full MNIST if Keras has it cached, else the bundled subset; never the network."""
-    return data.load_mnist()
+    """The data this session explores and trains on: full MNIST if Keras has it cached, else the bundled subset.
+
+    Pinned in the session at its first use: when an operator downloads full MNIST (scripts/download_mnist.py),
+    new sessions get it and sessions already open keep the data they started with.
+    """
+    pinned = st.session_state.get(keys.MNIST_DATA)
+    if pinned is None:
+        pinned = _shared_mnist(_data_file_stamp())
+        st.session_state[keys.MNIST_DATA] = pinned
+    return pinned
 
 
-@st.cache_resource(show_spinner=False)
+# ------------------------------------------------------------------ the shipped model
+
 def pretrained_model():
-    """The shipped pre-trained model (None if the asset is missing). Call it directly, never .predict."""
-    return models.load_pretrained()
+    """The shipped pre-trained model (None if the asset is missing), loaded once per process.
+
+    Call it directly, never .predict. The first caller loads it (usually the warm-up thread);
+    callers arriving meanwhile wait for that load instead of starting a second one.
+    """
+    global _model
+    with _model_lock:
+        if _model is _UNSET:
+            _model = _load_and_warm()
+        return _model
+
+
+def _load_and_warm():
+    from cnnlab import inspect_model
+
+    started = time.perf_counter()
+    model = models.load_pretrained()
+    if model is not None:  # the first call of a model builds its graph: do it now, not on a student's stroke
+        blank = np.zeros((28, 28), dtype=np.float32)
+        models.predict_proba(model, blank)
+        inspect_model.layer_outputs(model, blank)
+    logger.info("shipped model loaded and warmed in %.1f s", time.perf_counter() - started)
+    return model
+
+
+def start_warmup() -> None:
+    """Load TensorFlow and the shipped model in a daemon thread, once per process; returns at once."""
+    global _warmup_thread
+    with _warmup_lock:
+        if _warmup_thread is not None:
+            return
+        _warmup_thread = threading.Thread(target=_warm, name="cnnlab-warmup", daemon=True)
+        _warmup_thread.start()
+
+
+def _warm() -> None:
+    try:
+        pretrained_model()
+    except Exception:  # noqa: BLE001 - the page that needs the model will report it to its user
+        logger.exception("warm-up failed: the model loads on first use instead")

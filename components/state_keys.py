@@ -8,6 +8,10 @@ or written by code rather than a widget, is declared here.
 # The UI language, "ko" or "en" (written by the language picker in app.py).
 LANG = "lang"
 
+# The MNIST this session explores and trains on (a cnnlab.data.MnistData), pinned at first use so a
+# server-wide switch to full MNIST never changes a session's data under it (components.resources.mnist).
+MNIST_DATA = "mnist_data"
+
 # The user's own trained model and where it came from: a components.active_model.TrainedModel.
 TRAINED_MODEL = "trained_model"
 

@@ -1,5 +1,4 @@
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -63,27 +62,85 @@ def test_keras_cache_path_honours_keras_home(monkeypatch, tmp_path):
     assert data.keras_cache_path() == tmp_path / "datasets" / "mnist.npz"
 
 
-def test_download_never_hangs_past_its_timeout(monkeypatch):
-    import keras
+@pytest.fixture(scope="module")
+def full_mnist_source(tmp_path_factory):
+    """A valid full-size MNIST file to download from (file:// URL) and its SHA-256."""
+    import hashlib
 
-    release = threading.Event()
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda *a, **k: release.wait(30))
-    start = time.monotonic()
+    path = tmp_path_factory.mktemp("mirror") / "mnist.npz"
+    _write_mnist(path, data.FULL_TRAIN, data.FULL_TEST)
+    return path.as_uri(), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_download_writes_the_checked_file_into_the_cache(tmp_path, full_mnist_source):
+    url, sha = full_mnist_source
+    target = tmp_path / "datasets" / "mnist.npz"
+    assert data.download_full_mnist(target, url=url, sha256=sha) == target
+    assert data.load_mnist(target).is_full
+    assert sorted(p.name for p in target.parent.iterdir()) == ["mnist.npz", "mnist.npz.lock"]  # no part left
+
+
+def test_concurrent_downloads_leave_one_valid_file(tmp_path, full_mnist_source):
+    url, sha = full_mnist_source
+    target = tmp_path / "mnist.npz"
+    errors = []
+
+    def run():
+        try:
+            data.download_full_mnist(target, url=url, sha256=sha)
+        except Exception as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=run) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert errors == [] and data.load_mnist(target).is_full
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def test_concurrent_download_scripts_in_separate_processes(tmp_path, full_mnist_source):
+    """The file lock holds across processes: two operators (or two cron jobs) at once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    url, _sha = full_mnist_source
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, KERAS_HOME=str(tmp_path))
+    code = (f"import sys; sys.path.insert(0, {str(root)!r}); from cnnlab import data; "
+            f"data.download_full_mnist(url={url!r}, sha256=None)")
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env) for _ in range(3)]
+    assert [p.wait(300) for p in procs] == [0, 0, 0]
+    assert data.load_mnist(tmp_path / "datasets" / "mnist.npz").is_full
+
+
+def test_a_failed_or_wrong_download_leaves_the_cache_as_it_was(tmp_path, full_mnist_source):
+    url, _sha = full_mnist_source
+    target = tmp_path / "mnist.npz"
+    _write_mnist(target, 100, 10)  # what was there before (not full: a download is attempted)
+    before = target.read_bytes()
+    with pytest.raises(data.DownloadError, match="SHA-256"):
+        data.download_full_mnist(target, url=url, sha256="0" * 64)
     with pytest.raises(data.DownloadError):
-        data.download_full_mnist(timeout_s=0.5)
-    assert time.monotonic() - start < 5
-    release.set()
+        data.download_full_mnist(target, url=(tmp_path / "missing.npz").as_uri(), timeout_s=5)
+    assert target.read_bytes() == before
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_download_failure_becomes_download_error(monkeypatch):
-    import keras
+def test_download_script_reports_failure_without_a_traceback(monkeypatch, tmp_path, capsys):
+    import importlib.util
+    from pathlib import Path
 
-    def offline(*args, **kwargs):
-        raise OSError("Name or service not known")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    with pytest.raises(data.DownloadError, match="service not known"):
-        data.download_full_mnist(timeout_s=5)
+    script = Path(__file__).resolve().parents[2] / "scripts" / "download_mnist.py"
+    spec = importlib.util.spec_from_file_location("download_mnist", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    assert module.main(["--url", (tmp_path / "nowhere.npz").as_uri(), "--timeout", "5"]) == 1
+    assert not (tmp_path / "datasets" / "mnist.npz").exists()
 
 
 def test_model_input_is_float_in_unit_range_with_channel():

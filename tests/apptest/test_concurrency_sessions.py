@@ -1,0 +1,31 @@
+"""Sessions keep what is theirs: the data a session started with, and nothing after it closes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnlab import data
+from components import state_keys as keys
+
+
+def _write_full_mnist(path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    zeros = np.zeros((data.FULL_TRAIN, 28, 28), np.uint8)
+    np.savez_compressed(path, x_train=zeros, y_train=np.zeros(data.FULL_TRAIN, np.uint8),
+                        x_test=zeros[:data.FULL_TEST], y_test=np.zeros(data.FULL_TEST, np.uint8))
+
+
+def test_a_server_wide_switch_to_full_mnist_leaves_open_sessions_their_data(app_test, monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # no full MNIST yet: the bundled digits
+    open_session = app_test("en")
+    assert open_session.session_state[keys.MNIST_DATA].source == "bundled"
+
+    _write_full_mnist(tmp_path / "datasets" / "mnist.npz")  # the operator runs scripts/download_mnist.py
+    open_session.switch_page("app_pages/train.py").run()
+    assert not open_session.exception
+    assert open_session.session_state[keys.MNIST_DATA].source == "bundled"
+    assert "bundled" in " ".join(m.value for m in open_session.markdown)
+
+    new_session = app_test("en")
+    assert new_session.session_state[keys.MNIST_DATA].source == "keras"
+    assert len(new_session.session_state[keys.MNIST_DATA].x_train) == data.FULL_TRAIN
