@@ -11,6 +11,7 @@ one reliable way to empty a component from Python.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,5 +66,6 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
     try:
         image = result.image_data
     except Exception:  # noqa: BLE001 - a malformed data URL from the frontend: treat as not drawn yet
+        logging.getLogger(__name__).warning("unreadable canvas image data: treated as not drawn yet", exc_info=True)
         image = None
     return CanvasDrawing(image=None if image is None else np.asarray(image), strokes=len(objects))
