@@ -130,6 +130,33 @@ def update_layer(stack, index: int, **changes) -> tuple[LayerSpec, ...]:
     return tuple(replace(layer, **changes) if i == index else layer for i, layer in enumerate(stack))
 
 
+def valid_insertions(stack, kind: str) -> tuple[int, ...]:
+    """Every index at which inserting `default_layer(kind)` leaves a trainable stack (analysis ok)."""
+    layer = default_layer(kind)
+    return tuple(i for i in range(len(stack) + 1) if analyze(insert_layer(stack, i, layer)).ok)
+
+
+def insertable_kinds(stack) -> tuple[str, ...]:
+    """The kinds that fit somewhere in a trainable stack; every kind when the stack needs fixing anyway."""
+    if not analyze(stack).ok:
+        return LAYER_KINDS
+    return tuple(kind for kind in LAYER_KINDS if valid_insertions(stack, kind))
+
+
+def suggested_insertion(stack, kind: str) -> int:
+    """Where "add layer" puts a new `kind` layer: the last place where the stack is trainable after it.
+
+    The output layer stays last (new layers go before it). When no place works (a stack with
+    another problem, or a kind that fits nowhere) the layer goes just before the output layer.
+    """
+    fallback = max(len(stack) - 1, 0)
+    places = valid_insertions(stack, kind)
+    before_output = [i for i in places if i <= fallback]
+    if before_output:
+        return before_output[-1]
+    return places[-1] if places else fallback
+
+
 # ---------------------------------------------------------------- shapes, parameters, validation
 
 @dataclass(frozen=True)
