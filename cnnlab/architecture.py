@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from cnnlab import shapes
+from cnnlab import optimizers, shapes
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -401,17 +401,6 @@ def _code_args(layer: LayerSpec) -> str:
     return ""
 
 
-OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
-DEFAULT_LEARNING_RATES = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}
-
-
-def optimizer_code(optimizer: str = "adam", learning_rate: float | None = None) -> str:
-    """'adam' when the learning rate is Keras' default, else tf.keras.optimizers.Adam(learning_rate=...)."""
-    if learning_rate is None or math.isclose(learning_rate, DEFAULT_LEARNING_RATES[optimizer]):
-        return f"'{optimizer}'"
-    return f"tf.keras.optimizers.{OPTIMIZER_CLASSES[optimizer]}(learning_rate={learning_rate:g})"
-
-
 def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
     """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
     lines = [
@@ -425,7 +414,7 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
     lines += [
         "",
         "model.summary()",
-        f"model.compile(optimizer={optimizer_code(optimizer, learning_rate)},",
+        f"model.compile(optimizer={optimizers.code(optimizer, learning_rate)},",
         "              loss='sparse_categorical_crossentropy',",
         "              metrics=['accuracy'])",
     ]

@@ -211,8 +211,10 @@ def results_panel(job: training.TrainingJob) -> None:
     epochs_col.metric(t("train.epochs_done"), f"{job.epochs_done} / {job.config.epochs}")
     time_col.metric(t("train.train_time"), duration(progress.elapsed_s))
     st.caption(t("train.test_size", count=f"{evaluation.test_size:,}"))
-
     published = job.context.get("published")
+    if published is not None and published.data_source == "bundled":  # why not the chapter's ~99%
+        st.caption(t("train.results_offline_note"))
+
     if published is not None and st.session_state.get(keys.TRAINED_MODEL) is published:
         with st.container(border=True):
             st.markdown(t("train.active_note", epochs=job.epochs_done, optimizer=job.config.optimizer,
