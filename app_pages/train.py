@@ -70,7 +70,8 @@ with right:
 config = training.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
                               data_fraction=fraction, validation_split=validation_split)
 sizes = training.split_sizes(n_train, config)
-st.caption(t("train.samples_note", train=f"{sizes.train:,}", val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
+st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val", train=f"{sizes.train:,}",
+             val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
 
 blocker = editor.training_blocker(analysis)
 with st.container(horizontal=True, vertical_alignment="center"):
