@@ -2,13 +2,14 @@
 
 import streamlit as st
 
+from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
 from components.resources import start_warmup
 
-st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(page_title="CNN Lab", page_icon=ASSETS / "favicon.png", layout="wide")  # shipped: works offline
 start_warmup()  # once per process: TensorFlow and the shipped model load in the background
 
 # The language follows the browser until the user picks one; ?lang=ko|en in the URL

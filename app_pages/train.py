@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import optimizers, training
 from components import model_editor as editor
 from components import training_views as views
 from components.i18n import t
@@ -14,10 +14,11 @@ BATCH_SIZES = [8, 16, 32, 64, 128, 256]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 FRACTIONS = [0.05, 0.1, 0.25, 0.5, 1.0]
 VALIDATION_SPLITS = [0.0, 0.1, 0.2, 0.3]
+CHAPTER = training.TrainConfig()  # the chapter's settings are the page's defaults
 
 
 def optimizer_changed() -> None:
-    st.session_state["train_lr"] = arch.DEFAULT_LEARNING_RATES[st.session_state["train_optimizer"]]
+    st.session_state["train_lr"] = optimizers.default_learning_rate(st.session_state["train_optimizer"])
 
 
 page_header("train")
@@ -36,38 +37,41 @@ with st.container(border=True):
         st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
         st.page_link("app_pages/model.py", label=t("train.edit_model"), icon=":material/account_tree:")
     st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
+    if not data.is_full:
+        st.caption(t("train.offline_accuracy_note"))
 
 st.subheader(t("train.settings_heading"))
 n_train = len(data.x_train)
 left, middle, right = st.columns(3)
 with left:
-    epochs = st.slider(t("train.epochs"), 1, 20, 5, key="train_epochs", help=t("train.epochs_help"),
+    epochs = st.slider(t("train.epochs"), 1, 20, CHAPTER.epochs, key="train_epochs", help=t("train.epochs_help"),
                        disabled=busy, persist_state="session")
-    batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=32, key="train_batch",
+    batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size, key="train_batch",
                                   help=t("train.batch_size_help"), disabled=busy, persist_state="session")
 with middle:
-    optimizer = st.selectbox(t("train.optimizer"), training.OPTIMIZERS, key="train_optimizer",
-                             format_func={o: t(f"train.opt_{o}") for o in training.OPTIMIZERS}.get,
+    optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key="train_optimizer",
+                             format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
                              help=t("train.optimizer_help"),
                              on_change=optimizer_changed, disabled=busy, persist_state="session")
-    learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=0.001, key="train_lr",
+    learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate, key="train_lr",
                                      format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"),
                                      disabled=busy, persist_state="session")
 with right:
     fraction = st.select_slider(
-        t("train.fraction"), FRACTIONS, value=1.0, key="train_fraction", help=t("train.fraction_help"),
+        t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key="train_fraction", help=t("train.fraction_help"),
         format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
                      for f in FRACTIONS}.get,
         disabled=busy, persist_state="session")
     validation_split = st.select_slider(
-        t("train.validation"), VALIDATION_SPLITS, value=0.1, key="train_validation", help=t("train.validation_help"),
+        t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key="train_validation", help=t("train.validation_help"),
         format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
         disabled=busy, persist_state="session")
 
 config = training.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
                               data_fraction=fraction, validation_split=validation_split)
 sizes = training.split_sizes(n_train, config)
-st.caption(t("train.samples_note", train=f"{sizes.train:,}", val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
+st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val", train=f"{sizes.train:,}",
+             val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
 
 blocker = editor.training_blocker(analysis)
 with st.container(horizontal=True, vertical_alignment="center"):
@@ -79,8 +83,10 @@ with st.container(horizontal=True, vertical_alignment="center"):
         st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
 if blocker:
     st.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
-if busy:
-    st.info(t("train.busy"), icon=":material/info:")
+if busy and job is not None:  # your own run: what it is doing, and why the controls are locked
+    queued = job.state == training.QUEUED
+    st.info(t("train.busy_queued" if queued else "train.busy"),
+            icon=":material/hourglass_top:" if queued else ":material/model_training:")
 
 if job is not None:
     st.subheader(t("train.live_heading"))
@@ -89,4 +95,4 @@ if job is not None:
         views.results_panel(job)
 
 st.subheader(t("train.code_heading"))
-code_panel(training.training_code(stack, config, full_train_size=60_000))
+code_panel(training.training_code(stack, config, source=data.source, train_size=n_train))

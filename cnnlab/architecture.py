@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from cnnlab import shapes
+from cnnlab import optimizers, shapes
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -128,6 +128,33 @@ def move_layer(stack, index: int, offset: int) -> tuple[LayerSpec, ...]:
 
 def update_layer(stack, index: int, **changes) -> tuple[LayerSpec, ...]:
     return tuple(replace(layer, **changes) if i == index else layer for i, layer in enumerate(stack))
+
+
+def valid_insertions(stack, kind: str) -> tuple[int, ...]:
+    """Every index at which inserting `default_layer(kind)` leaves a trainable stack (analysis ok)."""
+    layer = default_layer(kind)
+    return tuple(i for i in range(len(stack) + 1) if analyze(insert_layer(stack, i, layer)).ok)
+
+
+def insertable_kinds(stack) -> tuple[str, ...]:
+    """The kinds that fit somewhere in a trainable stack; every kind when the stack needs fixing anyway."""
+    if not analyze(stack).ok:
+        return LAYER_KINDS
+    return tuple(kind for kind in LAYER_KINDS if valid_insertions(stack, kind))
+
+
+def suggested_insertion(stack, kind: str) -> int:
+    """Where "add layer" puts a new `kind` layer: the last place where the stack is trainable after it.
+
+    The output layer stays last (new layers go before it). When no place works (a stack with
+    another problem, or a kind that fits nowhere) the layer goes just before the output layer.
+    """
+    fallback = max(len(stack) - 1, 0)
+    places = valid_insertions(stack, kind)
+    before_output = [i for i in places if i <= fallback]
+    if before_output:
+        return before_output[-1]
+    return places[-1] if places else fallback
 
 
 # ---------------------------------------------------------------- shapes, parameters, validation
@@ -374,17 +401,6 @@ def _code_args(layer: LayerSpec) -> str:
     return ""
 
 
-OPTIMIZER_CLASSES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
-DEFAULT_LEARNING_RATES = {"adam": 0.001, "sgd": 0.01, "rmsprop": 0.001}
-
-
-def optimizer_code(optimizer: str = "adam", learning_rate: float | None = None) -> str:
-    """'adam' when the learning rate is Keras' default, else tf.keras.optimizers.Adam(learning_rate=...)."""
-    if learning_rate is None or math.isclose(learning_rate, DEFAULT_LEARNING_RATES[optimizer]):
-        return f"'{optimizer}'"
-    return f"tf.keras.optimizers.{OPTIMIZER_CLASSES[optimizer]}(learning_rate={learning_rate:g})"
-
-
 def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
     """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
     lines = [
@@ -398,7 +414,7 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
     lines += [
         "",
         "model.summary()",
-        f"model.compile(optimizer={optimizer_code(optimizer, learning_rate)},",
+        f"model.compile(optimizer={optimizers.code(optimizer, learning_rate)},",
         "              loss='sparse_categorical_crossentropy',",
         "              metrics=['accuracy'])",
     ]

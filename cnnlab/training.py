@@ -34,14 +34,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnlab import architecture
+from cnnlab import architecture, optimizers
 from cnnlab.data import MnistData, to_model_input
 from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
 from cnnlab.threads import max_trainings
 
 logger = logging.getLogger(__name__)
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
+OPTIMIZERS = optimizers.NAMES
 SNAPSHOT_EVERY_S = 2.0  # the published copy gets fresh weights at least this often
 MISCLASSIFIED_KEPT = 60
 OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
@@ -59,9 +59,9 @@ class TrainConfig:
     epochs: int = 5
     batch_size: int = 32
     optimizer: str = "adam"
-    learning_rate: float = 0.001
+    learning_rate: float = optimizers.default_learning_rate("adam")
     data_fraction: float = 1.0  # share of the training images used (train + validation)
-    validation_split: float = 0.1  # share of those held out to validate after each epoch
+    validation_split: float = 0.0  # share held out to validate after each epoch (the chapter: none)
     seed: int = 0  # picks the subset and the split (weights start random)
 
     def check(self) -> None:
@@ -108,10 +108,7 @@ def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
 
 
 def make_optimizer(name: str, learning_rate: float):
-    import keras
-
-    classes = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
-    return classes[name](learning_rate=learning_rate)
+    return optimizers.make(name, learning_rate)
 
 
 def compile_model(model, config: TrainConfig) -> None:
@@ -599,25 +596,46 @@ def _fraction_done(history: History, record: EpochRecord) -> float:
 
 # ---------------------------------------------------------------- code
 
-def training_code(stack, config: TrainConfig, full_train_size: int = 60_000) -> str:
-    """The chapter's tf.keras program for this stack and these settings (load, build, compile, fit, evaluate)."""
-    n_used = max(2, int(round(full_train_size * config.data_fraction)))
-    lines = [
-        "import tensorflow as tf",
-        "from tensorflow.keras import datasets, layers, models",
-        "",
-        "(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
-        "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
-        "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0",
-    ]
-    if config.data_fraction < 1:
-        lines.append(f"train_images, train_labels = train_images[:{n_used}], train_labels[:{n_used}]"
-                     f"  # {config.data_fraction:.0%}")
+_LOAD_CODE = {
+    "bundled": [
+        "# The digits CNN Lab trains on offline: its file assets/mnist_subset.npz",
+        "# (8,000 training + 2,000 test images of MNIST). The chapter loads all of MNIST instead:",
+        "# (train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
+        "with np.load('mnist_subset.npz') as data:",
+        "    train_images, train_labels = data['x_train'], data['y_train']",
+        "    test_images, test_labels = data['x_test'], data['y_test']",
+    ],
+    "keras": ["(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()"],
+}
+
+
+def training_code(stack, config: TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
+    """The chapter's tf.keras program for this stack, these settings and the data the app trains on.
+
+    source: "bundled" (assets/mnist_subset.npz, np.load) or "keras" (full MNIST); train_size: its
+    number of training images. The share of the data and the validation images are picked by
+    the same seeded permutation as `split_data`, so the program trains on the very same images.
+    """
+    sizes = split_sizes(train_size, config)
+    choose = sizes.train + sizes.val < train_size or sizes.val > 0
+    lines = ["import numpy as np"] if source == "bundled" or choose else []
+    lines += ["import tensorflow as tf", "from tensorflow.keras import datasets, layers, models", "",
+              *_LOAD_CODE[source],
+              "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
+              "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0"]
+    if choose:
+        share = f"{config.data_fraction:.0%} of the training images" if config.data_fraction < 1 else "all of them"
+        lines += [f"chosen = np.random.default_rng({config.seed}).permutation(len(train_images))"
+                  f"[:{sizes.train + sizes.val}]  # {share}",
+                  "train_images, train_labels = train_images[chosen], train_labels[chosen]"]
+    fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
+    if sizes.val:
+        lines += [f"val_images, val_labels = train_images[:{sizes.val}], train_labels[:{sizes.val}]"
+                  f"  # held out to validate",
+                  f"train_images, train_labels = train_images[{sizes.val}:], train_labels[{sizes.val}:]"]
+        fit_args.append("validation_data=(val_images, val_labels)")
     model_lines = architecture.keras_code(stack, config.optimizer, config.learning_rate).splitlines()
     lines += [""] + model_lines[3:]  # the model part, without its imports
-    fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
-    if config.validation_split:
-        fit_args.append(f"validation_split={config.validation_split:g}")
     lines += [
         f"model.fit(train_images, train_labels, {', '.join(fit_args)})",
         "test_loss, test_acc = model.evaluate(test_images, test_labels)",

@@ -63,8 +63,21 @@ def _edit(uid: int, name: str, widget_key: str) -> None:
 def _add() -> None:
     stack = current_spec()
     kind = st.session_state["model_add_kind"]
-    after = st.session_state.get("model_add_position", len(stack) - 1)
+    after = st.session_state.get("model_add_position")
+    if after not in add_positions(stack, kind):  # a stale choice: never break a working model
+        after = arch.suggested_insertion(stack, kind) - 1
     _set(arch.insert_layer(stack, after + 1, arch.default_layer(kind)))
+
+
+def add_positions(stack: tuple, kind: str) -> list[int]:
+    """The "insert after layer p" choices (-1: at the top) offered for `kind`.
+
+    A trainable model is offered only the places where it stays trainable; a model that needs
+    fixing anyway is offered every place (the fix may be exactly this layer somewhere).
+    """
+    if arch.analyze(stack).ok:
+        return [i - 1 for i in arch.valid_insertions(stack, kind)]
+    return list(range(-1, len(stack)))
 
 
 # ------------------------------------------------------------------ messages
@@ -154,20 +167,25 @@ def input_row() -> None:
 
 
 def add_layer_controls(stack: tuple) -> None:
+    """Kind, then place: only kinds and places that keep a trainable model trainable are offered."""
     with st.container(border=True):
         st.markdown(f"**{t('model.add_heading')}**")
+        kinds = arch.insertable_kinds(stack)
+        if st.session_state.get("model_add_kind") not in kinds:
+            st.session_state["model_add_kind"] = kinds[0]
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            st.selectbox(t("model.add_kind"), arch.LAYER_KINDS, key="model_add_kind", width=230)
-            positions = list(range(-1, len(stack)))
-            default = max(len(stack) - 2, -1)  # before the output layer: where new layers usually go
+            kind = st.selectbox(t("model.add_kind"), kinds, key="model_add_kind", width=230)
+            positions = add_positions(stack, kind)
             if st.session_state.get("model_add_position") not in positions:
-                st.session_state["model_add_position"] = default
+                st.session_state["model_add_position"] = arch.suggested_insertion(stack, kind) - 1
             labels = {p: t("model.position_top") if p < 0 else t("model.position_after", index=p + 1,
                                                                           label=stack[p].label())
                       for p in positions}
             st.selectbox(t("model.add_position"), positions, key="model_add_position", width=360,
                          format_func=labels.get)
             st.button(t("model.add_button"), icon=":material/add:", key="model_add", on_click=_add)
+        if len(kinds) < len(arch.LAYER_KINDS) or len(positions) < len(stack) + 1:
+            st.caption(t("model.add_only_valid"))
 
 
 def summary_for(stack: tuple) -> str:

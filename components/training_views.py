@@ -237,9 +237,12 @@ def results_panel(job: training.TrainingJob) -> None:
     epochs_col.metric(t("train.epochs_done"), f"{job.epochs_done} / {job.config.epochs}")
     time_col.metric(t("train.train_time"), duration(progress.elapsed_s))
     st.caption(t("train.test_size", count=f"{evaluation.test_size:,}"))
-
     run = current_run()
-    if run is not None and run.job is job and st.session_state.get(keys.TRAINED_MODEL) is run.published:
+    published = run.published if run is not None and run.job is job else None
+    if published is not None and published.data_source == "bundled":  # why not the chapter's ~99%
+        st.caption(t("train.results_offline_note"))
+
+    if published is not None and st.session_state.get(keys.TRAINED_MODEL) is published:
         with st.container(border=True):
             st.markdown(t("train.active_note", epochs=job.epochs_done, optimizer=job.config.optimizer,
                           batch=job.config.batch_size, samples=f"{job.train_samples:,}",

@@ -53,3 +53,19 @@ def test_korean_page_flags_a_too_small_image(app_test):
     assert not at.exception
     assert "불가능" in at.error[0].value and "높이" in at.error[0].value
     assert _metrics(at)["파라미터 수"] == "—"
+
+
+def test_one_click_on_add_layer_keeps_the_chapter_model_trainable(app_test):
+    at = app_test("en", "app_pages/model.py")
+    before = at.session_state[keys.MODEL_SPEC]
+    at.button(key="model_add").click().run()
+    assert not at.exception
+    after = at.session_state[keys.MODEL_SPEC]
+    assert len(after) == len(before) + 1
+    assert _metrics(at)["Status"] == "ready to train" and not at.error
+    assert after[-1] == before[-1], "the output layer stays last"
+    # Dense is offered only after Flatten: choosing it moves the place, and adding keeps the model valid.
+    at.selectbox(key="model_add_kind").set_value("Dense").run()
+    assert at.selectbox(key="model_add_position").value >= 6
+    at.button(key="model_add").click().run()
+    assert _metrics(at)["Status"] == "ready to train" and not at.error

@@ -29,14 +29,21 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert not at.exception
     assert at.slider(key="train_epochs").value == 5 and at.select_slider(key="train_batch").value == 32
     assert at.selectbox(key="train_optimizer").value == "adam"
+    assert at.select_slider(key="train_fraction").value == 1.0
+    assert at.select_slider(key="train_validation").value == 0.0, "the chapter holds out no validation split"
+    assert any("60,000" in c.value and "96.3" in c.value for c in at.caption)
+    code = next(c.value for c in at.code if "model.fit(" in c.value)
+    assert "np.load('mnist_subset.npz')" in code and "epochs=5, batch_size=32)" in code
     at.select_slider(key="train_fraction").set_value(0.05)
+    at.select_slider(key="train_validation").set_value(0.1)
     at.slider(key="train_epochs").set_value(1)
     at.button(key="train_start").click().run()
     assert not at.exception
     job = at.session_state[keys.TRAINING_JOB]
     assert job.train_samples == 360 and job.val_samples == 40
     assert at.button(key="train_start").disabled and at.slider(key="train_epochs").disabled
-    assert "already running" in at.info[0].value
+    notice = at.info[0].value
+    assert "Your training is" in notice and "Stop" in notice and "already running" not in notice
     # While it runs, the session's active model is the half-trained one.
     assert at.session_state[keys.TRAINED_MODEL].model is job.model
 
@@ -48,6 +55,7 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert len(history.batch_loss) == job.steps_per_epoch and len(history.epochs) == 1
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"].endswith("%") and metrics["Epochs done"] == "1 / 1"
+    assert any("96–97%" in c.value and "60,000" in c.value for c in at.caption), "why not 99%, near the results"
     specs = _charts(at)
     assert any('"smoothed"' in s for s in specs), "the live chart is drawn"
     assert any('"heatmap"' in s and "predicted digit" in s for s in specs), "the confusion matrix is drawn"

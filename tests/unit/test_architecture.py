@@ -1,6 +1,8 @@
 """Layer specs: shapes and parameters equal Keras' own, impossible stacks are rejected with index and reason."""
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from cnnlab import architecture as arch
 from cnnlab import shapes
@@ -109,6 +111,44 @@ def test_editing_returns_new_stacks_and_keeps_uids():
     assert arch.update_layer(stack, 0, filters=8)[0].filters == 8 and stack[0].filters == 32
     fresh = arch.with_uids(arch.chapter_spec(), start=arch.next_uid(added))
     assert fresh == stack and not set(layer.uid for layer in fresh) & set(layer.uid for layer in added)
+
+
+def test_add_layer_suggestion_keeps_the_chapter_model_trainable():
+    stack = arch.chapter_spec()
+    # Conv2D fits only where the tensor is still an image, never after Flatten or a Dense.
+    assert arch.valid_insertions(stack, "Conv2D") == (0, 1, 2, 3, 4, 5)
+    assert arch.valid_insertions(stack, "Dense") == (6, 7)
+    for kind in arch.LAYER_KINDS:
+        index = arch.suggested_insertion(stack, kind)
+        added = arch.insert_layer(stack, index, arch.default_layer(kind))
+        assert arch.analyze(added).ok, kind
+        assert added[-1] == stack[-1], "the output layer stays last"
+    # The old behaviour (append a Conv2D right before the output) is what breaks the model.
+    assert not arch.analyze(arch.insert_layer(stack, 7, arch.default_layer("Conv2D"))).ok
+
+
+def test_add_layer_offers_only_kinds_that_fit_somewhere():
+    # A 28x28 kernel leaves a 1x1 image: no room for another Conv2D or a pooling window anywhere.
+    tight = arch.with_uids((arch.conv(8, 28), arch.LayerSpec("Flatten"), arch.dense(10, "softmax")))
+    assert arch.analyze(tight).ok
+    assert arch.insertable_kinds(tight) == ("Dropout", "Flatten", "Dense", "BatchNormalization")
+    assert arch.valid_insertions(tight, "Conv2D") == ()
+    broken = arch.remove_layer(arch.chapter_spec(), 5)  # no Flatten
+    assert arch.insertable_kinds(broken) == arch.LAYER_KINDS
+    # For a stack that needs a Flatten, the suggestion is the place that fixes it.
+    fixed = arch.insert_layer(broken, arch.suggested_insertion(broken, "Flatten"), arch.default_layer("Flatten"))
+    assert arch.analyze(fixed).ok
+
+
+@given(st.lists(st.sampled_from(arch.LAYER_KINDS), max_size=6))
+@settings(max_examples=40, deadline=None)
+def test_suggested_insertion_never_breaks_a_trainable_stack(kinds):
+    stack = arch.with_uids(tuple(arch.default_layer(k) for k in kinds) + (arch.LayerSpec("Flatten"),
+                                                                          arch.dense(10, "softmax")))
+    assume(arch.analyze(stack).ok)
+    for kind in arch.insertable_kinds(stack):
+        added = arch.insert_layer(stack, arch.suggested_insertion(stack, kind), arch.default_layer(kind))
+        assert arch.analyze(added).ok, (kinds, kind)
 
 
 def test_generated_code_builds_and_compiles_the_same_model():

@@ -47,7 +47,7 @@ def test_code_uses_only_existing_keys(path):
 def test_translate_fills_placeholders_and_falls_back_to_english():
     assert "8,000" in i18n.translate("home.data_counts", "en", train="8,000", test="2,000")
     assert i18n.translate("nav.home", "xx") == i18n.translate("nav.home", "en")
-    assert i18n.translate("nav.home", "ko") == "홈"
+    assert i18n.translate("nav.home", "ko") == "CNN Lab 홈"
 
 
 def test_language_from_locale():
@@ -62,3 +62,34 @@ def test_bold_markers_close_before_korean_particles():
     unclosed = re.compile(r"[)\]`'\"%.,:;!?]\*\*[\uac00-\ud7a3A-Za-z0-9]")
     bad = [key for key, texts in i18n.catalog().items() for text in texts.values() if unclosed.search(text)]
     assert not bad, bad
+
+
+# "을(를)", "이(가)", "(으)로"...: a form that leaves the choice of particle to the reader.
+DOUBLE_PARTICLE = re.compile(r"\((을|를|이|가|은|는|과|와|으로|로|으|아|야|이나|나)\)")
+
+
+def test_korean_strings_choose_their_particle():
+    assert DOUBLE_PARTICLE.search("파일 “{name}”을(를) 읽고") and DOUBLE_PARTICLE.search("{kind}(으)로")
+    assert not DOUBLE_PARTICLE.search("순환 신경망(RNN)은") and not DOUBLE_PARTICLE.search("커널(kernel)")
+    bad = {key: texts["ko"] for key, texts in i18n.catalog().items() if DOUBLE_PARTICLE.search(texts["ko"])}
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_navigation_labels_agree_with_page_titles(lang):
+    """The sidebar's label of a page is (part of) that page's title: "Model" / "Build the model"."""
+    from components.pages import HOME, PAGES
+
+    for info in (HOME, *PAGES):
+        label = i18n.translate(f"nav.{info.name}", lang).casefold()
+        title = i18n.translate(f"{info.name}.title", lang).casefold()
+        assert label in title or title in label, f"{lang}: nav '{label}' vs title '{title}'"
+
+
+def test_the_chapter_terms_are_used_in_korean():
+    # The chapter's section 1 is "순환 데이터"; it says 컨볼루션 레이어 (합성곱 may stand beside it).
+    assert "순환 데이터" in i18n.translate("nav.section_sequences", "ko")
+    assert "컨볼루션" in i18n.translate("nav.section_cnn", "ko")
+    alone = {key: texts["ko"] for key, texts in i18n.catalog().items()
+             if "합성곱" in texts["ko"] and "컨볼루션" not in texts["ko"]}
+    assert not alone, f"합성곱 without the chapter's 컨볼루션: {alone}"

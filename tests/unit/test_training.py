@@ -152,7 +152,38 @@ def test_max_trainings_from_environment(monkeypatch):
 
 def test_training_code_shows_the_settings():
     code = training.training_code(arch.chapter_spec(), training.TrainConfig(
-        epochs=3, batch_size=64, optimizer="rmsprop", learning_rate=0.003, data_fraction=0.5, validation_split=0.2))
-    assert "model.fit(train_images, train_labels, epochs=3, batch_size=64, validation_split=0.2)" in code
-    assert "RMSprop(learning_rate=0.003)" in code and "train_images[:30000]" in code
+        epochs=3, batch_size=64, optimizer="rmsprop", learning_rate=0.003, data_fraction=0.5, validation_split=0.2),
+        source="keras", train_size=60_000)
+    assert "model.fit(train_images, train_labels, epochs=3, batch_size=64, " \
+           "validation_data=(val_images, val_labels))" in code
+    assert "RMSprop(learning_rate=0.003)" in code and "permutation(len(train_images))[:30000]" in code
+    assert "train_images[:6000]" in code and "datasets.mnist.load_data()" in code and "np.load" not in code
     compile(code, "<training code>", "exec")
+
+
+def test_the_chapter_settings_are_the_default_and_the_code_loads_the_bundled_digits():
+    config = training.TrainConfig()
+    assert (config.epochs, config.optimizer, config.batch_size, config.data_fraction) == (5, "adam", 32, 1.0)
+    assert config.validation_split == 0, "the chapter does not hold out a validation split"
+    code = training.training_code(arch.chapter_spec(), config)
+    assert "np.load('mnist_subset.npz')" in code and "permutation" not in code and "validation" not in code
+    assert "model.fit(train_images, train_labels, epochs=5, batch_size=32)" in code
+    assert "optimizer='adam'" in code
+
+
+def test_training_code_selects_the_same_images_as_the_app(monkeypatch):
+    """The code's data part, run on the bundled file, gives exactly split_data's training and validation images."""
+    from cnnlab import data as mnist_data
+
+    bundled = mnist_data.load_bundled()
+    config = training.TrainConfig(data_fraction=0.25, validation_split=0.2, seed=3)
+    code = training.training_code(arch.chapter_spec(), config, source="bundled", train_size=len(bundled.x_train))
+    data_part = code[:code.index("model = models.Sequential()")]
+    monkeypatch.chdir(mnist_data.BUNDLED_PATH.parent)
+    namespace: dict = {}
+    exec(compile(data_part, "<training code>", "exec"), namespace)  # noqa: S102 - our own generated code
+    split = training.split_data(bundled, config)
+    np.testing.assert_allclose(namespace["train_images"], split.x_train, atol=1e-6)
+    np.testing.assert_array_equal(namespace["train_labels"], split.y_train)
+    np.testing.assert_allclose(namespace["val_images"], split.x_val, atol=1e-6)
+    assert len(namespace["test_images"]) == len(bundled.x_test)
