@@ -448,7 +448,12 @@ class TrainingJob:
 
             def on_train_begin(self, logs=None):
                 if job._should_stop():
+                    job._leave_if_abandoned()
                     self.model.stop_training = True
+
+            def on_train_batch_begin(self, batch, logs=None):  # also before the first step's graph is built
+                if job._should_stop():
+                    job._leave_if_abandoned()
 
             def on_epoch_begin(self, epoch, logs=None):
                 with job._lock:
@@ -458,10 +463,15 @@ class TrainingJob:
             def on_train_batch_end(self, batch, logs=None):
                 job._record_batch(batch, logs or {})
                 if job._should_stop():
+                    job._leave_if_abandoned()
                     self.model.stop_training = True
                 elif time.monotonic() - job._last_snapshot > SNAPSHOT_EVERY_S:
                     job._snapshot()
                     job._notify()
+
+            def on_test_batch_end(self, batch, logs=None):  # validation at an epoch's end
+                if job._should_stop():
+                    job._leave_if_abandoned()
 
             def on_epoch_end(self, epoch, logs=None):
                 job._record_epoch(epoch, logs or {})
@@ -469,6 +479,11 @@ class TrainingJob:
                 job._notify()
 
         return LiveRecorder()
+
+    def _leave_if_abandoned(self) -> None:
+        """Nobody is left to watch: leave model.fit now (a plain stop would still validate the epoch)."""
+        if self.abandoned:
+            raise _OwnerGone
 
     def _run(self) -> None:
         acquired = False
@@ -480,6 +495,8 @@ class TrainingJob:
             with self._lock:
                 self._run_started = time.monotonic()
             self.state = RUNNING
+            logger.info("training %s started: %d epochs of %d images", self.id[:8], self.config.epochs,
+                        self.train_samples)
             split = split_data(self._data, self.config)
             model = architecture.build_model(self.stack)
             compile_model(model, self.config)
@@ -505,6 +522,9 @@ class TrainingJob:
             self._notify()
             self.evaluation = evaluate(self.model, self._data.x_test, self._data.y_test)
             self.state = STOPPED if self._stop.is_set() else DONE
+        except _OwnerGone:
+            self._snapshot()
+            self.state = STOPPED
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
             logger.exception("training %s failed", self.id[:8])
             self.error = f"{type(exc).__name__}: {exc}"[:500]
@@ -522,6 +542,10 @@ class TrainingJob:
             gc.collect()
             self._done.set()
             self._notify()
+
+
+class _OwnerGone(Exception):
+    """Raised from a Keras callback to leave model.fit at once when a job's owner has gone."""
 
 
 def _maybe(value) -> float | None:
