@@ -123,16 +123,16 @@ with st.expander(t("sequences.code_expander"), icon=":material/code:"):
 st.subheader(t("sequences.s4_heading"))
 st.markdown(t("sequences.s4_body"))
 c_series, c_lstm = st.columns([2, 1], vertical_alignment="bottom")
-kind = c_series.segmented_control(t("sequences.series"), seq.SERIES_KINDS, default="sine_noise", required=True,
+kind = c_series.segmented_control(t("sequences.series"), seq.SERIES_KINDS, default=seq.DEFAULT_SERIES, required=True,
                                   format_func=lambda v: t(f"sequences.series_{v}"), key="sequences_series",
                                   persist_state="session")
 with_lstm = c_lstm.toggle(t("sequences.lstm"), key="sequences_lstm", persist_state="session")
 c_window, c_units, c_epochs = st.columns(3)
-window = c_window.slider(t("sequences.window"), 2, 60, 20, key="sequences_window", bind="query-params",
+window = c_window.slider(t("sequences.window"), 2, 60, seq.DEFAULT_WINDOW, key="sequences_window", bind="query-params",
                          persist_state="session")
-units = c_units.slider(t("sequences.units"), 2, 64, 16, key="sequences_units", bind="query-params",
+units = c_units.slider(t("sequences.units"), 2, 64, seq.DEFAULT_UNITS, key="sequences_units", bind="query-params",
                        persist_state="session")
-epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, 20, key="sequences_epochs", bind="query-params",
+epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, seq.DEFAULT_EPOCHS, key="sequences_epochs", bind="query-params",
                          persist_state="session")
 kinds = ("dense", "rnn", "lstm") if with_lstm else ("dense", "rnn")
 
@@ -229,8 +229,14 @@ else:
     }), hide_index=True, width="stretch", column_config={mse_col: st.column_config.NumberColumn(format="%.4f"),
                                                           mae_col: st.column_config.NumberColumn(format="%.4f")})
     st.caption(t("sequences.errors_note"))
+    ratio = seq.error_ratio(result)
+    if ratio is not None:
+        st.markdown(t("sequences.rnn_wins" if ratio >= 1 else "sequences.dense_wins",
+                      ratio=f"{max(ratio, 1 / ratio):.1f}"))
     if result.kind == "random_walk":
         st.info(t("sequences.random_walk_note"), icon=":material/casino:")
+    elif result.kind == "changing_wave":
+        st.info(t("sequences.changing_wave_note", every=seq.CHANGE_EVERY), icon=":material/memory:")
 
 with st.expander(t("sequences.code_expander"), icon=":material/code:"):
     code_panel(seq.experiment_code(kind, window, units, epochs, kinds))

@@ -1,13 +1,18 @@
-"""How long the sequences page's experiment takes with its defaults (600 windows, n=20, 16 units, 20 epochs).
+"""The sequences page's experiment with its defaults: does the recurrent model win, and how long does it take?
 
-Run: .venv/bin/python benchmarks/bench_sequences.py
-Prints TensorFlow's import time, then the default training (Dense + SimpleRNN, and with the LSTM)
-measured side by side in one run, with and without a per-epoch chart figure built in the callback
-(what the page does), so the ratios show what the live chart costs.
+Run: .venv/bin/python benchmarks/bench_sequences.py [--seeds 5] [--skip-chart]
+1. Dense vs SimpleRNN with the page's defaults (cnnlab.sequences.DEFAULT_*), over several seeds
+   (seed s: the series' noise and the weights' initialisation): each model's test MSE, the ratio
+   Dense MSE / RNN MSE per seed and its mean (> 1: the RNN wins), side by side with the previous
+   defaults (sine with noise, n = 20, 16 units, 20 epochs), and the training time of both.
+2. TensorFlow's import time, then the default training (Dense + SimpleRNN, and with the LSTM)
+   with and without a per-epoch chart figure built in the callback (what the page does), so the
+   ratios show what the live chart costs.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -25,10 +30,51 @@ def timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+PREVIOUS_DEFAULTS = ("sine_noise", 20, 16, 20)
+
+
+def ratios_over_seeds(label: str, settings: tuple, seeds: int) -> list[float]:
+    """Train Dense and SimpleRNN once per seed; print both test MSEs and their ratio for each."""
+    kind, window, units, epochs = settings
+    ratios, seconds = [], []
+    for seed in range(seeds):
+        data = seq.prepare_data(kind, window, seed=seed)
+        result = seq.train_models(data, ("dense", "rnn"), units=units, epochs=epochs, seed=seed)
+        dense, rnn = result.models["dense"].mse, result.models["rnn"].mse
+        ratios.append(dense / rnn)
+        seconds.append(result.seconds)
+        print(f"  {label}, seed {seed}: Dense MSE {dense:.4f}, RNN MSE {rnn:.4f}, naive {result.naive_mse:.4f}, "
+              f"Dense/RNN {dense / rnn:.2f} ({result.seconds:.1f} s)")
+    print(f"  {label}: Dense/RNN per seed {', '.join(f'{r:.2f}' for r in ratios)}; mean {sum(ratios) / seeds:.2f}, "
+          f"min {min(ratios):.2f}; mean training time {sum(seconds) / seeds:.1f} s")
+    return seconds
+
+
+def compare_defaults(seeds: int) -> None:
+    current = (seq.DEFAULT_SERIES, seq.DEFAULT_WINDOW, seq.DEFAULT_UNITS, seq.DEFAULT_EPOCHS)
+    print(f"Dense vs SimpleRNN, {seeds} seeds, {seq.DEFAULT_WINDOWS} windows "
+          f"(series, window, units, epochs): defaults {current}, previous {PREVIOUS_DEFAULTS}")
+    t_now = ratios_over_seeds("defaults", current, seeds)
+    t_before = ratios_over_seeds("previous", PREVIOUS_DEFAULTS, seeds)
+    print(f"  training time, defaults / previous: {sum(t_now) / sum(t_before):.2f}")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--skip-chart", action="store_true", help="only the Dense vs RNN comparison")
+    args = parser.parse_args()
     t_import = timed(lambda: __import__("keras"))
     print(f"import keras/tensorflow: {t_import:.2f} s (once per server process)")
-    data = seq.prepare_data("sine_noise", 20)
+    seq.train_models(seq.prepare_data("sine_noise", 5), ("dense",), units=4, epochs=1)  # warm-up
+    compare_defaults(args.seeds)
+    if not args.skip_chart:
+        chart_cost()
+
+
+def chart_cost() -> None:
+    data = seq.prepare_data(seq.DEFAULT_SERIES, seq.DEFAULT_WINDOW)
+    units, epochs = seq.DEFAULT_UNITS, seq.DEFAULT_EPOCHS
     print(f"data: {len(data.y_train)} train + {len(data.y_test)} test windows of length {data.window}")
 
     from components import sequence_views as views  # plotly only; no Streamlit calls
@@ -38,15 +84,14 @@ def main() -> None:
 
         def on_epoch(kind, epoch, loss):
             live[kind].append(loss)
-            views.loss_figure(live, 20, title="loss", xaxis_title="epoch", yaxis_title="loss").to_json()
+            views.loss_figure(live, epochs, title="loss", xaxis_title="epoch", yaxis_title="loss").to_json()
 
-        return seq.train_models(data, kinds, units=16, epochs=20, on_epoch=on_epoch)
+        return seq.train_models(data, kinds, units=units, epochs=epochs, on_epoch=on_epoch)
 
-    seq.train_models(data, ("dense",), units=4, epochs=1)  # warm-up: first graph compile in the process
     rows = []
     for label, kinds in [("Dense + SimpleRNN (default)", ("dense", "rnn")),
                          ("Dense + SimpleRNN + LSTM", ("dense", "rnn", "lstm"))]:
-        plain = seq.train_models(data, kinds, units=16, epochs=20)
+        plain = seq.train_models(data, kinds, units=units, epochs=epochs)
         t_chart = timed(lambda kinds=kinds: with_chart(kinds))
         per_model = ", ".join(f"{k} {m.seconds:.2f} s" for k, m in plain.models.items())
         rows.append((label, plain.seconds, t_chart, per_model))

@@ -59,12 +59,13 @@ def test_shuffle_and_step_through_react(app_test):
 def test_window_length_changes_the_model_summary(app_test):
     at = app_test("en", PAGE)
     units = at.slider(key="sequences_units").value
+    assert at.slider(key="sequences_window").value == seq.DEFAULT_WINDOW
     dense, rnn = totals(at)[:2]
-    assert dense == seq.total_params("dense", 20, units)
+    assert dense == seq.total_params("dense", seq.DEFAULT_WINDOW, units)
     at.slider(key="sequences_window").set_value(40).run()
     assert not at.exception
     dense_40, rnn_40 = totals(at)[:2]
-    assert dense_40 == dense + 20 * units  # 20 more inputs, each wired to every unit
+    assert dense_40 == dense + (40 - seq.DEFAULT_WINDOW) * units  # more inputs, each wired to every unit
     assert rnn_40 == rnn  # the recurrent cell does not grow with the window
     assert "(None, 40)" in texts(at)
     at.toggle(key="sequences_lstm").set_value(True).run()

@@ -56,6 +56,32 @@ def test_series_are_seeded():
         seq.make_series("nope", 10)
 
 
+@pytest.mark.parametrize("kind", seq.SERIES_KINDS)
+def test_the_shown_code_generates_the_same_series(kind):
+    n, seed = 157, 4
+    namespace = {"np": np, "rng": np.random.default_rng(seed), "n": n, "t": np.arange(n, dtype=float)}
+    exec(seq._SERIES_CODE[kind], namespace)  # noqa: S102 - the page's own code snippet
+    np.testing.assert_allclose(namespace["y"].astype(np.float32), seq.make_series(kind, n, seed))
+
+
+def test_the_changing_wave_changes_its_period_and_is_the_default():
+    assert seq.DEFAULT_SERIES == "changing_wave" and seq.DEFAULT_SERIES in seq.SERIES_KINDS
+    y = seq.make_series("changing_wave", 600, seed=0)
+    # Upward zero crossings per block of CHANGE_EVERY steps: different periods give different counts.
+    ups = np.flatnonzero((y[:-1] < 0) & (y[1:] >= 0))
+    gaps = np.diff(ups)
+    assert gaps.min() >= 6 and gaps.max() <= 45 and np.ptp(gaps) >= 10, gaps
+    assert np.abs(y).max() < 1.2
+
+
+def test_error_ratio():
+    models = {"dense": seq.ModelResult("dense", mse=0.03), "rnn": seq.ModelResult("rnn", mse=0.01)}
+    result = seq.ExperimentResult("sine_noise", 5, 4, 2, models, np.zeros(3), 0.1, 0.1, 1.0)
+    assert seq.error_ratio(result) == pytest.approx(3.0)
+    assert seq.error_ratio(result, "rnn", "dense") == pytest.approx(1 / 3)
+    assert seq.error_ratio(result, "dense", "lstm") is None
+
+
 def test_order_carries_information_and_shuffling_destroys_it():
     for values in (seq.stock_walk(80), seq.audio_wave(240)):
         shuffled = values[seq.shuffle_order(len(values))]
