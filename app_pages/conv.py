@@ -47,9 +47,10 @@ def explorer() -> None:
                 k = st.session_state.get("conv_kernel", 3)
                 st.session_state["conv_kernel_h"] = st.session_state["conv_kernel_w"] = k
 
+        st.session_state.setdefault("conv_kernel", 3)  # written by _square_changed: no widget default as well
         square = st.toggle(t("conv.square_kernel"), True, key="conv_square", on_change=_square_changed, **P)
         if square:
-            k = st.slider(t("conv.kernel_size"), 1, 11, 3, key="conv_kernel", help=t("conv.kernel_help"), **BOUND)
+            k = st.slider(t("conv.kernel_size"), 1, 11, key="conv_kernel", help=t("conv.kernel_help"), **BOUND)
             kernel_size = (k, k)
         else:
             st.session_state.setdefault("conv_kernel_h", 3)

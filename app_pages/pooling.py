@@ -21,7 +21,14 @@ CHAPTER_MATRIX = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
 CHAPTER_SETTINGS = conv_ops.PoolSettings((2, 2), (1, 1), "valid")
 MATRIX, EDITOR = "pooling_matrix", "pooling_editor"  # the matrix as cell texts; the data editor's own state
 
+# The explorer opens on the chapter's example. Widgets that "reset to the chapter" writes are seeded
+# here and never given a default as well (Streamlit warns when a widget has both).
+CHAPTER_CONTROLS = dict(pooling_rows=3, pooling_cols=3, pooling_pool_h=2, pooling_pool_w=2,
+                        pooling_default_strides=False, pooling_stride_h=1, pooling_stride_w=1,
+                        pooling_padding="valid")
 st.session_state.setdefault(MATRIX, CHAPTER_MATRIX)
+for _key, _value in CHAPTER_CONTROLS.items():
+    st.session_state.setdefault(_key, _value)
 
 
 def _current_cells() -> list[list[str]]:
@@ -42,9 +49,7 @@ def _resize() -> None:
 def _use_chapter() -> None:
     st.session_state[MATRIX] = CHAPTER_MATRIX
     st.session_state.pop(EDITOR, None)
-    st.session_state.update(pooling_rows=3, pooling_cols=3, pooling_pool_h=2, pooling_pool_w=2,
-                            pooling_default_strides=False, pooling_stride_h=1, pooling_stride_w=1,
-                            pooling_padding="valid")
+    st.session_state.update(CHAPTER_CONTROLS)
 
 
 page_header("pooling")
@@ -76,20 +81,20 @@ def explorer() -> None:
     # ---------------------------------------------------------------- controls (left)
     with controls:
         ph_col, pw_col = st.columns(2)
-        pool_size = (ph_col.slider(t("pooling.pool_h"), 1, 6, 2, key="pooling_pool_h", **BOUND),
-                     pw_col.slider(t("pooling.pool_w"), 1, 6, 2, key="pooling_pool_w", **BOUND))
+        pool_size = (ph_col.slider(t("pooling.pool_h"), 1, 6, key="pooling_pool_h", **BOUND),
+                     pw_col.slider(t("pooling.pool_w"), 1, 6, key="pooling_pool_w", **BOUND))
         pool_slot = st.empty()
-        default_strides = st.toggle(t("pooling.strides_default"), True, key="pooling_default_strides",
+        default_strides = st.toggle(t("pooling.strides_default"), key="pooling_default_strides",
                                     help=t("pooling.strides_help"), **P)
         if default_strides:
             strides = None
             st.caption(t("pooling.strides_is_pool", strides=shapes.format_shape(pool_size)))
         else:
             sh_col, sw_col = st.columns(2)
-            strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, 1, key="pooling_stride_h", **BOUND),
-                       sw_col.slider(t("pooling.stride_w"), 1, 6, 1, key="pooling_stride_w", **BOUND))
+            strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, key="pooling_stride_h", **BOUND),
+                       sw_col.slider(t("pooling.stride_w"), 1, 6, key="pooling_stride_w", **BOUND))
         stride_slot = st.empty()
-        padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), default="valid", required=True,
+        padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
                                        key="pooling_padding", help=t("pooling.padding_help"), **BOUND)
         st.button(t("pooling.use_chapter"), icon=":material/menu_book:", key="pooling_chapter", on_click=_use_chapter)
         settings = conv_ops.PoolSettings(pool_size, strides, padding)
@@ -97,9 +102,6 @@ def explorer() -> None:
         st.divider()
         st.markdown(f"**{t('pooling.matrix_size')}**")
         rows_col, cols_col = st.columns(2)
-        stored = st.session_state[MATRIX]
-        st.session_state.setdefault("pooling_rows", len(stored))
-        st.session_state.setdefault("pooling_cols", len(stored[0]) if stored else 1)
         rows_col.number_input(t("pooling.rows"), 1, 12, key="pooling_rows", on_change=_resize, **P)
         cols_col.number_input(t("pooling.cols"), 1, 12, key="pooling_cols", on_change=_resize, **P)
 
@@ -188,9 +190,7 @@ def explorer() -> None:
                     st.info(t("pooling.fix_first"), icon=":material/edit:")
                 else:
                     _, out_h, out_w, _ = out_shape
-                    index = st.slider(t("conv.step_slider", last=out_h * out_w - 1), 0, out_h * out_w - 1, 0,
-                                      key="pooling_step_cell")
-                    row, col = divmod(index, out_w)
+                    row, col = views.cell_slider(out_h, out_w, "pooling_step_cell")
                     step = conv_ops.pool_step(matrix, row, col, pool_size, strides, padding)
                     pooled = conv_ops.max_pool_forward(matrix, pool_size, strides, padding)[0, :, :, 0]
                     a, b = st.columns([1.4, 1])

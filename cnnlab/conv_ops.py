@@ -241,6 +241,22 @@ class WindowStep:
     is_pad: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))  # (kh, kw)
 
 
+def cell_slider_last(out_h: int, out_w: int) -> int | None:
+    """The last index of a row-by-row output-cell slider, or None when there is only one cell.
+
+    A slider needs min < max (Streamlit rejects min == max): a 1x1 output gets no slider.
+    """
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"no output cells in {out_h}x{out_w}")
+    last = out_h * out_w - 1
+    return last if last > 0 else None
+
+
+def cell_of_index(index: int, out_w: int) -> tuple[int, int]:
+    """Row-by-row index -> (row, col) of the output."""
+    return divmod(int(index), out_w)
+
+
 def _step_cells(row: int, col: int, size, strides, dilation) -> list[tuple[int, int]]:
     (kh, kw), (sh, sw), (dh, dw) = size, strides, dilation
     return [(row * sh + a * dh, col * sw + b * dw) for a in range(kh) for b in range(kw)]

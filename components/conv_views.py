@@ -184,9 +184,14 @@ def kernel_bank(source: str, kernel_size: tuple[int, int], filters: int, seed: i
     return KernelBank(kernel, bias, [f"#{i + 1}" for i in range(filters)])
 
 
-def _cell_slider(label: str, out_h: int, out_w: int, key: str) -> tuple[int, int]:
-    index = st.slider(label, 0, out_h * out_w - 1, 0, key=key)
-    return divmod(index, out_w)
+def cell_slider(out_h: int, out_w: int, key: str) -> tuple[int, int]:
+    """The output cell to show, picked row by row; a 1x1 output has no slider (min == max is an error)."""
+    last = conv_ops.cell_slider_last(out_h, out_w)
+    if last is None:
+        st.caption(t("conv.step_single_cell"))
+        return 0, 0
+    index = st.slider(t("conv.step_slider", last=last), 0, last, 0, key=key)
+    return conv_ops.cell_of_index(index, out_w)
 
 
 def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -> None:
@@ -208,7 +213,7 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
     except shapes.ShapeError as err:
         st.error(shape_error_message(err), icon=":material/block:")
         return
-    row, col = _cell_slider(t("conv.step_slider", last=out_h * out_w - 1), out_h, out_w, "conv_step_cell")
+    row, col = cell_slider(out_h, out_w, "conv_step_cell")
     step = conv_ops.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
                               pic.activation)
     full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,

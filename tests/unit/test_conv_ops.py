@@ -152,3 +152,52 @@ def test_first_conv_kernels_of_a_keras_model():
 def test_importing_the_core_does_not_import_tensorflow():
     code = "import sys; import cnnlab.conv_ops, cnnlab.shapes; print('tensorflow' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------- step-through ranges (degenerate outputs)
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as hs  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(h=hs.integers(1, 9), w=hs.integers(1, 9), kh=hs.integers(1, 7), kw=hs.integers(1, 7),
+       s=hs.integers(1, 3), d=hs.integers(1, 3), padding=hs.sampled_from(shapes.PADDINGS))
+def test_conv_step_slider_range_covers_every_output_cell(h, w, kh, kw, s, d, padding):
+    """Every output size gets a usable slider (min < max) or none at all (1x1), and each index is a real cell."""
+    try:
+        _, oh, ow, _ = shapes.conv2d_output_shape((1, h, w, 1), 1, (kh, kw), s, padding, d)
+    except shapes.ShapeError:
+        return
+    last = conv_ops.cell_slider_last(oh, ow)
+    if last is None:
+        assert (oh, ow) == (1, 1)
+        indices = [0]
+    else:
+        assert last > 0 and conv_ops.cell_of_index(last, ow) == (oh - 1, ow - 1)
+        indices = range(last + 1)
+    grid = np.arange(h * w, dtype=np.float32).reshape(h, w) % 7 - 3
+    kernel = np.arange(kh * kw, dtype=np.float32).reshape(kh, kw) % 5 - 2
+    full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], None, s, padding, d)[0, :, :, 0]
+    for index in indices:
+        row, col = conv_ops.cell_of_index(index, ow)
+        step = conv_ops.conv_step(grid, kernel, row, col, s, padding, d)
+        assert step.result == pytest.approx(full[row, col], abs=1e-4)
+
+
+@settings(max_examples=150, deadline=None)
+@given(h=hs.integers(1, 8), w=hs.integers(1, 8), ph=hs.integers(1, 6), pw=hs.integers(1, 6),
+       strides=hs.one_of(hs.none(), hs.tuples(hs.integers(1, 6), hs.integers(1, 6))),
+       padding=hs.sampled_from(shapes.PADDINGS))
+def test_pool_step_slider_range_covers_every_output_cell(h, w, ph, pw, strides, padding):
+    try:
+        _, oh, ow, _ = shapes.pool2d_output_shape((1, h, w, 1), (ph, pw), strides, padding)
+    except shapes.ShapeError:
+        return
+    last = conv_ops.cell_slider_last(oh, ow)
+    assert (last is None) == ((oh, ow) == (1, 1))
+    matrix = np.arange(h * w, dtype=np.float32).reshape(h, w) * 37 % 11
+    pooled = conv_ops.max_pool_forward(matrix, (ph, pw), strides, padding)[0, :, :, 0]
+    for index in range((last or 0) + 1):
+        row, col = conv_ops.cell_of_index(index, ow)
+        assert conv_ops.pool_step(matrix, row, col, (ph, pw), strides, padding).result == pooled[row, col]
