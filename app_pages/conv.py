@@ -6,7 +6,7 @@ or the trained model's kernels): shapes come from cnnlab.shapes, maps from numpy
 
 import streamlit as st
 
-from cnnlab import conv_ops, shapes
+from cnnlab import codegen, conv_ops, keras_check, kernels, latex, shapes
 from cnnlab.i18n import LANGUAGES, translate
 from components import charts, resources
 from components import conv_views as views
@@ -97,7 +97,7 @@ def explorer() -> None:
             index = st.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
                                     key="conv_digit", **P)
             digit = views.as_unit_image(mnist.x_test[int(index)])
-        kernel_source = st.radio(t("conv.kernel_source"), list(conv_ops.KERNEL_SOURCES), key="conv_kernel_source",
+        kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
                                  format_func=lambda v: t(f"conv.kernels_{v}"), **P)
         if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
             st.session_state["conv_seed"] = st.session_state.get("conv_seed", 0) + 1
@@ -132,7 +132,7 @@ def explorer() -> None:
                                             ("width", settings.input_shape[2], kernel_size[1], "W")):
                     st.caption(t("conv.axis_values", axis=views.axis_name(axis), n=n, k=kk, s=stride, d=dilation,
                                  padding=padding))
-                    st.latex(shapes.conv_axis_latex(n, kk, stride, padding, dilation, symbol))
+                    st.latex(latex.conv_axis_latex(n, kk, stride, padding, dilation, symbol))
                 if padding == "valid":
                     st.caption(t("conv.valid_pads"))
                 else:
@@ -141,18 +141,18 @@ def explorer() -> None:
                     st.caption(t("conv.same_pads", top=pads[0][0], bottom=pads[0][1], left=pads[1][0], right=pads[1][1]))
 
                 st.markdown(f"**{t('conv.params_heading')}**")
-                st.latex(shapes.conv2d_params_latex(kernel_size, settings.input_shape[3], settings.filters,
+                st.latex(latex.conv2d_params_latex(kernel_size, settings.input_shape[3], settings.filters,
                                                     t("conv.weights"), t("conv.biases")))
                 st.caption(t("conv.params_explain", kh=kernel_size[0], kw=kernel_size[1], c=settings.input_shape[3],
                              f=settings.filters))
 
-                code_panel(conv_ops.conv2d_code(settings))
+                code_panel(codegen.conv2d_code(settings))
                 st.caption(t("conv.input_shape_note"))
 
                 verified = st.session_state.get("conv_verified")
                 if st.button(t("conv.verify"), icon=":material/fact_check:", key="conv_verify"):
                     with st.spinner(t("conv.verifying")):
-                        verified = (settings, conv_ops.verify_conv2d(settings))
+                        verified = (settings, keras_check.verify_conv2d(settings))
                     st.session_state["conv_verified"] = verified
                 if verified is not None and verified[0] == settings:
                     result = verified[1]

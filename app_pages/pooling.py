@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import conv_ops, shapes
+from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, shapes, step_through
 from cnnlab.i18n import LANGUAGES, translate
 from components import charts, resources
 from components import conv_views as views
@@ -42,7 +42,7 @@ def _current_cells() -> list[list[str]]:
 
 def _resize() -> None:
     rows, cols = st.session_state["pooling_rows"], st.session_state["pooling_cols"]
-    st.session_state[MATRIX] = conv_ops.resize_matrix(_current_cells(), int(rows), int(cols))
+    st.session_state[MATRIX] = matrix_input.resize_matrix(_current_cells(), int(rows), int(cols))
     st.session_state.pop(EDITOR, None)
 
 
@@ -62,11 +62,11 @@ with st.container(border=True):
                                           CHAPTER_SETTINGS.padding)
     code_col, out_col = st.columns([1.1, 1])
     with code_col:
-        code_panel(conv_ops.pool_code(chapter_x, CHAPTER_SETTINGS))
+        code_panel(codegen.pool_code(chapter_x, CHAPTER_SETTINGS))
         st.caption(t("pooling.chapter_fixes"))
     with out_col:
         st.caption(t("pooling.printed"))
-        st.code(conv_ops.tf_print(chapter_y), language=None)
+        st.code(codegen.tf_print(chapter_y), language=None)
         st.caption(t("pooling.chapter_result", result=str(chapter_y[0, :, :, 0].astype(int).tolist())))
 
 st.subheader(t("pooling.explorer_heading"))
@@ -113,7 +113,7 @@ def explorer() -> None:
                              index=[str(i + 1) for i in range(len(cells))])
         edited = st.data_editor(frame, key=EDITOR, num_rows="fixed", width="content",
                                 column_config={c: st.column_config.TextColumn(c, width=60) for c in frame.columns})
-        matrix, problems = conv_ops.parse_matrix(edited.to_numpy().tolist())
+        matrix, problems = matrix_input.parse_matrix(edited.to_numpy().tolist())
         if problems:
             lines = [t(f"pooling.cell_{p.kind}", row=p.row, col=p.col, text=p.text) for p in problems[:6]]
             more = t("pooling.more_cells", count=len(problems) - 6) if len(problems) > 6 else ""
@@ -155,7 +155,7 @@ def explorer() -> None:
                 for axis, n, k, step, symbol in (("height", in_shape[1], pool_size[0], s[0], "H"),
                                                  ("width", in_shape[2], pool_size[1], s[1], "W")):
                     st.caption(t("pooling.axis_values", axis=views.axis_name(axis), n=n, k=k, s=step, padding=padding))
-                    st.latex(shapes.conv_axis_latex(n, k, step, padding, 1, symbol))
+                    st.latex(latex.conv_axis_latex(n, k, step, padding, 1, symbol))
                 if padding == "same":
                     pads = [conv_ops.padding_amounts(n, k, step, "same") for n, k, step in
                             ((in_shape[1], pool_size[0], s[0]), (in_shape[2], pool_size[1], s[1]))]
@@ -181,8 +181,8 @@ def explorer() -> None:
                                                              shape=shapes.format_shape(pooled.shape[1:3]))),
                                    key="pooling_out_fig")
                     st.caption(t("pooling.printed"))
-                    st.code(conv_ops.tf_print(pooled), language=None)
-                    code_panel(conv_ops.pool_code(matrix, settings))
+                    st.code(codegen.tf_print(pooled), language=None)
+                    code_panel(codegen.pool_code(matrix, settings))
 
         if tab_step.open:
             with tab_step:
@@ -191,7 +191,7 @@ def explorer() -> None:
                 else:
                     _, out_h, out_w, _ = out_shape
                     row, col = views.cell_slider(out_h, out_w, "pooling_step_cell")
-                    step = conv_ops.pool_step(matrix, row, col, pool_size, strides, padding)
+                    step = step_through.pool_step(matrix, row, col, pool_size, strides, padding)
                     pooled = conv_ops.max_pool_forward(matrix, pool_size, strides, padding)[0, :, :, 0]
                     a, b = st.columns([1.4, 1])
                     with a:
@@ -203,9 +203,9 @@ def explorer() -> None:
                         show_chart(views.number_grid(pooled, fill=[(row, col)], height=views.grid_height(pooled.shape[0]),
                                                      title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape))),
                                    key="pooling_step_output")
-                    st.latex(conv_ops.pool_step_latex(step))
+                    st.latex(latex.pool_step_latex(step))
                     st.markdown(t("pooling.step_explain", row=row, col=col, r0=row * s[0], c0=col * s[1], sh=s[0],
-                                  sw=s[1], ph=pool_size[0], pw=pool_size[1], best=conv_ops.format_number(step.result)))
+                                  sw=s[1], ph=pool_size[0], pw=pool_size[1], best=step_through.format_number(step.result)))
                     if step.is_pad.any():
                         st.markdown(t("pooling.step_padded"))
 
@@ -215,17 +215,17 @@ def explorer() -> None:
                 c1, c2 = st.columns(2)
                 index = c1.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
                                         key="pooling_digit", **P)
-                kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(conv_ops.CLASSIC_KERNELS), key="pooling_kernel",
+                kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(kernels.CLASSIC_KERNELS), key="pooling_kernel",
                                            format_func=lambda v: t(f"conv.classic_{v}"), **P)
                 digit = views.as_unit_image(mnist.x_test[int(index)])
-                fmap = conv_ops.conv2d_forward(digit, conv_ops.classic_kernel(kernel_name, 3)[:, :, None, None],
+                fmap = conv_ops.conv2d_forward(digit, kernels.classic_kernel(kernel_name, 3)[:, :, None, None],
                                                None, 1, "valid", 1, "relu")[0, :, :, 0]
                 try:
                     after = conv_ops.max_pool_forward(fmap, pool_size, strides, padding)[0, :, :, 0]
                 except shapes.ShapeError as err:
                     st.error(views.shape_error_message(err), icon=":material/block:")
                 else:
-                    st.caption(t("pooling.digit_caption", layer=conv_ops.pool_layer_code(settings)))
+                    st.caption(t("pooling.digit_caption", layer=codegen.pool_layer_code(settings)))
                     before_col, after_col = st.columns(2)
                     zmax = float(fmap.max()) or 1.0
                     with before_col:

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import conv_ops, shapes
+from cnnlab import conv_ops, kernels, latex, shapes, step_through
 from components import charts
 from components.i18n import t
 from components.ui import show_chart
@@ -53,7 +53,7 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
         lo, hi = -max(abs(lo), abs(hi), 1e-6), max(abs(lo), abs(hi), 1e-6)
     if hi == lo:
         hi = lo + 1
-    texts = np.vectorize(lambda v: "−∞" if np.isneginf(v) else conv_ops.format_number(v).replace("-", "−"))(values)
+    texts = np.vectorize(lambda v: "−∞" if np.isneginf(v) else step_through.format_number(v).replace("-", "−"))(values)
     norm = (np.nan_to_num(shown, nan=lo) - lo) / (hi - lo)
     dark = (np.abs(norm - 0.5) > 0.3) if symmetric else (norm > 0.6)
     dark &= ~pad_mask
@@ -86,7 +86,7 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     return fig
 
 
-def window_figure(step: conv_ops.WindowStep, source_shape: tuple[int, int], *, title: str | None = None,
+def window_figure(step: step_through.WindowStep, source_shape: tuple[int, int], *, title: str | None = None,
                   height: int = 360) -> go.Figure:
     """The (padded) input with the current window outlined; for pooling the winner is filled."""
     pad_mask = np.pad(np.zeros(source_shape, bool), step.pads, constant_values=True)
@@ -164,14 +164,14 @@ class KernelBank:
 def kernel_bank(source: str, kernel_size: tuple[int, int], filters: int, seed: int) -> KernelBank:
     """Kernels for a single-channel digit: random (seeded), classic, or the active model's first layer."""
     if source == "classic":
-        kernel, bias, names = conv_ops.classic_kernels(kernel_size, 1, filters)
+        kernel, bias, names = kernels.classic_kernels(kernel_size, 1, filters)
         return KernelBank(kernel, bias, [f"#{i + 1} {t(f'conv.classic_{n}')}" for i, n in enumerate(names)])
     if source == "model":
         from components.active_model import active_model  # loads the model (and TensorFlow) only now
 
         with st.spinner(t("conv.loading_model")):
             active = active_model()
-            found = conv_ops.first_conv_kernels(active.model) if active is not None else None
+            found = kernels.first_conv_kernels(active.model) if active is not None else None
         if found is not None and found.kernel.shape[2] == 1:
             f = found.kernel.shape[-1]
             kh, kw = found.kernel.shape[:2]
@@ -180,18 +180,18 @@ def kernel_bank(source: str, kernel_size: tuple[int, int], filters: int, seed: i
         fallback = kernel_bank("random", kernel_size, filters, seed)
         fallback.note = t("conv.no_model")
         return fallback
-    kernel, bias = conv_ops.random_kernels(kernel_size, 1, filters, seed)
+    kernel, bias = kernels.random_kernels(kernel_size, 1, filters, seed)
     return KernelBank(kernel, bias, [f"#{i + 1}" for i in range(filters)])
 
 
 def cell_slider(out_h: int, out_w: int, key: str) -> tuple[int, int]:
     """The output cell to show, picked row by row; a 1x1 output has no slider (min == max is an error)."""
-    last = conv_ops.cell_slider_last(out_h, out_w)
+    last = step_through.cell_slider_last(out_h, out_w)
     if last is None:
         st.caption(t("conv.step_single_cell"))
         return 0, 0
     index = st.slider(t("conv.step_slider", last=last), 0, last, 0, key=key)
-    return conv_ops.cell_of_index(index, out_w)
+    return step_through.cell_of_index(index, out_w)
 
 
 def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -> None:
@@ -204,7 +204,7 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
     which = c2.number_input(t("conv.step_filter", count=filters), 1, filters, 1, key="conv_step_filter",
                             persist_state="session") if filters > 1 else 1
     which = min(int(which), filters) - 1
-    grid = conv_ops.small_grid(7) if small == "grid" else conv_ops.digit_crop(digit, 8)
+    grid = step_through.small_grid(7) if small == "grid" else step_through.digit_crop(digit, 8)
     kernel = bank.kernel[:, :, 0, which]
     bias = float(bank.bias[which])
     try:
@@ -214,7 +214,7 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
         st.error(shape_error_message(err), icon=":material/block:")
         return
     row, col = cell_slider(out_h, out_w, "conv_step_cell")
-    step = conv_ops.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
+    step = step_through.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
                               pic.activation)
     full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
                                    pic.dilation_rate, pic.activation)[0, :, :, 0]
@@ -228,7 +228,7 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
     with c:
         show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0]),
                                     title=t("conv.step_output_title", shape=shapes.format_shape(full.shape))), key="conv_step_output")
-    st.latex(conv_ops.conv_step_latex(step, pic.activation))
+    st.latex(latex.conv_step_latex(step, pic.activation))
     rows = sorted({r for r, _ in step.cells})
     cols = sorted({c for _, c in step.cells})
     st.markdown(t("conv.step_explain", row=row, col=col, sh=pic.strides[0], sw=pic.strides[1],

@@ -115,7 +115,7 @@ def test_resizing_the_matrix_keeps_values_and_fills_zeros(pool):
     assert pool.session_state["pooling_matrix"] == [["1", "2"], ["4", "5"], ["7", "8"], ["0", "0"]]
     assert metric(pool, "Input shape") == "(1, 4, 2, 1)"
     assert metric(pool, "Output shape") == "(1, 3, 1, 1)"  # 2x2 windows, stride 1
-    from cnnlab.conv_ops import tf_print
+    from cnnlab.codegen import tf_print
 
     assert pool.code[2].value == tf_print(np.array([5.0, 8.0, 8.0]).reshape(1, 3, 1, 1))
 

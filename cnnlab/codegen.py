@@ -1,0 +1,82 @@
+"""Every piece of tf.keras code the app shows, in the chapter's style.
+
+Conv2D/MaxPooling2D layers and the explorers' small programs, TensorFlow's print of a tensor,
+the Model page's Sequential and the Train page's whole program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnlab import shapes
+from cnnlab.conv_ops import ConvSettings, PoolSettings
+
+
+def tf_print(y: np.ndarray, dtype: str = "float32") -> str:
+    """The text `print(tensor)` shows in TensorFlow for this array."""
+    y = np.asarray(y, dtype=np.float32)
+    return f"tf.Tensor(\n{np.array2string(y)}, shape={tuple(y.shape)}, dtype={dtype})"
+
+
+def _size_arg(v: tuple[int, int]) -> str:
+    return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
+
+
+def _pair_arg(v: tuple[int, int]) -> str:
+    return f"({v[0]}, {v[1]})"
+
+
+def conv2d_layer_code(s: ConvSettings) -> str:
+    """`tf.keras.layers.Conv2D(...)` for the settings, default arguments left out as the chapter does."""
+    args = [str(s.filters), _size_arg(s.kernel_size)]
+    if s.strides != (1, 1):
+        args.append(f"strides={_pair_arg(s.strides)}")
+    if s.padding != "valid":
+        args.append(f"padding='{s.padding}'")
+    if s.dilation_rate != (1, 1):
+        args.append(f"dilation_rate={_pair_arg(s.dilation_rate)}")
+    if s.activation != "none":
+        args.append(f"activation='{s.activation}'")
+    return f"tf.keras.layers.Conv2D({', '.join(args)})"
+
+
+def conv2d_code(s: ConvSettings) -> str:
+    """The chapter's example, for these settings; prints the shape the page shows.
+
+    Keras 3 takes the shape from x when a layer is called directly, so the chapter's
+    input_shape=shape[1:] is left out (Keras would ignore it with a warning).
+    """
+    try:
+        expected = f"  # {s.output_shape()}"
+    except shapes.ShapeError:
+        expected = ""
+    return ("import tensorflow as tf\n\n"
+            f"shape = {tuple(s.input_shape)}\n"
+            "x = tf.random.normal(shape)\n"
+            f"y = {conv2d_layer_code(s)}(x)\n"
+            f"print(y.shape){expected}\n")
+
+
+def pool_layer_code(p: PoolSettings, *, wrap: bool = False) -> str:
+    strides = "None" if p.strides is None else _pair_arg(p.strides)
+    args = f"pool_size={_pair_arg(p.pool_size)}, strides={strides}, padding='{p.padding}'"
+    return f"tf.keras.layers.MaxPooling2D(\n    {args})" if wrap else f"tf.keras.layers.MaxPooling2D({args})"
+
+
+def _float_literal(v: float) -> str:
+    """1.0 -> '1.', 2.5 -> '2.5' (the chapter writes floats as 1., 2., ...)."""
+    v = float(v)
+    return f"{int(v)}." if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
+    """The chapter's pooling example (typos fixed) for any matrix and settings, one matrix row per line."""
+    m = np.asarray(matrix, dtype=np.float32)
+    rows = [("[" + ", ".join(_float_literal(v) for v in r) + "]") for r in m]
+    indent = " " * len("x = tf.constant([")
+    matrix_text = (",\n" + indent).join(rows)
+    return ("import tensorflow as tf\n\n"
+            f"x = tf.constant([{matrix_text}])\n"
+            f"x = tf.reshape(x, [1, {m.shape[0]}, {m.shape[1]}, 1])\n"
+            f"max_pool_2d = {pool_layer_code(p, wrap=True)}\n"
+            "print(max_pool_2d(x))\n")
