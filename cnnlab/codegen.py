@@ -6,9 +6,12 @@ the Model page's Sequential and the Train page's whole program.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from cnnlab import shapes
+from cnnlab.architecture import DEFAULT_LEARNING_RATES, INPUT_SHAPE, OPTIMIZER_CLASSES, LayerSpec
 from cnnlab.conv_ops import ConvSettings, PoolSettings
 
 
@@ -80,3 +83,53 @@ def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
             f"x = tf.reshape(x, [1, {m.shape[0]}, {m.shape[1]}, 1])\n"
             f"max_pool_2d = {pool_layer_code(p, wrap=True)}\n"
             "print(max_pool_2d(x))\n")
+
+
+# ---------------------------------------------------------------- the Model page's Sequential
+
+def _code_args(layer: LayerSpec) -> str:
+    if layer.kind == "Conv2D":
+        args = [str(layer.filters), f"({layer.kernel_size}, {layer.kernel_size})"]
+        if layer.strides != 1:
+            args.append(f"strides=({layer.strides}, {layer.strides})")
+        if layer.padding != "valid":
+            args.append(f"padding='{layer.padding}'")
+        args.append(f"activation='{layer.activation}'")
+        return ", ".join(args)
+    if layer.kind == "MaxPooling2D":
+        args = [f"({layer.pool_size}, {layer.pool_size})"]
+        if layer.padding != "valid":
+            args.append(f"padding='{layer.padding}'")
+        return ", ".join(args)
+    if layer.kind == "Dense":
+        return f"{layer.units}, activation='{layer.activation}'"
+    if layer.kind == "Dropout":
+        return f"{layer.rate:g}"
+    return ""
+
+
+def optimizer_code(optimizer: str = "adam", learning_rate: float | None = None) -> str:
+    """'adam' when the learning rate is Keras' default, else tf.keras.optimizers.Adam(learning_rate=...)."""
+    if learning_rate is None or math.isclose(learning_rate, DEFAULT_LEARNING_RATES[optimizer]):
+        return f"'{optimizer}'"
+    return f"tf.keras.optimizers.{OPTIMIZER_CLASSES[optimizer]}(learning_rate={learning_rate:g})"
+
+
+def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
+    """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
+    lines = [
+        "import tensorflow as tf",
+        "from tensorflow.keras import layers, models",
+        "",
+        "model = models.Sequential()",
+        f"model.add(layers.Input(shape={INPUT_SHAPE}))",
+    ]
+    lines += [f"model.add(layers.{layer.kind}({_code_args(layer)}))" for layer in stack]
+    lines += [
+        "",
+        "model.summary()",
+        f"model.compile(optimizer={optimizer_code(optimizer, learning_rate)},",
+        "              loss='sparse_categorical_crossentropy',",
+        "              metrics=['accuracy'])",
+    ]
+    return "\n".join(lines) + "\n"
