@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import codegen, training
 from components import model_editor as editor
 from components import training_views as views
 from components.i18n import t
@@ -89,4 +89,4 @@ if job is not None:
         views.results_panel(job)
 
 st.subheader(t("train.code_heading"))
-code_panel(training.training_code(stack, config, full_train_size=60_000))
+code_panel(codegen.training_code(stack, config, full_train_size=60_000))

@@ -7,12 +7,16 @@ the Model page's Sequential and the Train page's whole program.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnnlab import shapes
 from cnnlab.architecture import DEFAULT_LEARNING_RATES, INPUT_SHAPE, OPTIMIZER_CLASSES, LayerSpec
 from cnnlab.conv_ops import ConvSettings, PoolSettings
+
+if TYPE_CHECKING:
+    from cnnlab.training import TrainConfig
 
 
 def tf_print(y: np.ndarray, dtype: str = "float32") -> str:
@@ -131,5 +135,34 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
         f"model.compile(optimizer={optimizer_code(optimizer, learning_rate)},",
         "              loss='sparse_categorical_crossentropy',",
         "              metrics=['accuracy'])",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the Train page's program
+
+def training_code(stack, config: TrainConfig, full_train_size: int = 60_000) -> str:
+    """The chapter's tf.keras program for this stack and these settings (load, build, compile, fit, evaluate)."""
+    n_used = max(2, int(round(full_train_size * config.data_fraction)))
+    lines = [
+        "import tensorflow as tf",
+        "from tensorflow.keras import datasets, layers, models",
+        "",
+        "(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
+        "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
+        "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0",
+    ]
+    if config.data_fraction < 1:
+        lines.append(f"train_images, train_labels = train_images[:{n_used}], train_labels[:{n_used}]"
+                     f"  # {config.data_fraction:.0%}")
+    model_lines = keras_code(stack, config.optimizer, config.learning_rate).splitlines()
+    lines += [""] + model_lines[3:]  # the model part, without its imports
+    fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
+    if config.validation_split:
+        fit_args.append(f"validation_split={config.validation_split:g}")
+    lines += [
+        f"model.fit(train_images, train_labels, {', '.join(fit_args)})",
+        "test_loss, test_acc = model.evaluate(test_images, test_labels)",
+        "print(test_acc)",
     ]
     return "\n".join(lines) + "\n"

@@ -543,32 +543,3 @@ def chart_series(history: History, max_points: int = 400) -> ChartSeries:
 def _fraction_done(history: History, record: EpochRecord) -> float:
     done = sum(1 for e in history.batch_epoch if e == record.epoch - 1)
     return done / max(history.steps_per_epoch, 1)
-
-
-# ---------------------------------------------------------------- code
-
-def training_code(stack, config: TrainConfig, full_train_size: int = 60_000) -> str:
-    """The chapter's tf.keras program for this stack and these settings (load, build, compile, fit, evaluate)."""
-    n_used = max(2, int(round(full_train_size * config.data_fraction)))
-    lines = [
-        "import tensorflow as tf",
-        "from tensorflow.keras import datasets, layers, models",
-        "",
-        "(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
-        "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
-        "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0",
-    ]
-    if config.data_fraction < 1:
-        lines.append(f"train_images, train_labels = train_images[:{n_used}], train_labels[:{n_used}]"
-                     f"  # {config.data_fraction:.0%}")
-    model_lines = architecture.keras_code(stack, config.optimizer, config.learning_rate).splitlines()
-    lines += [""] + model_lines[3:]  # the model part, without its imports
-    fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
-    if config.validation_split:
-        fit_args.append(f"validation_split={config.validation_split:g}")
-    lines += [
-        f"model.fit(train_images, train_labels, {', '.join(fit_args)})",
-        "test_loss, test_acc = model.evaluate(test_images, test_labels)",
-        "print(test_acc)",
-    ]
-    return "\n".join(lines) + "\n"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import codegen, training
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -151,7 +151,7 @@ def test_max_trainings_from_environment(monkeypatch):
 
 
 def test_training_code_shows_the_settings():
-    code = training.training_code(arch.chapter_spec(), training.TrainConfig(
+    code = codegen.training_code(arch.chapter_spec(), training.TrainConfig(
         epochs=3, batch_size=64, optimizer="rmsprop", learning_rate=0.003, data_fraction=0.5, validation_split=0.2))
     assert "model.fit(train_images, train_labels, epochs=3, batch_size=64, validation_split=0.2)" in code
     assert "RMSprop(learning_rate=0.003)" in code and "train_images[:30000]" in code
