@@ -33,18 +33,30 @@ def _pair_arg(v: tuple[int, int]) -> str:
     return f"({v[0]}, {v[1]})"
 
 
+def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
+                activation: str = "none", *, kernel_as_pair: bool = False) -> str:
+    """The arguments of the one Conv2D code generator, default arguments left out as the chapter does.
+
+    kernel_as_pair: (3, 3) as in the chapter's model code; else 3, as in its Conv2D(2, 3) example.
+    activation "none" is Keras' activation=None and is left out.
+    """
+    kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
+    args = [str(filters), _pair_arg(kernel) if kernel_as_pair else _size_arg(kernel)]
+    if strides != (1, 1):
+        args.append(f"strides={_pair_arg(strides)}")
+    if padding != "valid":
+        args.append(f"padding='{padding}'")
+    if dilation != (1, 1):
+        args.append(f"dilation_rate={_pair_arg(dilation)}")
+    if activation != "none":
+        args.append(f"activation='{activation}'")
+    return ", ".join(args)
+
+
 def conv2d_layer_code(s: ConvSettings) -> str:
-    """`tf.keras.layers.Conv2D(...)` for the settings, default arguments left out as the chapter does."""
-    args = [str(s.filters), _size_arg(s.kernel_size)]
-    if s.strides != (1, 1):
-        args.append(f"strides={_pair_arg(s.strides)}")
-    if s.padding != "valid":
-        args.append(f"padding='{s.padding}'")
-    if s.dilation_rate != (1, 1):
-        args.append(f"dilation_rate={_pair_arg(s.dilation_rate)}")
-    if s.activation != "none":
-        args.append(f"activation='{s.activation}'")
-    return f"tf.keras.layers.Conv2D({', '.join(args)})"
+    """`tf.keras.layers.Conv2D(...)` for the explorer's settings."""
+    args = conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, s.dilation_rate, s.activation)
+    return f"tf.keras.layers.Conv2D({args})"
 
 
 def conv2d_code(s: ConvSettings) -> str:
@@ -93,13 +105,8 @@ def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
 
 def _code_args(layer: LayerSpec) -> str:
     if layer.kind == "Conv2D":
-        args = [str(layer.filters), f"({layer.kernel_size}, {layer.kernel_size})"]
-        if layer.strides != 1:
-            args.append(f"strides=({layer.strides}, {layer.strides})")
-        if layer.padding != "valid":
-            args.append(f"padding='{layer.padding}'")
-        args.append(f"activation='{layer.activation}'")
-        return ", ".join(args)
+        return conv2d_args(layer.filters, layer.kernel_size, layer.strides, layer.padding,
+                           activation=layer.activation, kernel_as_pair=True)
     if layer.kind == "MaxPooling2D":
         args = [f"({layer.pool_size}, {layer.pool_size})"]
         if layer.padding != "valid":

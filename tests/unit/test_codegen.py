@@ -54,3 +54,13 @@ def test_code_changes_with_settings():
     d = ConvSettings(dilation_rate=(2, 2))
     assert "dilation_rate=(2, 2)" in codegen.conv2d_layer_code(d)
     assert "strides=None" in codegen.pool_layer_code(PoolSettings((2, 2), None, "same"))
+
+
+def test_one_conv2d_generator_for_the_explorer_and_the_model_page():
+    from cnnlab import architecture as arch
+
+    stack = (arch.conv(8, 5, padding="same", strides=2), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
+    assert "model.add(layers.Conv2D(8, (5, 5), strides=(2, 2), padding='same', activation='relu'))" in codegen.keras_code(stack)
+    explorer = ConvSettings((1, 28, 28, 1), 8, (5, 5), (2, 2), "same", (1, 1), "relu")
+    assert codegen.conv2d_layer_code(explorer) == "tf.keras.layers.Conv2D(8, 5, strides=(2, 2), padding='same', activation='relu')"
+    assert codegen.conv2d_args(8, 5, 2, "same", activation="relu", kernel_as_pair=True) in codegen.keras_code(stack)
