@@ -76,3 +76,54 @@ def test_pool_step_slider_range_covers_every_output_cell(h, w, ph, pw, strides, 
     for index in range((last or 0) + 1):
         row, col = step_through.cell_of_index(index, ow)
         assert step_through.pool_step(matrix, row, col, (ph, pw), strides, padding).result == pooled[row, col]
+
+
+# ---------------------------------------------------------------- the linked view's window and sum, against Keras
+
+keras = pytest.importorskip("keras")
+
+LINKED_CASES = [
+    dict(kernel=(3, 3), strides=2, padding="same", dilation=1, channels=3, filters=2, activation="relu"),
+    dict(kernel=(3, 3), strides=1, padding="same", dilation=2, channels=2, filters=3, activation="none"),
+    dict(kernel=(4, 2), strides=(2, 3), padding="valid", dilation=1, channels=1, filters=2, activation="tanh"),
+    dict(kernel=(2, 3), strides=1, padding="valid", dilation=(2, 1), channels=4, filters=1, activation="sigmoid"),
+]
+
+
+@pytest.mark.parametrize("case", LINKED_CASES, ids=lambda c: f"{c['kernel']}-s{c['strides']}-{c['padding']}-d{c['dilation']}")
+def test_every_cells_written_out_sum_equals_the_real_keras_conv2d(case):
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((7, 8, case["channels"])).astype(np.float32)
+    kernel = rng.standard_normal((*case["kernel"], case["channels"], case["filters"])).astype(np.float32)
+    bias = rng.standard_normal(case["filters"]).astype(np.float32)
+    layer = keras.layers.Conv2D(case["filters"], case["kernel"], strides=case["strides"], padding=case["padding"],
+                                dilation_rate=case["dilation"],
+                                activation=None if case["activation"] == "none" else case["activation"])
+    layer.build((1, *x.shape))
+    layer.set_weights([kernel, bias])
+    expected = np.asarray(layer(x[None]))[0]
+    for row in range(expected.shape[0]):
+        for col in range(expected.shape[1]):
+            for f in range(case["filters"]):
+                cell = step_through.conv_cell(x, kernel, bias, row, col, f, case["strides"], case["padding"],
+                                              case["dilation"], case["activation"])
+                assert cell.result == pytest.approx(float(expected[row, col, f]), abs=1e-4)
+                assert cell.pre_activation == pytest.approx(float(cell.products.sum()) + cell.bias, abs=1e-4)
+
+
+def test_window_of_a_stride_2_same_cell_follows_the_formula():
+    """7x7 input, 3x3 kernel, stride 2, 'same': 4x4 output, 2 padded cells per axis, 1 before and 1 after."""
+    window = step_through.output_window(1, 2, (7, 7), 3, 2, "same")
+    assert window.pads == ((1, 1), (1, 1))
+    assert window.rows == (1 * 2 - 1, 2, 3) and window.cols == (2 * 2 - 1, 4, 5)
+    corner = step_through.output_window(0, 0, (7, 7), 3, 2, "same")
+    assert corner.rows == (-1, 0, 1) and corner.cols == (-1, 0, 1)  # row/column -1 is padding
+    dilated = step_through.output_window(0, 1, (7, 7), 3, 1, "same", 2)
+    assert dilated.pads == ((2, 2), (2, 2)) and dilated.cols == (-1, 1, 3)
+    with pytest.raises(IndexError):
+        step_through.output_window(4, 0, (7, 7), 3, 2, "same")
+
+
+def test_pool_window_defaults_to_the_pool_size_as_stride():
+    assert step_through.pool_window(1, 0, (5, 5), 2).rows == (2, 3)
+    assert step_through.pool_window(1, 1, (3, 3), 2, (1, 1)).cols == (1, 2)  # the chapter's example
