@@ -236,12 +236,10 @@ def _linked_conv(grid: np.ndarray, kernel: np.ndarray, bias: float, which: int, 
     a, b = st.columns([1.3, 1])
     with a:
         show_chart(grids.window_figure(step, grid.shape, height=grids.grid_height(step.padded.shape[0], hi=440),
-                                       title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape)),
-                                       width_px=440), key="conv_step_window")
+                                       title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
     with b:
         grids.output_chart(grids.number_grid(full, fill=[(row, col)], height=grids.grid_height(full.shape[0], hi=440),
-                                             title=t("conv.step_output_title", shape=shapes.format_shape(full.shape)),
-                                             width_px=340, selectable=True,
+                                             title=t("conv.step_output_title", shape=shapes.format_shape(full.shape)), selectable=True,
                                              cell_hover=grids.window_hover(windows, out_hw[1])), "conv", out_hw[1])
     _products_row(step, which)
     st.latex(latex.conv_step_latex(step, pic.activation))
@@ -254,12 +252,12 @@ def _products_row(step: step_through.WindowStep, which: int) -> None:
     height = grids.grid_height(step.weights.shape[0], cell=60, hi=380)
     with kernel_col:
         show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
-                                     title=t("conv.step_kernel_title", which=which + 1), width_px=320),
+                                     title=t("conv.step_kernel_title", which=which + 1)),
                    key="conv_step_kernel")
     with products_col:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_products_title", total=step_through.format_number(
-                                         float(step.products.sum()))), width_px=320),
+                                         float(step.products.sum())))),
                    key="conv_step_products")
 
 

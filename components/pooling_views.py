@@ -212,8 +212,7 @@ def _linked_pool(s: PoolExplorerSettings, out_hw: tuple[int, int]) -> None:
                    key="pooling_step_window")
     with b:
         grids.output_chart(grids.number_grid(pooled, fill=[(row, col)], height=grids.grid_height(pooled.shape[0]),
-                                             title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape)),
-                                             width_px=340, selectable=True,
+                                             title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape)), selectable=True,
                                              cell_hover=grids.window_hover(windows, out_hw[1])), "pooling", out_hw[1])
     st.latex(latex.pool_step_latex(step))
     s_h, s_w = layer.effective_strides

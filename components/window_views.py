@@ -24,22 +24,23 @@ PLAY_SECONDS = 1.2  # one output cell per tick while playing
 WINDOW_TRACE = "window"  # the outlined input window's trace name (browser tests read it from the DOM)
 
 
+MAX_TEXT_PX = 22  # plotly fits heatmap numbers to their cells, never above the layout's font size
+
+
 def grid_text(v: float) -> str:
-    return "−∞" if np.isneginf(v) else step_through.format_number(v).replace("-", "−")
+    """A cell's number: integers as they are, others to 2 decimals (the sums in the formula keep 3 digits)."""
+    if np.isneginf(v):
+        return "−∞"
+    text = step_through.format_number(v) if float(v).is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−")
 
 
-def text_size(shape: tuple[int, int], texts: np.ndarray, width_px: int) -> int:
-    """A font size whose longest number fits its cell in a grid about width_px wide (9-18 px)."""
-    longest = max((len(s) for s in np.ravel(texts)), default=1)
-    cell = width_px / max(shape[1], 1)
-    return int(np.clip(cell / (0.62 * longest + 0.9), 9, 18))
-
-
-def _cell_text_trace(values: np.ndarray, texts: np.ndarray, dark: np.ndarray, size: int) -> go.Scatter:
-    rows, cols = np.indices(values.shape)
-    return go.Scatter(x=cols.ravel(), y=rows.ravel(), mode="text", text=texts.ravel().tolist(),
-                      textfont=dict(size=size, color=np.where(dark.ravel(), "white", "#1f2430").tolist()),
-                      hoverinfo="skip", showlegend=False)
+def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str) -> go.Heatmap:
+    """Cells in `mask` filled with one colour and their numbers written in (sized by plotly to fit)."""
+    # A heatmap writes text in every cell, NaN or not: only the masked cells get any.
+    return go.Heatmap(z=np.where(mask, 1.0, np.nan), text=np.where(mask, texts, "").tolist(), colorscale=[[0, colour], [1, colour]],
+                      texttemplate="%{text}", showscale=False, xgap=1, ygap=1, hoverinfo="skip",
+                      textfont=dict(color=font_colour))  # no <b>: plotly would count the tags when fitting
 
 
 def _rect_paths(rects: list[tuple[float, float, float, float]]) -> tuple[list, list]:
@@ -63,15 +64,14 @@ def _click_targets(shape: tuple[int, int], hover: list[str] | None) -> go.Scatte
 def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outline: list[tuple[int, int]] = (),
                 fill: list[tuple[int, int]] = (), inner_box: tuple[int, int, int, int] | None = None,
                 colorscale: str = GRID_SCALE, symmetric: bool = False, height: int = 320,
-                title: str | None = None, width_px: int = 420, cell_hover: list[str] | None = None,
+                title: str | None = None, cell_hover: list[str] | None = None,
                 selectable: bool = False) -> go.Figure:
     """A small matrix with every number written in its cell.
 
     pad_mask: cells added by padding (drawn grey, text '0' or '-∞'); outline: cells of the
     current window (accent border, trace named WINDOW_TRACE); fill: cells to fill with the accent
     (the max, the current output cell); inner_box: (top, left, h, w) dashed frame around the original
-    input; width_px: about how wide the figure is drawn (sizes the numbers so they never overlap);
-    selectable: invisible markers on the cells so a click selects one (cell_hover: their hover text).
+    input; selectable: invisible markers on the cells so a click selects one (cell_hover: their hover text).
     """
     values = np.asarray(values, dtype=float)
     pad_mask = np.zeros(values.shape, bool) if pad_mask is None else np.asarray(pad_mask, bool)
@@ -83,22 +83,20 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     if hi == lo:
         hi = lo + 1
     texts = np.vectorize(grid_text, otypes=[str])(values)
-    size = text_size(values.shape, texts, width_px)
-    norm = (np.nan_to_num(shown, nan=lo) - lo) / (hi - lo)
-    dark = (np.abs(norm - 0.5) > 0.3) if symmetric else (norm > 0.6)
-    dark &= ~pad_mask
-    fig = go.Figure(go.Heatmap(z=shown, colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
+    # Numbers are heatmap text, not fixed-size labels: plotly shrinks them to fit narrow screens (a projector).
+    fill_mask = np.zeros(values.shape, bool)
+    if fill:
+        fill_mask[tuple(zip(*fill, strict=True))] = True
+    fig = go.Figure(go.Heatmap(z=shown, text=np.where(pad_mask | fill_mask, "", texts).tolist(), texttemplate="%{text}",
+                               colorscale=colorscale,
+                               zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
                                hoverinfo="skip" if selectable else None,
                                hovertemplate=None if selectable else "row %{y}, col %{x}<extra></extra>"))
-    fig.add_trace(_cell_text_trace(values, texts, dark, size))
-    # Outlines and fills are scatter traces, not layout shapes: one trace validates far faster than many shapes.
+    if pad_mask.any():
+        fig.add_trace(_text_layer(pad_mask, texts, PAD_COLOUR, "#5b6270"))
     if fill:
-        xs, ys = _rect_paths([(r, c, 0.5, 0.5) for r, c in fill])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=charts.ACCENT,
-                                 line=dict(width=0, color=charts.ACCENT), hoverinfo="skip", showlegend=False))
-        rows, cols = zip(*fill, strict=True)
-        fig.add_trace(go.Scatter(x=list(cols), y=list(rows), mode="text", text=[f"<b>{texts[r, c]}</b>" for r, c in fill],
-                                 textfont=dict(color="white", size=size + 1), hoverinfo="skip", showlegend=False))
+        fig.add_trace(_text_layer(fill_mask, texts, charts.ACCENT, "white"))
+    # Outlines are scatter traces, not layout shapes: one trace validates far faster than many shapes.
     if outline:
         xs, ys = _rect_paths([(r, c, 0.46, 0.46) for r, c in outline])
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=WINDOW_TRACE, line=dict(color=charts.ACCENT, width=3),
@@ -115,19 +113,19 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[values.shape[0] - 0.5, -0.5],
                      scaleanchor="x", constrain="domain", fixedrange=True)
     fig = charts.styled(fig, height=height, title=title)
-    fig.update_layout(plot_bgcolor=PAD_COLOUR, clickmode="event+select" if selectable else None,
+    fig.update_layout(font_size=MAX_TEXT_PX, plot_bgcolor=PAD_COLOUR, clickmode="event+select" if selectable else None,
                       dragmode=False if selectable else None)
     return fig
 
 
 def window_figure(step: step_through.WindowStep, source_shape: tuple[int, int], *, title: str | None = None,
-                  height: int = 360, width_px: int = 420) -> go.Figure:
+                  height: int = 360) -> go.Figure:
     """The (padded) input with the current window outlined; for pooling the winner is filled."""
     pad_mask = np.pad(np.zeros(source_shape, bool), step.pads, constant_values=True)
     return number_grid(step.padded, pad_mask=pad_mask, outline=step.cells,
                        fill=[step.winner] if step.winner is not None else [],
                        inner_box=(*step.origin, *source_shape) if pad_mask.any() else None,
-                       height=height, title=title, width_px=width_px)
+                       height=height, title=title)
 
 
 def grid_height(rows: int, *, cell: int = 46, lo: int = 150, hi: int = 420) -> int:
