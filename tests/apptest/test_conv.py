@@ -245,3 +245,39 @@ def test_switching_the_square_kernel_logs_no_widget_default_warning(conv, monkey
         conv.toggle(key="conv_square").set_value(True).run()
     assert conv.slider(key="conv_kernel").value == 5
     assert not [m for m in messages if "default value" in m], messages
+
+
+def _step_tab(conv):
+    conv.slider(key="conv_strides").set_value(2).run()
+    conv.button_group(key="conv_padding").set_value("same").run()
+    conv.session_state["conv_tab"] = "Step-through"
+    conv.run()
+    assert not conv.exception, [e.value for e in conv.exception]
+
+
+def test_linked_view_shows_kernel_products_and_the_windows_it_reads(conv):
+    _step_tab(conv)
+    conv.slider(key="conv_step_cell").set_value(6).run()  # 4x4 output: row 1, column 2
+    import json
+
+    titles = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in conv.get("plotly_chart"))
+    assert "Kernel #1" in titles and "Input × kernel (sum" in titles
+    # pointing at an output cell names its window (rows/columns of the input as drawn, padded)
+    assert "output (1, 2) reads input rows 2–4, columns 4–6" in titles
+    assert any("y_{1,2}" in m.value for m in conv.latex)
+    assert "rows 2, 3, 4, columns 4, 5, 6" in all_text(conv)
+
+
+def test_play_moves_one_cell_per_tick_and_wraps(conv):
+    import time
+
+    _step_tab(conv)
+    conv.slider(key="conv_step_cell").set_value(15).run()  # the last cell of 4x4
+    conv.toggle(key="conv_step_play").set_value(True).run()
+    assert conv.slider(key="conv_step_cell").value == 15  # starting does not jump
+    time.sleep(1.1)
+    conv.run()
+    assert conv.slider(key="conv_step_cell").value == 0  # one tick later: wrapped to the first cell
+    conv.run()  # a rerun right after (a user's click) does not move it
+    assert conv.slider(key="conv_step_cell").value == 0
+    assert not conv.exception
