@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import shapes
+from cnnlab import codegen, shapes
 from components import model_editor as editor
 from components.i18n import t
 from components.ui import code_panel, page_header
@@ -49,4 +49,4 @@ if analysis.ok:
 else:
     st.info(t("model.summary_invalid"), icon=":material/info:")
 st.subheader(t("model.code_heading"))
-code_panel(arch.keras_code(stack), caption_key="model.code_caption")
+code_panel(codegen.keras_code(stack), caption_key="model.code_caption")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import optimizers, training
+from cnnlab import codegen, optimizers, training
 from components import model_editor as editor
 from components import training_views as views
 from components.i18n import t
@@ -95,4 +95,4 @@ if job is not None:
         views.results_panel(job)
 
 st.subheader(t("train.code_heading"))
-code_panel(training.training_code(stack, config, source=data.source, train_size=n_train))
+code_panel(codegen.training_code(stack, config, source=data.source, train_size=n_train))

@@ -3,8 +3,8 @@
 A model is a tuple of `LayerSpec`s on a (28, 28, 1) input. `analyze()` walks the
 stack with the formulas of `cnnlab.shapes` (no TensorFlow) and gives every layer its
 output shape and parameter count exactly as `model.summary()` prints them, or the
-reason it cannot exist. `build_model()` makes the Keras model; `keras_code()` the
-tf.keras code that builds and compiles it.
+reason it cannot exist. `build_model()` makes the Keras model; `cnnlab.codegen.keras_code()`
+the tf.keras code that builds and compiles it.
 
     input (None, 28, 28, 1)
     Conv2D(32, 3x3) -> (None, 26, 26, 32)   (3*3*1 + 1) * 32 = 320 params
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
-from cnnlab import optimizers, shapes
+from cnnlab import shapes
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
@@ -380,42 +380,3 @@ def summary_text(model) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _code_args(layer: LayerSpec) -> str:
-    if layer.kind == "Conv2D":
-        args = [str(layer.filters), f"({layer.kernel_size}, {layer.kernel_size})"]
-        if layer.strides != 1:
-            args.append(f"strides=({layer.strides}, {layer.strides})")
-        if layer.padding != "valid":
-            args.append(f"padding='{layer.padding}'")
-        args.append(f"activation='{layer.activation}'")
-        return ", ".join(args)
-    if layer.kind == "MaxPooling2D":
-        args = [f"({layer.pool_size}, {layer.pool_size})"]
-        if layer.padding != "valid":
-            args.append(f"padding='{layer.padding}'")
-        return ", ".join(args)
-    if layer.kind == "Dense":
-        return f"{layer.units}, activation='{layer.activation}'"
-    if layer.kind == "Dropout":
-        return f"{layer.rate:g}"
-    return ""
-
-
-def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
-    """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
-    lines = [
-        "import tensorflow as tf",
-        "from tensorflow.keras import layers, models",
-        "",
-        "model = models.Sequential()",
-        f"model.add(layers.Input(shape={INPUT_SHAPE}))",
-    ]
-    lines += [f"model.add(layers.{layer.kind}({_code_args(layer)}))" for layer in stack]
-    lines += [
-        "",
-        "model.summary()",
-        f"model.compile(optimizer={optimizers.code(optimizer, learning_rate)},",
-        "              loss='sparse_categorical_crossentropy',",
-        "              metrics=['accuracy'])",
-    ]
-    return "\n".join(lines) + "\n"

@@ -137,36 +137,3 @@ def conv2d_params(kernel_size, in_channels: int, filters: int, use_bias: bool = 
 
 def dense_params(in_units: int, units: int, use_bias: bool = True) -> int:
     return (in_units + (1 if use_bias else 0)) * units
-
-
-# ---------------------------------------------------------------- formulas with the numbers filled in
-
-def conv_axis_latex(n: int, k: int, s: int = 1, padding: str = "valid", d: int = 1, symbol: str = "H") -> str:
-    """One axis of the output-size formula as LaTeX, general form then the user's numbers.
-
-    valid: floor((n - d(k-1) - 1)/s) + 1; same: ceil(n/s). The dilation term is shown only
-    when d > 1 so the textbook case reads like the textbook ((n - k)/s + 1).
-    """
-    out = conv_output_length(n, k, s, padding, d)
-    lhs = f"{symbol}_{{\\text{{out}}}}"
-    if padding == "same":
-        return (f"{lhs} = \\left\\lceil \\frac{{{symbol}}}{{s}} \\right\\rceil"
-                f" = \\left\\lceil \\frac{{{n}}}{{{s}}} \\right\\rceil = {out}")
-    if d > 1:
-        general = f"\\left\\lfloor \\frac{{{symbol} - d(k-1) - 1}}{{s}} \\right\\rfloor + 1"
-        filled = f"\\left\\lfloor \\frac{{{n} - {d}\\cdot({k}-1) - 1}}{{{s}}} \\right\\rfloor + 1"
-    else:
-        general = f"\\left\\lfloor \\frac{{{symbol} - k}}{{s}} \\right\\rfloor + 1"
-        filled = f"\\left\\lfloor \\frac{{{n} - {k}}}{{{s}}} \\right\\rfloor + 1"
-    return f"{lhs} = {general} = {filled} = {out}"
-
-
-def conv2d_params_latex(kernel_size, in_channels: int, filters: int, weights_label: str = "weights",
-                        biases_label: str = "biases") -> str:
-    """(kh·kw·C_in + 1)·filters with the numbers, as LaTeX (labels under the two parts)."""
-    kh, kw = pair(kernel_size)
-    total = conv2d_params((kh, kw), in_channels, filters)
-    weights = kh * kw * in_channels * filters
-    return (f"(k_h \\cdot k_w \\cdot C_{{\\text{{in}}}} + 1) \\cdot F = ({kh} \\cdot {kw} \\cdot {in_channels} + 1)"
-            f" \\cdot {filters} = \\underbrace{{{weights:,}}}_{{\\text{{{weights_label}}}}} + "
-            f"\\underbrace{{{filters:,}}}_{{\\text{{{biases_label}}}}} = {total:,}").replace(",", "{,}")

@@ -1,5 +1,8 @@
-"""Pieces shared by the Conv2D and MaxPooling2D explorers: window figures, numbers grids,
-shape read-outs and the translated explanation of a rejected setting."""
+"""The Conv2D explorer: a controls function that returns the settings, and one function per view.
+
+Views: the shape read-out, shape & code, feature maps, and the linked step-through (click an output
+cell or walk/play it: its input window, the kernel, the products and the sum with the real numbers).
+"""
 
 from __future__ import annotations
 
@@ -9,139 +12,269 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import conv_ops, shapes
-from components import charts
+from cnnlab import codegen, conv_ops, keras_check, kernels, latex, shapes, step_through
+from components import charts, resources
+from components import explorer_common as common
+from components import state_keys as keys
+from components import window_views as grids
+from components.explorer_common import BOUND, P
 from components.i18n import t
-from components.ui import show_chart
-
-PAD_COLOUR = "#d9dde5"  # padded cells: zeros for convolution, -inf for max pooling
-GRID_SCALE = "Blues"
+from components.ui import code_panel, show_chart
 
 
-def _cell_text_trace(values: np.ndarray, texts: np.ndarray, dark: np.ndarray) -> go.Scatter:
-    rows, cols = np.indices(values.shape)
-    return go.Scatter(x=cols.ravel(), y=rows.ravel(), mode="text", text=texts.ravel().tolist(),
-                      textfont=dict(size=13, color=np.where(dark.ravel(), "white", "#1f2430").tolist()),
-                      hoverinfo="skip", showlegend=False)
+@dataclass(frozen=True)
+class ConvExplorerSettings:
+    """What the controls chose: the layer, its output shape (or why Keras rejects it), and the pictures' inputs."""
+
+    layer: conv_ops.ConvSettings
+    out_shape: tuple[int, int, int, int] | None
+    error: shapes.ShapeError | None
+    digit: np.ndarray  # (28, 28) in [0, 1]
+    kernel_source: str
+    seed: int
 
 
-def _rect_paths(rects: list[tuple[float, float, float, float]]) -> tuple[list, list]:
-    """Closed rectangles (centre row, centre col, half height, half width) as one line path with gaps."""
-    xs, ys = [], []
-    for r, c, hh, hw in rects:
-        xs += [c - hw, c + hw, c + hw, c - hw, c - hw, None]
-        ys += [r - hh, r - hh, r + hh, r + hh, r - hh, None]
-    return xs, ys
+def _square_changed() -> None:
+    # Carry the size across when switching between one slider and two.
+    if st.session_state.get("conv_square", True):
+        st.session_state["conv_kernel"] = st.session_state.get("conv_kernel_h", 3)
+    else:
+        k = st.session_state.get("conv_kernel", 3)
+        st.session_state["conv_kernel_h"] = st.session_state["conv_kernel_w"] = k
 
 
-def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outline: list[tuple[int, int]] = (),
-                fill: list[tuple[int, int]] = (), inner_box: tuple[int, int, int, int] | None = None,
-                colorscale: str = GRID_SCALE, symmetric: bool = False, height: int = 320,
-                title: str | None = None) -> go.Figure:
-    """A small matrix with every number written in its cell.
-
-    pad_mask: cells added by padding (drawn grey, text '0' or '-∞'); outline: cells of the
-    current window (accent border); fill: cells to fill with the accent (the max, the current
-    output cell); inner_box: (top, left, h, w) dashed frame around the original input.
-    """
-    values = np.asarray(values, dtype=float)
-    pad_mask = np.zeros(values.shape, bool) if pad_mask is None else np.asarray(pad_mask, bool)
-    shown = np.where(pad_mask | ~np.isfinite(values), np.nan, values)
-    finite = shown[np.isfinite(shown)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if symmetric:
-        lo, hi = -max(abs(lo), abs(hi), 1e-6), max(abs(lo), abs(hi), 1e-6)
-    if hi == lo:
-        hi = lo + 1
-    texts = np.vectorize(lambda v: "−∞" if np.isneginf(v) else conv_ops.format_number(v).replace("-", "−"))(values)
-    norm = (np.nan_to_num(shown, nan=lo) - lo) / (hi - lo)
-    dark = (np.abs(norm - 0.5) > 0.3) if symmetric else (norm > 0.6)
-    dark &= ~pad_mask
-    fig = go.Figure(go.Heatmap(z=shown, colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
-                               hovertemplate="row %{y}, col %{x}<extra></extra>"))
-    fig.add_trace(_cell_text_trace(values, texts, dark))
-    # Outlines and fills are scatter traces, not layout shapes: one trace validates far faster than many shapes.
-    if fill:
-        xs, ys = _rect_paths([(r, c, 0.5, 0.5) for r, c in fill])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", fill="toself", fillcolor=charts.ACCENT,
-                                 line=dict(width=0, color=charts.ACCENT), hoverinfo="skip", showlegend=False))
-        rows, cols = zip(*fill, strict=True)
-        fig.add_trace(go.Scatter(x=list(cols), y=list(rows), mode="text", text=[f"<b>{texts[r, c]}</b>" for r, c in fill],
-                                 textfont=dict(color="white", size=14), hoverinfo="skip", showlegend=False))
-    if outline:
-        xs, ys = _rect_paths([(r, c, 0.46, 0.46) for r, c in outline])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=charts.ACCENT, width=3),
-                                 hoverinfo="skip", showlegend=False))
-    if inner_box is not None:
-        top, left, h, w = inner_box
-        xs, ys = _rect_paths([(top + (h - 1) / 2, left + (w - 1) / 2, h / 2, w / 2)])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#1f2430", width=1.5, dash="dash"),
-                                 hoverinfo="skip", showlegend=False))
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, values.shape[1] - 0.5],
-                     constrain="domain")
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[values.shape[0] - 0.5, -0.5],
-                     scaleanchor="x", constrain="domain")
-    fig = charts.styled(fig, height=height, title=title)
-    fig.update_layout(plot_bgcolor=PAD_COLOUR)
-    return fig
+def _kernel_controls() -> tuple[int, int]:
+    # conv_kernel* are written by _square_changed: seeded, never given a widget default as well.
+    common.seed_state({"conv_kernel": 3, "conv_kernel_h": 3, "conv_kernel_w": 3})
+    square = st.toggle(t("conv.square_kernel"), True, key="conv_square", on_change=_square_changed, **P)
+    if square:
+        k = st.slider(t("conv.kernel_size"), 1, 11, key="conv_kernel", help=t("conv.kernel_help"), **BOUND)
+        return (k, k)
+    kh_col, kw_col = st.columns(2)
+    return (kh_col.slider(t("conv.kernel_h"), 1, 11, key="conv_kernel_h", **P),
+            kw_col.slider(t("conv.kernel_w"), 1, 11, key="conv_kernel_w", **P))
 
 
-def window_figure(step: conv_ops.WindowStep, source_shape: tuple[int, int], *, title: str | None = None,
-                  height: int = 360) -> go.Figure:
-    """The (padded) input with the current window outlined; for pooling the winner is filled."""
-    pad_mask = np.pad(np.zeros(source_shape, bool), step.pads, constant_values=True)
-    return number_grid(step.padded, pad_mask=pad_mask, outline=step.cells,
-                       fill=[step.winner] if step.winner is not None else [],
-                       inner_box=(*step.origin, *source_shape) if pad_mask.any() else None,
-                       height=height, title=title)
+def _layer_controls() -> conv_ops.ConvSettings:
+    """Every Conv2D argument; a rejected setting or dropped border is explained right under its control."""
+    st.markdown(f"**{t('conv.input_shape')}**")
+    cb, cc = st.columns(2)
+    ch, cw = st.columns(2)
+    batch = cb.number_input(t("conv.batch"), 1, 256, 4, key="conv_batch", **BOUND)
+    channels = cc.number_input(t("conv.channels"), 1, 64, 3, key="conv_channels", **BOUND)
+    height = ch.number_input(t("conv.height"), 1, 512, 28, key="conv_height", **BOUND)
+    width = cw.number_input(t("conv.width"), 1, 512, 28, key="conv_width", **BOUND)
+    filters = st.slider(t("conv.filters"), 1, 64, 2, key="conv_filters", help=t("conv.filters_help"), **BOUND)
+    kernel_size = _kernel_controls()
+    kernel_slot = st.empty()
+    stride = st.slider(t("conv.strides"), 1, 5, 1, key="conv_strides", help=t("conv.strides_help"), **BOUND)
+    stride_slot = st.empty()
+    padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), default="valid", required=True,
+                                   key="conv_padding", help=t("conv.padding_help"), **BOUND)
+    dilation = st.slider(t("conv.dilation"), 1, 5, 1, key="conv_dilation", help=t("conv.dilation_help"), **BOUND)
+    dilation_slot = st.empty()
+    activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), index=1, key="conv_activation",
+                              format_func=lambda v: t("conv.activation_none") if v == "none" else f"'{v}'", **P)
+    layer = conv_ops.ConvSettings((int(batch), int(height), int(width), int(channels)), int(filters),
+                                  kernel_size, (stride, stride), padding, (dilation, dilation), activation)
+    error = _shape_error(layer)
+    error_slot = {"dilation_rate": dilation_slot, "strides": stride_slot}.get(error.field, kernel_slot) if error else None
+    common.show_setting_notes(error, common.axes_of((height, width), kernel_size, stride, dilation), padding,
+                              error_slot, stride_slot)
+    return layer
 
 
-def axis_name(axis: str | None) -> str:
-    return t(f"conv.axis_{axis}") if axis in ("height", "width") else ""
-
-
-def shape_error_message(err: shapes.ShapeError) -> str:
-    """A rejected setting explained in the student's language, with the numbers."""
-    v = err.values
-    if err.reason == "stride_and_dilation":
-        return t("conv.error_stride_dilation", strides=shapes.format_shape(v["strides"]), dilation=shapes.format_shape(v["dilation"]))
-    if err.reason == "output_not_positive":
-        key = "conv.error_pool_too_big" if err.field == "pool_size" else "conv.error_kernel_too_big"
-        return t(key, axis=axis_name(err.axis), n=v["n"], k=v["k"], d=v["d"], span=v["span"], out=v["out"])
-    return t("conv.error_bad_value", name=v.get("name", ""), value=v.get("value", ""))
-
-
-def dropped_note(rows: int, cols: int) -> str | None:
-    """The gentle note for border cells that 'valid' windows never read (None when nothing is dropped)."""
-    if rows and cols:
-        return t("conv.dropped_both", rows=rows, cols=cols)
-    if rows:
-        return t("conv.dropped_height", cells=rows)
-    if cols:
-        return t("conv.dropped_width", cells=cols)
+def _shape_error(layer: conv_ops.ConvSettings) -> shapes.ShapeError | None:
+    try:
+        layer.output_shape()
+    except shapes.ShapeError as err:
+        return err
     return None
 
 
-def grid_height(rows: int, *, cell: int = 46, lo: int = 150, hi: int = 420) -> int:
-    """A number grid's height that keeps cells readable without blowing a 1x1 result up to full size."""
-    return int(min(hi, max(lo, rows * cell + 60)))
+def _picture_controls() -> tuple[np.ndarray, str, int]:
+    """The digit the pictures use (a test digit or the last drawn one) and where the kernels come from."""
+    st.markdown(f"**{t('conv.pictures_heading')}**")
+    mnist = resources.mnist()
+    drawn = st.session_state.get(keys.LAST_DRAWN_DIGIT)
+    sources = ["mnist", "drawn"] if drawn is not None else ["mnist"]
+    source = st.radio(t("conv.digit_source"), sources, key="conv_digit_source", horizontal=True,
+                      format_func=lambda v: t(f"conv.digit_{v}"), **P)
+    if source == "drawn" and drawn is not None:
+        digit = as_unit_image(drawn)
+    else:
+        index = st.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
+                                key="conv_digit", **P)
+        digit = as_unit_image(mnist.x_test[int(index)])
+    kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
+                             format_func=lambda v: t(f"conv.kernels_{v}"), **P)
+    if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
+        st.session_state["conv_seed"] = st.session_state.get("conv_seed", 0) + 1
+    return digit, kernel_source, st.session_state.get("conv_seed", 0)
 
 
-def big_shape(label: str, shape: tuple[int, ...] | None, *, help: str | None = None) -> None:
-    """A shape in large type, readable from the back of a classroom."""
-    st.metric(label, shapes.format_shape(shape), help=help)
+def conv_controls() -> ConvExplorerSettings:
+    """The left column: the layer's arguments, then the pictures' inputs."""
+    layer = _layer_controls()
+    st.divider()
+    digit, kernel_source, seed = _picture_controls()
+    error = _shape_error(layer)
+    return ConvExplorerSettings(layer, None if error else layer.output_shape(), error, digit, kernel_source, seed)
 
 
-def sync_tab_language(key: str, labels_by_lang: dict[str, list[str]], current: list[str]) -> None:
-    """Keep the open tab when the language changes (tab state is the label text)."""
-    chosen = st.session_state.get(key)
-    if chosen is None or chosen in current:
+# ---------------------------------------------------------------- views
+
+def summary_view(s: ConvExplorerSettings) -> bool:
+    """Input/output shape and parameters in large type; False when there is no output to show."""
+    top = st.columns([1.4, 1.4, 1])
+    with top[0]:
+        common.big_shape(t("conv.input_label"), s.layer.input_shape)
+    with top[1]:
+        common.big_shape(t("conv.output_label"), s.out_shape)
+    with top[2]:
+        st.metric(t("conv.params_label"), f"{s.layer.params():,}")
+    if s.layer == conv_ops.ConvSettings():
+        st.success(t("conv.chapter_match"), icon=":material/menu_book:")
+    if s.error is not None:
+        st.warning(t("conv.no_output") + "\n\n" + common.shape_error_message(s.error), icon=":material/arrow_back:")
+        return False
+    return True
+
+
+def shape_and_code_view(s: ConvExplorerSettings) -> None:
+    """The output-size formula per axis, the parameter count, the code, and the check against Keras."""
+    layer = s.layer
+    st.markdown(f"**{t('conv.formula_heading')}**")
+    axes = common.axes_of(layer.input_shape[1:3], layer.kernel_size, layer.strides, layer.dilation_rate)
+    common.axis_formulas(axes, layer.padding, "conv.axis_values", "conv.same_pads", "conv.valid_pads")
+    st.markdown(f"**{t('conv.params_heading')}**")
+    st.latex(latex.conv2d_params_latex(layer.kernel_size, layer.input_shape[3], layer.filters,
+                                       t("conv.weights"), t("conv.biases")))
+    st.caption(t("conv.params_explain", kh=layer.kernel_size[0], kw=layer.kernel_size[1], c=layer.input_shape[3],
+                 f=layer.filters))
+    code_panel(codegen.conv2d_code(layer))
+    st.caption(t("conv.input_shape_note"))
+    verified = st.session_state.get("conv_verified")
+    if st.button(t("conv.verify"), icon=":material/fact_check:", key="conv_verify"):
+        with st.spinner(t("conv.verifying")):
+            verified = (layer, keras_check.verify_conv2d(layer))
+        st.session_state["conv_verified"] = verified
+    if verified is not None and verified[0] == layer:
+        result = verified[1]
+        message = t("conv.verify_result", keras=shapes.format_shape(result.keras_shape),
+                    core=shapes.format_shape(result.core_shape), diff=f"{result.max_abs_diff:.1e}")
+        (st.success if result.agree else st.error)(message, icon=":material/check_circle:")
+
+
+def pictures(s: ConvExplorerSettings) -> tuple[KernelBank, conv_ops.ConvSettings]:
+    """The kernels the pictures use and the layer as it runs on one single-channel digit."""
+    bank = kernel_bank(s.kernel_source, s.layer.kernel_size, s.layer.filters, s.seed)
+    pic = conv_ops.ConvSettings((1, *s.digit.shape, 1), bank.kernel.shape[-1], bank.kernel.shape[:2],
+                                s.layer.strides, s.layer.padding, s.layer.dilation_rate, s.layer.activation)
+    return bank, pic
+
+
+def feature_maps_view(s: ConvExplorerSettings, bank: KernelBank, pic: conv_ops.ConvSettings) -> None:
+    """The digit, and each kernel beside the feature map it makes."""
+    if bank.note:
+        st.info(bank.note, icon=":material/info:")
+    try:
+        maps = conv_ops.conv2d_forward(s.digit, bank.kernel, bank.bias, pic.strides, pic.padding,
+                                       pic.dilation_rate, pic.activation)[0]
+    except shapes.ShapeError as err:
+        st.error(common.shape_error_message(err), icon=":material/block:")
         return
-    for labels in labels_by_lang.values():
-        if chosen in labels:
-            st.session_state[key] = current[labels.index(chosen)]
-            return
+    st.caption(t("conv.maps_caption", shape=shapes.format_shape(maps.shape), kernels=bank.kernel.shape[-1]))
+    left, right = st.columns([1, 4])
+    with left:
+        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key="conv_digit_fig")
+    with right:
+        show_chart(kernels_and_maps(bank, maps, pairs_per_row=3 if maps.shape[-1] <= 9 else 4,
+                                    map_px=190 if maps.shape[-1] <= 9 else 130, title=t("conv.maps_title")),
+                   key="conv_maps_fig")
 
+
+def _step_inputs(bank: KernelBank, digit: np.ndarray) -> tuple[np.ndarray, int]:
+    """The small input the step-through walks (a 7x7 grid or a crop of the digit) and which filter."""
+    c1, c2 = st.columns(2)
+    small = c1.segmented_control(t("conv.step_input"), ["grid", "crop"], default="grid", required=True,
+                                 key="conv_step_input", format_func=lambda v: t(f"conv.step_input_{v}"), **P)
+    filters = bank.kernel.shape[-1]
+    which = c2.number_input(t("conv.step_filter", count=filters), 1, filters, 1, key="conv_step_filter",
+                            **P) if filters > 1 else 1
+    grid = step_through.small_grid(7) if small == "grid" else step_through.digit_crop(digit, 8)
+    return grid, min(int(which), filters) - 1
+
+
+def step_view(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -> None:
+    """The linked step-through: pick an output cell (click, slider or play); see its window and its sum."""
+    if bank.note:
+        st.info(bank.note, icon=":material/info:")
+    grid, which = _step_inputs(bank, digit)
+    kernel, bias = bank.kernel[:, :, 0, which], float(bank.bias[which])
+    try:
+        _, out_h, out_w, _ = shapes.conv2d_output_shape((1, *grid.shape, 1), 1, kernel.shape, pic.strides,
+                                                        pic.padding, pic.dilation_rate)
+    except shapes.ShapeError as err:
+        st.error(common.shape_error_message(err), icon=":material/block:")
+        return
+    st.caption(t("conv.step_click_hint"))
+    playing = grids.play_toggle("conv", out_h, out_w)
+    grids.run_linked_view("conv", playing, lambda: _linked_conv(grid, kernel, bias, which, pic, (out_h, out_w)))
+
+
+def _linked_conv(grid: np.ndarray, kernel: np.ndarray, bias: float, which: int, pic: conv_ops.ConvSettings,
+                 out_hw: tuple[int, int]) -> None:
+    """Input window | output (clickable); kernel | products; the sum written out with the real numbers."""
+    row, col = grids.cell_picker("conv", *out_hw)
+    step = step_through.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
+                                  pic.activation)
+    full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
+                                   pic.dilation_rate, pic.activation)[0, :, :, 0]
+    windows = {(r, c): step_through.output_window(r, c, grid.shape, kernel.shape, pic.strides, pic.padding,
+                                                  pic.dilation_rate) for r in range(out_hw[0]) for c in range(out_hw[1])}
+    a, b = st.columns([1.3, 1])
+    with a:
+        show_chart(grids.window_figure(step, grid.shape, height=grids.grid_height(step.padded.shape[0], hi=440),
+                                       title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
+    with b:
+        grids.output_chart(grids.number_grid(full, fill=[(row, col)], height=grids.grid_height(full.shape[0], hi=440),
+                                             title=t("conv.step_output_title", shape=shapes.format_shape(full.shape)), selectable=True,
+                                             cell_hover=grids.window_hover(windows, out_hw[1])), "conv", out_hw[1])
+    _products_row(step, which)
+    st.latex(latex.conv_step_latex(step, pic.activation))
+    _explain_window(step, pic)
+
+
+def _products_row(step: step_through.WindowStep, which: int) -> None:
+    """The kernel and the element-wise products input × weight, side by side, numbers readable."""
+    kernel_col, products_col = st.columns(2)
+    height = grids.grid_height(step.weights.shape[0], cell=60, hi=380)
+    with kernel_col:
+        show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
+                                     title=t("conv.step_kernel_title", which=which + 1)),
+                   key="conv_step_kernel")
+    with products_col:
+        show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
+                                     title=t("conv.step_products_title", total=step_through.format_number(
+                                         float(step.products.sum())))),
+                   key="conv_step_products")
+
+
+def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:
+    rows = sorted({r for r, _ in step.cells})
+    cols = sorted({c for _, c in step.cells})
+    st.markdown(t("conv.step_explain", row=step.row, col=step.col, sh=pic.strides[0], sw=pic.strides[1],
+                  r0=step.row * pic.strides[0], c0=step.col * pic.strides[1], d=pic.dilation_rate[0],
+                  rows=", ".join(map(str, rows)), cols=", ".join(map(str, cols))))
+    (top, bottom), (left, right) = step.pads
+    if pic.padding == "same":
+        st.markdown(t("conv.step_same", top=top, bottom=bottom, left=left, right=right))
+    else:
+        st.markdown(t("conv.step_valid"))
+
+
+# ---------------------------------------------------------------- kernels and feature maps
 
 def as_unit_image(image: np.ndarray) -> np.ndarray:
     """A digit as float32 (28, 28) in [0, 1], whether it came as uint8 MNIST or a drawn float image."""
@@ -164,14 +297,14 @@ class KernelBank:
 def kernel_bank(source: str, kernel_size: tuple[int, int], filters: int, seed: int) -> KernelBank:
     """Kernels for a single-channel digit: random (seeded), classic, or the active model's first layer."""
     if source == "classic":
-        kernel, bias, names = conv_ops.classic_kernels(kernel_size, 1, filters)
+        kernel, bias, names = kernels.classic_kernels(kernel_size, 1, filters)
         return KernelBank(kernel, bias, [f"#{i + 1} {t(f'conv.classic_{n}')}" for i, n in enumerate(names)])
     if source == "model":
         from components.active_model import active_model  # loads the model (and TensorFlow) only now
 
         with st.spinner(t("conv.loading_model")):
             active = active_model()
-            found = conv_ops.first_conv_kernels(active.model) if active is not None else None
+            found = kernels.first_conv_kernels(active.model) if active is not None else None
         if found is not None and found.kernel.shape[2] == 1:
             f = found.kernel.shape[-1]
             kh, kw = found.kernel.shape[:2]
@@ -180,60 +313,8 @@ def kernel_bank(source: str, kernel_size: tuple[int, int], filters: int, seed: i
         fallback = kernel_bank("random", kernel_size, filters, seed)
         fallback.note = t("conv.no_model")
         return fallback
-    kernel, bias = conv_ops.random_kernels(kernel_size, 1, filters, seed)
+    kernel, bias = kernels.random_kernels(kernel_size, 1, filters, seed)
     return KernelBank(kernel, bias, [f"#{i + 1}" for i in range(filters)])
-
-
-def _cell_slider(label: str, out_h: int, out_w: int, key: str) -> tuple[int, int]:
-    index = st.slider(label, 0, out_h * out_w - 1, 0, key=key)
-    return divmod(index, out_w)
-
-
-def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -> None:
-    """Walk one kernel across a small input; write out the multiply-and-sum of the current cell."""
-    c1, c2 = st.columns(2)
-    small = c1.segmented_control(t("conv.step_input"), ["grid", "crop"], default="grid", required=True,
-                                 key="conv_step_input", format_func=lambda v: t(f"conv.step_input_{v}"),
-                                 persist_state="session")
-    filters = bank.kernel.shape[-1]
-    which = c2.number_input(t("conv.step_filter", count=filters), 1, filters, 1, key="conv_step_filter",
-                            persist_state="session") if filters > 1 else 1
-    which = min(int(which), filters) - 1
-    grid = conv_ops.small_grid(7) if small == "grid" else conv_ops.digit_crop(digit, 8)
-    kernel = bank.kernel[:, :, 0, which]
-    bias = float(bank.bias[which])
-    try:
-        _, out_h, out_w, _ = shapes.conv2d_output_shape((1, *grid.shape, 1), 1, kernel.shape, pic.strides,
-                                                        pic.padding, pic.dilation_rate)
-    except shapes.ShapeError as err:
-        st.error(shape_error_message(err), icon=":material/block:")
-        return
-    row, col = _cell_slider(t("conv.step_slider", last=out_h * out_w - 1), out_h, out_w, "conv_step_cell")
-    step = conv_ops.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
-                              pic.activation)
-    full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
-                                   pic.dilation_rate, pic.activation)[0, :, :, 0]
-    a, b, c = st.columns([2.2, 1, 1.4])
-    with a:
-        show_chart(window_figure(step, grid.shape, height=grid_height(step.padded.shape[0], hi=440),
-                                 title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
-    with b:
-        show_chart(number_grid(kernel, symmetric=True, colorscale=charts.SIGNED_SCALE, height=grid_height(kernel.shape[0]),
-                                    title=t("conv.step_kernel_title", which=which + 1)), key="conv_step_kernel")
-    with c:
-        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0]),
-                                    title=t("conv.step_output_title", shape=shapes.format_shape(full.shape))), key="conv_step_output")
-    st.latex(conv_ops.conv_step_latex(step, pic.activation))
-    rows = sorted({r for r, _ in step.cells})
-    cols = sorted({c for _, c in step.cells})
-    st.markdown(t("conv.step_explain", row=row, col=col, sh=pic.strides[0], sw=pic.strides[1],
-                  r0=row * pic.strides[0], c0=col * pic.strides[1], d=pic.dilation_rate[0],
-                  rows=", ".join(map(str, rows)), cols=", ".join(map(str, cols))))
-    (top, bottom), (left, right) = step.pads
-    if pic.padding == "same":
-        st.markdown(t("conv.step_same", top=top, bottom=bottom, left=left, right=right))
-    else:
-        st.markdown(t("conv.step_valid"))
 
 
 def kernels_and_maps(bank: KernelBank, maps: np.ndarray, *, pairs_per_row: int = 3, title: str | None = None,

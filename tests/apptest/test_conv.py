@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from tests.apptest.helpers import all_text, metric
+from tests.apptest.helpers import all_text, metric, widget_default_warnings
 from tests.conftest import ROOT
 
 PAGE = "app_pages/conv.py"
@@ -210,3 +210,74 @@ def test_page_does_not_import_tensorflow_for_shapes():
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "TF False False" in done.stdout
+
+
+def test_step_through_with_a_single_output_cell_has_no_slider(conv):
+    """Kernel 7 on the 7x7 step-through grid gives a 1x1 output: a slider would have min == max (crash)."""
+    conv.slider(key="conv_kernel").set_value(7).run()
+    conv.session_state["conv_tab"] = "Step-through"
+    conv.run()
+    assert not conv.exception, [e.value for e in conv.exception]
+    assert not [s for s in conv.slider if s.key == "conv_step_cell"]
+    assert "single cell (1 × 1)" in all_text(conv)
+    assert any("y_{0,0}" in m.value for m in conv.latex)
+
+
+def test_step_through_survives_a_stale_cell_and_filter_number(conv):
+    """A cell or filter number chosen for a larger output must not crash a smaller one."""
+    conv.slider(key="conv_filters").set_value(4).run()
+    conv.session_state["conv_tab"] = "Step-through"
+    conv.run()
+    conv.slider(key="conv_step_cell").set_value(24).run()  # 5x5 output: the last cell
+    conv.number_input(key="conv_step_filter").set_value(4).run()
+    conv.slider(key="conv_kernel").set_value(5).run()  # now 3x3
+    conv.slider(key="conv_filters").set_value(2).run()
+    assert not conv.exception, [e.value for e in conv.exception]
+    assert conv.slider(key="conv_step_cell").max == 8
+    conv.slider(key="conv_kernel").set_value(7).run()  # 1x1
+    assert not conv.exception, [e.value for e in conv.exception]
+
+
+def test_switching_the_square_kernel_logs_no_widget_default_warning(conv, monkeypatch):
+    with widget_default_warnings(monkeypatch) as messages:
+        conv.toggle(key="conv_square").set_value(False).run()
+        conv.slider(key="conv_kernel_h").set_value(5).run()
+        conv.toggle(key="conv_square").set_value(True).run()
+    assert conv.slider(key="conv_kernel").value == 5
+    assert not [m for m in messages if "default value" in m], messages
+
+
+def _step_tab(conv):
+    conv.slider(key="conv_strides").set_value(2).run()
+    conv.button_group(key="conv_padding").set_value("same").run()
+    conv.session_state["conv_tab"] = "Step-through"
+    conv.run()
+    assert not conv.exception, [e.value for e in conv.exception]
+
+
+def test_linked_view_shows_kernel_products_and_the_windows_it_reads(conv):
+    _step_tab(conv)
+    conv.slider(key="conv_step_cell").set_value(6).run()  # 4x4 output: row 1, column 2
+    import json
+
+    titles = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in conv.get("plotly_chart"))
+    assert "Kernel #1" in titles and "Input × kernel (sum" in titles
+    # pointing at an output cell names its window (rows/columns of the input as drawn, padded)
+    assert "output (1, 2) reads input rows 2–4, columns 4–6" in titles
+    assert any("y_{1,2}" in m.value for m in conv.latex)
+    assert "rows 2, 3, 4, columns 4, 5, 6" in all_text(conv)
+
+
+def test_play_moves_one_cell_per_tick_and_wraps(conv):
+    import time
+
+    _step_tab(conv)
+    conv.slider(key="conv_step_cell").set_value(15).run()  # the last cell of 4x4
+    conv.toggle(key="conv_step_play").set_value(True).run()
+    assert conv.slider(key="conv_step_cell").value == 15  # starting does not jump
+    time.sleep(1.1)
+    conv.run()
+    assert conv.slider(key="conv_step_cell").value == 0  # one tick later: wrapped to the first cell
+    conv.run()  # a rerun right after (a user's click) does not move it
+    assert conv.slider(key="conv_step_cell").value == 0
+    assert not conv.exception

@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab import architecture as arch
-from cnnlab import shapes
+from cnnlab import codegen, shapes
 
 VARIANTS = {
     "chapter": arch.chapter_spec(),
@@ -153,12 +153,12 @@ def test_suggested_insertion_never_breaks_a_trainable_stack(kinds):
 
 def test_generated_code_builds_and_compiles_the_same_model():
     stack = VARIANTS["same_padding_strides"]
-    code = arch.keras_code(stack, "sgd", 0.05)
+    code = codegen.keras_code(stack, "sgd", 0.05)
     assert "tf.keras.optimizers.SGD(learning_rate=0.05)" in code
     namespace = {}
     exec(compile(code.replace("model.summary()", ""), "<generated>", "exec"), namespace)  # noqa: S102
     model = namespace["model"]
     assert model.count_params() == arch.analyze(stack).total_params
     assert model.optimizer is not None and model.loss == "sparse_categorical_crossentropy"
-    assert "optimizer='adam'" in arch.keras_code(arch.chapter_spec())
-    assert "model.add(layers.Conv2D(32, (3, 3), activation='relu'))" in arch.keras_code(arch.chapter_spec())
+    assert "optimizer='adam'" in codegen.keras_code(arch.chapter_spec())
+    assert "model.add(layers.Conv2D(32, (3, 3), activation='relu'))" in codegen.keras_code(arch.chapter_spec())

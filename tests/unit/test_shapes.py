@@ -93,14 +93,3 @@ def test_rejections_name_the_control():
     with pytest.raises(shapes.ShapeError) as err:
         shapes.conv2d_output_shape((1, 28, 28, 1), 1, 3, strides=2, dilation_rate=2)
     assert (err.value.reason, err.value.field) == ("stride_and_dilation", "dilation_rate")
-
-
-def test_formula_latex_has_the_users_numbers():
-    valid = shapes.conv_axis_latex(28, 3, 1, "valid", 1, "H")
-    assert "\\frac{28 - 3}{1}" in valid and valid.endswith("= 26")
-    dilated = shapes.conv_axis_latex(28, 3, 1, "valid", 2, "W")
-    assert "28 - 2\\cdot(3-1) - 1" in dilated and dilated.endswith(f"= {shapes.conv_output_length(28, 3, 1, 'valid', 2)}")
-    same = shapes.conv_axis_latex(28, 3, 3, "same", 1, "H")
-    assert "\\frac{28}{3}" in same and same.endswith("= 10")
-    params = shapes.conv2d_params_latex(3, 3, 2)
-    assert "(3 \\cdot 3 \\cdot 3 + 1)" in params and params.endswith("= 56")

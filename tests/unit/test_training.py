@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import codegen, training
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -151,7 +151,7 @@ def test_max_trainings_from_environment(monkeypatch):
 
 
 def test_training_code_shows_the_settings():
-    code = training.training_code(arch.chapter_spec(), training.TrainConfig(
+    code = codegen.training_code(arch.chapter_spec(), training.TrainConfig(
         epochs=3, batch_size=64, optimizer="rmsprop", learning_rate=0.003, data_fraction=0.5, validation_split=0.2),
         source="keras", train_size=60_000)
     assert "model.fit(train_images, train_labels, epochs=3, batch_size=64, " \
@@ -165,7 +165,7 @@ def test_the_chapter_settings_are_the_default_and_the_code_loads_the_bundled_dig
     config = training.TrainConfig()
     assert (config.epochs, config.optimizer, config.batch_size, config.data_fraction) == (5, "adam", 32, 1.0)
     assert config.validation_split == 0, "the chapter does not hold out a validation split"
-    code = training.training_code(arch.chapter_spec(), config)
+    code = codegen.training_code(arch.chapter_spec(), config)
     assert "np.load('mnist_subset.npz')" in code and "permutation" not in code and "validation" not in code
     assert "model.fit(train_images, train_labels, epochs=5, batch_size=32)" in code
     assert "optimizer='adam'" in code
@@ -177,7 +177,7 @@ def test_training_code_selects_the_same_images_as_the_app(monkeypatch):
 
     bundled = mnist_data.load_bundled()
     config = training.TrainConfig(data_fraction=0.25, validation_split=0.2, seed=3)
-    code = training.training_code(arch.chapter_spec(), config, source="bundled", train_size=len(bundled.x_train))
+    code = codegen.training_code(arch.chapter_spec(), config, source="bundled", train_size=len(bundled.x_train))
     data_part = code[:code.index("model = models.Sequential()")]
     monkeypatch.chdir(mnist_data.BUNDLED_PATH.parent)
     namespace: dict = {}

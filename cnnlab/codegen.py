@@ -1,0 +1,183 @@
+"""Every piece of tf.keras code the app shows, in the chapter's style.
+
+Conv2D/MaxPooling2D layers and the explorers' small programs, TensorFlow's print of a tensor,
+the Model page's Sequential and the Train page's whole program.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cnnlab import optimizers, shapes, training
+from cnnlab.architecture import INPUT_SHAPE, LayerSpec
+from cnnlab.conv_ops import ConvSettings, PoolSettings
+
+
+def tf_print(y: np.ndarray, dtype: str = "float32") -> str:
+    """The text `print(tensor)` shows in TensorFlow for this array."""
+    y = np.asarray(y, dtype=np.float32)
+    return f"tf.Tensor(\n{np.array2string(y)}, shape={tuple(y.shape)}, dtype={dtype})"
+
+
+def _size_arg(v: tuple[int, int]) -> str:
+    return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
+
+
+def _pair_arg(v: tuple[int, int]) -> str:
+    return f"({v[0]}, {v[1]})"
+
+
+def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
+                activation: str = "none", *, kernel_as_pair: bool = False) -> str:
+    """The arguments of the one Conv2D code generator, default arguments left out as the chapter does.
+
+    kernel_as_pair: (3, 3) as in the chapter's model code; else 3, as in its Conv2D(2, 3) example.
+    activation "none" is Keras' activation=None and is left out.
+    """
+    kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
+    args = [str(filters), _pair_arg(kernel) if kernel_as_pair else _size_arg(kernel)]
+    if strides != (1, 1):
+        args.append(f"strides={_pair_arg(strides)}")
+    if padding != "valid":
+        args.append(f"padding='{padding}'")
+    if dilation != (1, 1):
+        args.append(f"dilation_rate={_pair_arg(dilation)}")
+    if activation != "none":
+        args.append(f"activation='{activation}'")
+    return ", ".join(args)
+
+
+def conv2d_layer_code(s: ConvSettings) -> str:
+    """`tf.keras.layers.Conv2D(...)` for the explorer's settings."""
+    args = conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, s.dilation_rate, s.activation)
+    return f"tf.keras.layers.Conv2D({args})"
+
+
+def conv2d_code(s: ConvSettings) -> str:
+    """The chapter's example, for these settings; prints the shape the page shows.
+
+    Keras 3 takes the shape from x when a layer is called directly, so the chapter's
+    input_shape=shape[1:] is left out (Keras would ignore it with a warning).
+    """
+    try:
+        expected = f"  # {s.output_shape()}"
+    except shapes.ShapeError:
+        expected = ""
+    return ("import tensorflow as tf\n\n"
+            f"shape = {tuple(s.input_shape)}\n"
+            "x = tf.random.normal(shape)\n"
+            f"y = {conv2d_layer_code(s)}(x)\n"
+            f"print(y.shape){expected}\n")
+
+
+def pool_layer_code(p: PoolSettings, *, wrap: bool = False) -> str:
+    strides = "None" if p.strides is None else _pair_arg(p.strides)
+    args = f"pool_size={_pair_arg(p.pool_size)}, strides={strides}, padding='{p.padding}'"
+    return f"tf.keras.layers.MaxPooling2D(\n    {args})" if wrap else f"tf.keras.layers.MaxPooling2D({args})"
+
+
+def _float_literal(v: float) -> str:
+    """1.0 -> '1.', 2.5 -> '2.5' (the chapter writes floats as 1., 2., ...)."""
+    v = float(v)
+    return f"{int(v)}." if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
+    """The chapter's pooling example (typos fixed) for any matrix and settings, one matrix row per line."""
+    m = np.asarray(matrix, dtype=np.float32)
+    rows = [("[" + ", ".join(_float_literal(v) for v in r) + "]") for r in m]
+    indent = " " * len("x = tf.constant([")
+    matrix_text = (",\n" + indent).join(rows)
+    return ("import tensorflow as tf\n\n"
+            f"x = tf.constant([{matrix_text}])\n"
+            f"x = tf.reshape(x, [1, {m.shape[0]}, {m.shape[1]}, 1])\n"
+            f"max_pool_2d = {pool_layer_code(p, wrap=True)}\n"
+            "print(max_pool_2d(x))\n")
+
+
+# ---------------------------------------------------------------- the Model page's Sequential
+
+def _code_args(layer: LayerSpec) -> str:
+    if layer.kind == "Conv2D":
+        return conv2d_args(layer.filters, layer.kernel_size, layer.strides, layer.padding,
+                           activation=layer.activation, kernel_as_pair=True)
+    if layer.kind == "MaxPooling2D":
+        args = [f"({layer.pool_size}, {layer.pool_size})"]
+        if layer.padding != "valid":
+            args.append(f"padding='{layer.padding}'")
+        return ", ".join(args)
+    if layer.kind == "Dense":
+        return f"{layer.units}, activation='{layer.activation}'"
+    if layer.kind == "Dropout":
+        return f"{layer.rate:g}"
+    return ""
+
+
+def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
+    """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
+    lines = [
+        "import tensorflow as tf",
+        "from tensorflow.keras import layers, models",
+        "",
+        "model = models.Sequential()",
+        f"model.add(layers.Input(shape={INPUT_SHAPE}))",
+    ]
+    lines += [f"model.add(layers.{layer.kind}({_code_args(layer)}))" for layer in stack]
+    lines += [
+        "",
+        "model.summary()",
+        f"model.compile(optimizer={optimizers.code(optimizer, learning_rate)},",
+        "              loss='sparse_categorical_crossentropy',",
+        "              metrics=['accuracy'])",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the Train page's program
+
+_LOAD_CODE = {
+    "bundled": [
+        "# The digits CNN Lab trains on offline: its file assets/mnist_subset.npz",
+        "# (8,000 training + 2,000 test images of MNIST). The chapter loads all of MNIST instead:",
+        "# (train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
+        "with np.load('mnist_subset.npz') as data:",
+        "    train_images, train_labels = data['x_train'], data['y_train']",
+        "    test_images, test_labels = data['x_test'], data['y_test']",
+    ],
+    "keras": ["(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()"],
+}
+
+
+def training_code(stack, config: training.TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
+    """The chapter's tf.keras program for this stack, these settings and the data the app trains on.
+
+    source: "bundled" (assets/mnist_subset.npz, np.load) or "keras" (full MNIST); train_size: its
+    number of training images. The share of the data and the validation images are picked by
+    the same seeded permutation as `split_data`, so the program trains on the very same images.
+    """
+    sizes = training.split_sizes(train_size, config)
+    choose = sizes.train + sizes.val < train_size or sizes.val > 0
+    lines = ["import numpy as np"] if source == "bundled" or choose else []
+    lines += ["import tensorflow as tf", "from tensorflow.keras import datasets, layers, models", "",
+              *_LOAD_CODE[source],
+              "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
+              "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0"]
+    if choose:
+        share = f"{config.data_fraction:.0%} of the training images" if config.data_fraction < 1 else "all of them"
+        lines += [f"chosen = np.random.default_rng({config.seed}).permutation(len(train_images))"
+                  f"[:{sizes.train + sizes.val}]  # {share}",
+                  "train_images, train_labels = train_images[chosen], train_labels[chosen]"]
+    fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
+    if sizes.val:
+        lines += [f"val_images, val_labels = train_images[:{sizes.val}], train_labels[:{sizes.val}]"
+                  f"  # held out to validate",
+                  f"train_images, train_labels = train_images[{sizes.val}:], train_labels[{sizes.val}:]"]
+        fit_args.append("validation_data=(val_images, val_labels)")
+    model_lines = keras_code(stack, config.optimizer, config.learning_rate).splitlines()
+    lines += [""] + model_lines[3:]  # the model part, without its imports
+    lines += [
+        f"model.fit(train_images, train_labels, {', '.join(fit_args)})",
+        "test_loss, test_acc = model.evaluate(test_images, test_labels)",
+        "print(test_acc)",
+    ]
+    return "\n".join(lines) + "\n"
