@@ -29,3 +29,26 @@ def test_a_server_wide_switch_to_full_mnist_leaves_open_sessions_their_data(app_
     new_session = app_test("en")
     assert new_session.session_state[keys.MNIST_DATA].source == "keras"
     assert len(new_session.session_state[keys.MNIST_DATA].x_train) == data.FULL_TRAIN
+
+
+def test_what_a_closed_session_held_is_released(app_test):
+    """A session that trained a model and drew its charts: once it is gone, nothing process-wide keeps them."""
+    import gc
+    import weakref
+
+    at = app_test("en", "app_pages/train.py")
+    at.select_slider(key="train_fraction").set_value(0.05)
+    at.slider(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    job = at.session_state[keys.TRAINING_JOB]
+    assert job.wait(180)
+    at.run()
+    assert not at.exception and job.evaluation is not None
+    run = at.session_state[keys.TRAINING_RUN]
+    held = {"model": weakref.ref(job.model), "job": weakref.ref(job), "run": weakref.ref(run),
+            "figure": weakref.ref(run.figures["confusion"][1]),
+            "published": weakref.ref(at.session_state[keys.TRAINED_MODEL])}
+    del job, run
+    at = None  # the session ends: AppTest held its state, the server's session manager would
+    gc.collect()
+    assert {name: ref() is None for name, ref in held.items()} == dict.fromkeys(held, True)
