@@ -150,11 +150,12 @@ class TrainingSlots:
         """Block until this job may train (True) or it is cancelled while waiting (False).
 
         cancelled: an Event, or a function polled about every 0.2 s (e.g. "stopped or owner gone").
-        on_wait(position) is called while waiting, from this thread and outside the lock.
+        on_wait(position) is called when the position changes, from this thread and outside the lock.
         """
         gave_up = cancelled.is_set if isinstance(cancelled, threading.Event) else cancelled
         with self._cond:
             self._waiting.append(job_id)
+        told = None
         try:
             while not gave_up():
                 with self._cond:
@@ -163,8 +164,9 @@ class TrainingSlots:
                         return True
                     position = self._waiting.index(job_id) + 1
                     self._cond.wait(0.2)
-                if on_wait is not None:
+                if on_wait is not None and position != told:
                     on_wait(position)
+                    told = position
             return False
         finally:
             with self._cond:

@@ -78,18 +78,20 @@ def start_training(stack, config: training.TrainConfig) -> training.TrainingJob:
 
 
 def restore_after_cancel(job: training.TrainingJob) -> None:
-    """A job that never trained (cancelled in the queue, or failed) gives the previous model back."""
+    """A job that never trained (cancelled in the queue, or failed) gives the previous model back.
+
+    Once the job is final the run lets go of the previous model either way (given back, or replaced).
+    """
     run = current_run()
-    if run is None or run.job is not job or run.restored:
+    if run is None or run.job is not job or run.restored or job.active:
         return
-    if job.state in (training.CANCELLED, training.FAILED):
-        if st.session_state.get(keys.TRAINED_MODEL) is run.published:
-            if run.previous is None:
-                st.session_state.pop(keys.TRAINED_MODEL, None)
-            else:
-                st.session_state[keys.TRAINED_MODEL] = run.previous
-        run.previous = None  # given back (or not needed): do not keep its model alive
-        run.restored = True
+    if job.state in (training.CANCELLED, training.FAILED) and st.session_state.get(keys.TRAINED_MODEL) is run.published:
+        if run.previous is None:
+            st.session_state.pop(keys.TRAINED_MODEL, None)
+        else:
+            st.session_state[keys.TRAINED_MODEL] = run.previous
+    run.previous = None
+    run.restored = True
 
 
 # ------------------------------------------------------------------ formatting

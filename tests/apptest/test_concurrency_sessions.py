@@ -29,3 +29,59 @@ def test_a_server_wide_switch_to_full_mnist_leaves_open_sessions_their_data(app_
     new_session = app_test("en")
     assert new_session.session_state[keys.MNIST_DATA].source == "keras"
     assert len(new_session.session_state[keys.MNIST_DATA].x_train) == data.FULL_TRAIN
+
+
+def test_what_a_closed_session_held_is_released(app_test):
+    """A session that trained a model and drew its charts: once it is gone, nothing process-wide keeps them."""
+    import gc
+    import weakref
+
+    at = app_test("en", "app_pages/train.py")
+    at.select_slider(key="train_fraction").set_value(0.05)
+    at.slider(key="train_epochs").set_value(1)
+    at.button(key="train_start").click().run()
+    job = at.session_state[keys.TRAINING_JOB]
+    assert job.wait(180)
+    at.run()
+    assert not at.exception and job.evaluation is not None
+    run = at.session_state[keys.TRAINING_RUN]
+    held = {"model": weakref.ref(job.model), "job": weakref.ref(job), "run": weakref.ref(run),
+            "figure": weakref.ref(run.figures["confusion"][1]),
+            "published": weakref.ref(at.session_state[keys.TRAINED_MODEL])}
+    del job, run
+    at = None  # the session ends: AppTest held its state, the server's session manager would
+    gc.collect()
+    assert {name: ref() is None for name, ref in held.items()} == dict.fromkeys(held, True)
+
+
+def test_a_student_waiting_in_line_sees_the_position_and_leaving_gives_the_model_back(app_test):
+    import threading
+
+    from cnnlab import training
+
+    slots = training.shared_slots()
+    taken = [f"someone-else-{i}" for i in range(slots.capacity)]
+    for holder in taken:  # the whole class's slots are busy
+        assert slots.acquire(holder, threading.Event())
+    try:
+        at = app_test("en", "app_pages/train.py")
+        at.select_slider(key="train_fraction").set_value(0.05)
+        at.slider(key="train_epochs").set_value(1)
+        at.button(key="train_start").click().run()
+        job = at.session_state[keys.TRAINING_JOB]
+        for _ in range(100):
+            if job.progress().queue_position == 1:
+                break
+            threading.Event().wait(0.05)
+        at.run()
+        assert "Waiting in line: position 1" in " ".join(w.value for w in at.warning)
+        assert at.session_state[keys.TRAINED_MODEL].model is job.model  # published while it waits
+        at.button(key="train_stop").click().run()
+        assert job.wait(30) and job.state == training.CANCELLED
+        at.run()
+        assert not at.exception
+        assert keys.TRAINED_MODEL not in at.session_state  # no model before: the shipped one again
+        assert at.session_state[keys.TRAINING_RUN].previous is None and at.session_state[keys.TRAINING_RUN].restored
+    finally:
+        for holder in taken:
+            slots.release(holder)

@@ -113,3 +113,22 @@ def test_importing_cnnlab_sizes_tensorflows_thread_pools_before_it_starts():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                          timeout=300, check=True).stdout.split()
     assert out == ["1", "2"]
+
+
+def test_a_training_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_position():
+    """The sequences experiment trains in its page's thread, but in line with the Train page's jobs."""
+    slots = training.TrainingSlots(1)
+    assert slots.acquire("a-train-page-job", threading.Event())
+    heard, inside = [], threading.Event()
+
+    def experiment() -> None:
+        with training.training_slot(slots, on_wait=heard.append):
+            inside.set()
+
+    runner = threading.Thread(target=experiment)
+    runner.start()
+    wait_for(lambda: heard == [1])
+    assert not inside.is_set() and slots.counts() == (1, 1)
+    slots.release("a-train-page-job")
+    runner.join(30)
+    assert inside.is_set() and heard == [1] and slots.counts() == (0, 0)
