@@ -123,17 +123,17 @@ with st.expander(t("sequences.code_expander"), icon=":material/code:"):
 st.subheader(t("sequences.s4_heading"))
 st.markdown(t("sequences.s4_body"))
 c_series, c_lstm = st.columns([2, 1], vertical_alignment="bottom")
-kind = c_series.segmented_control(t("sequences.series"), seq.SERIES_KINDS, default=seq.DEFAULT_SERIES, required=True,
-                                  format_func=lambda v: t(f"sequences.series_{v}"), key="sequences_series",
+kind = c_series.segmented_control(t("sequences.series"), seq.SERIES_KINDS, default=seq.DEFAULT_SERIES,
+                                  required=True, format_func=lambda v: t(f"sequences.series_{v}"), key="sequences_series",
                                   persist_state="session")
 with_lstm = c_lstm.toggle(t("sequences.lstm"), key="sequences_lstm", persist_state="session")
 c_window, c_units, c_epochs = st.columns(3)
-window = c_window.slider(t("sequences.window"), 2, 60, seq.DEFAULT_WINDOW, key="sequences_window", bind="query-params",
-                         persist_state="session")
+window = c_window.slider(t("sequences.window"), 2, 60, seq.DEFAULT_WINDOW, key="sequences_window",
+                         bind="query-params", persist_state="session")
 units = c_units.slider(t("sequences.units"), 2, 64, seq.DEFAULT_UNITS, key="sequences_units", bind="query-params",
                        persist_state="session")
-epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, seq.DEFAULT_EPOCHS, key="sequences_epochs", bind="query-params",
-                         persist_state="session")
+epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, seq.DEFAULT_EPOCHS, key="sequences_epochs",
+                         bind="query-params", persist_state="session")
 kinds = ("dense", "rnn", "lstm") if with_lstm else ("dense", "rnn")
 
 data = seq.prepare_data(kind, window)

@@ -53,17 +53,19 @@ with middle:
                              format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
                              help=t("train.optimizer_help"),
                              on_change=optimizer_changed, disabled=busy, persist_state="session")
-    learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate, key="train_lr",
-                                     format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"),
+    learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate,
+                                     key="train_lr", format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"),
                                      disabled=busy, persist_state="session")
 with right:
     fraction = st.select_slider(
-        t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key="train_fraction", help=t("train.fraction_help"),
+        t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key="train_fraction",
+        help=t("train.fraction_help"),
         format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
                      for f in FRACTIONS}.get,
         disabled=busy, persist_state="session")
     validation_split = st.select_slider(
-        t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key="train_validation", help=t("train.validation_help"),
+        t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key="train_validation",
+        help=t("train.validation_help"),
         format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
         disabled=busy, persist_state="session")
 
