@@ -55,7 +55,7 @@ def _kernel_controls() -> tuple[int, int]:
             kw_col.slider(t("conv.kernel_w"), 1, 11, key="conv_kernel_w", **P))
 
 
-def _layer_controls() -> conv_ops.ConvSettings:
+def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     """Every Conv2D argument; a rejected setting or dropped border is explained right under its control."""
     st.markdown(f"**{t('conv.input_shape')}**")
     cb, cc = st.columns(2)
@@ -81,7 +81,7 @@ def _layer_controls() -> conv_ops.ConvSettings:
     error_slot = {"dilation_rate": dilation_slot, "strides": stride_slot}.get(error.field, kernel_slot) if error else None
     common.show_setting_notes(error, common.axes_of((height, width), kernel_size, stride, dilation), padding,
                               error_slot, stride_slot)
-    return layer
+    return layer, error
 
 
 def _shape_error(layer: conv_ops.ConvSettings) -> shapes.ShapeError | None:
@@ -115,10 +115,9 @@ def _picture_controls() -> tuple[np.ndarray, str, int]:
 
 def conv_controls() -> ConvExplorerSettings:
     """The left column: the layer's arguments, then the pictures' inputs."""
-    layer = _layer_controls()
+    layer, error = _layer_controls()
     st.divider()
     digit, kernel_source, seed = _picture_controls()
-    error = _shape_error(layer)
     return ConvExplorerSettings(layer, None if error else layer.output_shape(), error, digit, kernel_source, seed)
 
 

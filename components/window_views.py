@@ -180,13 +180,17 @@ def play_toggle(namespace: str, out_h: int, out_w: int) -> bool:
     return st.toggle(t("conv.step_play"), key=_play_key(namespace), help=t("conv.step_play_help"))
 
 
+def _now() -> float:
+    return time.monotonic()
+
+
 def _advance_if_playing(namespace: str, last: int) -> None:
     """While playing, each timed rerun moves one cell on (wrapping); a user's rerun in between does not."""
     key, tick = _cell_key(namespace), f"{namespace}_step_tick"
     if not st.session_state.get(_play_key(namespace)):
         st.session_state.pop(tick, None)
         return
-    now, previous = time.monotonic(), st.session_state.get(tick)
+    now, previous = _now(), st.session_state.get(tick)
     if previous is None or now - previous >= 0.8 * PLAY_SECONDS:
         if previous is not None:
             st.session_state[key] = (int(st.session_state.get(key, 0)) + 1) % (last + 1)

@@ -268,16 +268,23 @@ def test_linked_view_shows_kernel_products_and_the_windows_it_reads(conv):
     assert "rows 2, 3, 4, columns 4, 5, 6" in all_text(conv)
 
 
-def test_play_moves_one_cell_per_tick_and_wraps(conv):
-    import time
+def test_play_moves_one_cell_per_tick_and_wraps(conv, monkeypatch):
+    from components import window_views
 
+    clock = {"now": 100.0}  # the play timer's clock, moved by hand: no timing in the test
+    monkeypatch.setattr(window_views, "_now", lambda: clock["now"])
     _step_tab(conv)
     conv.slider(key="conv_step_cell").set_value(15).run()  # the last cell of 4x4
     conv.toggle(key="conv_step_play").set_value(True).run()
     assert conv.slider(key="conv_step_cell").value == 15  # starting does not jump
-    time.sleep(1.1)
+    clock["now"] += window_views.PLAY_SECONDS
     conv.run()
     assert conv.slider(key="conv_step_cell").value == 0  # one tick later: wrapped to the first cell
-    conv.run()  # a rerun right after (a user's click) does not move it
+    clock["now"] += 0.1
+    conv.run()  # a rerun in between (a user's click) does not move it
     assert conv.slider(key="conv_step_cell").value == 0
+    conv.toggle(key="conv_step_play").set_value(False).run()
+    clock["now"] += 10 * window_views.PLAY_SECONDS
+    conv.run()
+    assert conv.slider(key="conv_step_cell").value == 0  # stopped
     assert not conv.exception
