@@ -13,6 +13,7 @@ import importlib.util
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 
@@ -184,3 +185,30 @@ def test_killing_one_replica_leaves_the_other_replicas_students_working(cluster,
         while cluster.servers_up() < 2 and time.monotonic() < deadline:
             time.sleep(0.5)
     assert cluster.servers_up() == 2, "the restarted replica is back in HAProxy's pool"
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 4, 8, 16, 64])
+@pytest.mark.parametrize("replicas", [1, 2, 3, 4, 8])
+def test_replicas_trainings_together_fit_in_half_the_cores(cores, replicas):
+    settings = serve_cluster.replica_settings(replicas, cores)
+    slots, threads = int(settings["CNNLAB_MAX_TRAININGS"]), int(settings["CNNLAB_TF_THREADS"])
+    assert slots >= 1 and threads >= 1
+    # every replica can train; beyond that, all trainings at once use at most half the machine
+    assert replicas * slots * threads <= max(replicas, cores // 2)
+    if replicas <= cores // 2:
+        assert replicas * slots * threads > cores // 2 - replicas, "and not far less"
+
+
+def test_the_haproxy_config_names_every_replica_and_is_valid(tmp_path):
+    if shutil.which("haproxy") is None and not os.path.exists("/usr/sbin/haproxy"):
+        _unavailable("haproxy is not installed (apt-get install haproxy)")
+    cluster = serve_cluster.Cluster(replicas=3, port=_free_port())
+    text = cluster.config_text()
+    for replica in cluster.replicas:
+        assert f"server {replica.name} 127.0.0.1:{replica.port} check cookie {replica.name}" in text
+    assert f"cookie {serve_cluster.COOKIE} insert" in text and "option httpchk GET /_stcore/health" in text
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(text)
+    checked = subprocess.run([shutil.which("haproxy") or "/usr/sbin/haproxy", "-c", "-f", str(config)],
+                             capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
