@@ -43,6 +43,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -591,8 +592,9 @@ def print_report(title: str, rounds: list[RoundResult], rss_warm: float | None, 
 # --------------------------------------------------------------------------- main
 
 def bench(server, args, lesson: Lesson) -> tuple[list[RoundResult], float | None, list[str] | None]:
-    print(f"warm-up: one student through the lesson on {server.url} ...", flush=True)
-    run_round(server, 1, 1, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=2.0)
+    warm = max(1, len(server.pids))  # one student per replica: round robin warms every one of them
+    print(f"warm-up: {warm} student(s) through the lesson on {server.url} ...", flush=True)
+    run_round(server, warm, warm, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=2.0)
     rss_warm = rss_mb(server.pids)
     rounds = []
     for n in args.students:
@@ -619,8 +621,17 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
+def stop_on_sigterm() -> None:
+    """`kill` / `timeout` stop the benchmark like Ctrl-C: the servers it started are stopped too."""
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+
+
 def main() -> int:
     args = parse_args()
+    stop_on_sigterm()
     lesson = Lesson(draws=args.draws, think_s=args.think)
     configs = [("--url " + args.url, lambda: ExternalServer(args.url))] if args.url else (
         [(f"{r} replica(s) behind HAProxy", lambda r=r: ClusterServer(r)) for r in args.replicas] if args.replicas
