@@ -51,6 +51,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,6 +207,7 @@ class StudentLog:
     errors: list[str] = field(default_factory=list)
     mispredictions: int = 0
     training_s: float | None = None
+    replica: str = ""  # the balancer's cookie value (CNNLAB_REPLICA), "" without a balancer
 
 
 def canvas_value(image, strokes: int) -> str:
@@ -240,6 +242,7 @@ class Student:
     async def open(self, page: str) -> None:
         cookie = await asyncio.to_thread(self._first_get, page)
         headers = {"Cookie": cookie} if cookie else {}
+        self.log.replica = dict(c.split("=", 1) for c in cookie.split("; ") if "=" in c).get("CNNLAB_REPLICA", "")
         self.ws = await connect(self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
                                 additional_headers=headers, max_size=None, open_timeout=60, ping_interval=None)
         self._reader = asyncio.create_task(self._read())
@@ -452,6 +455,7 @@ class RoundResult:
     mispredictions: int
     draws: int
     training_s: list[float]
+    replicas: dict[str, int]  # students per replica (from the balancer's cookie)
     rss_peak: float | None
     rss_closed: float | None
     idle_cpu: float | None
@@ -495,6 +499,7 @@ def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float) ->
         tracebacks=server.log_text()[log_before:].count("Traceback"),
         mispredictions=sum(log.mispredictions for log in logs), draws=n * lesson.draws,
         training_s=[log.training_s for log in logs if log.training_s is not None],
+        replicas=dict(sorted(Counter(log.replica for log in logs if log.replica).items())),
         rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall)
 
 
@@ -563,6 +568,7 @@ def latency_table(rounds: list[RoundResult]) -> list[str]:
 def summary_table(rounds: list[RoundResult], rss_warm: float | None) -> list[str]:
     rows = [
         ("students / trainings", lambda r: f"{r.students} / {r.trainers}"),
+        ("students per replica", lambda r: " ".join(f"{k}:{v}" for k, v in r.replicas.items()) or "—"),
         ("wall time of the round", lambda r: fmt(r.wall_s, " s", 1)),
         ("client errors", lambda r: str(len(r.errors))),
         ("server log tracebacks", lambda r: str(r.tracebacks)),
@@ -659,7 +665,8 @@ def print_side_by_side(results) -> None:
         cells = [f"{fmt(statistics.median(v))} / {fmt(pct(v, 0.95))} s" if (v := r.latencies.get(action)) else "—"
                  for r in last]
         print(f"{action:28}" + "".join(f"{c:>30}" for c in cells))
-    for label, cell in (("client errors / tracebacks", lambda r: f"{len(r.errors)} / {r.tracebacks}"),
+    for label, cell in (("students per replica", lambda r: " ".join(f"{k}:{v}" for k, v in r.replicas.items())),
+                        ("client errors / tracebacks", lambda r: f"{len(r.errors)} / {r.tracebacks}"),
                         ("RSS peak (all replicas)", lambda r: fmt(r.rss_peak, " MB", 0)),
                         ("wall time of the round", lambda r: fmt(r.wall_s, " s", 1))):
         print(f"{label:28}" + "".join(f"{cell(r):>30}" for r in last))
