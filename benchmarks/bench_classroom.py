@@ -308,6 +308,8 @@ class Student:
         state.widget_states.widgets.extend([*self.states.values(), *([trigger] if trigger else [])])
         if not fragment_id:
             self.metrics = {}
+        while not self._finished.empty():  # a late finish of a run that timed out is not this run's
+            self._finished.get_nowait()
         started = time.monotonic()
         await self.ws.send(msg.SerializeToString())
         try:
