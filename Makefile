@@ -4,8 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+REPLICAS ?= 2
+# apt-get needs root: sudo when make runs as a user
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run dev test lint bench clean
+.PHONY: run dev serve test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +31,13 @@ run: $(VENV)/.app-installed
 # Streamlit's default folderWatchBlacklist).
 dev: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType poll --server.runOnSave true
+
+# N app processes behind HAProxy (sticky sessions by cookie) on PORT; Ctrl-C stops them all.
+serve: $(VENV)/.app-installed
+	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
+	  echo "== installing Debian haproxy"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; }
+	$(BIN)/python scripts/serve_cluster.py --replicas $(REPLICAS) --port $(PORT)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

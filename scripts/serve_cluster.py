@@ -1,0 +1,252 @@
+"""`make serve REPLICAS=N`: N CNN Lab processes behind HAProxy with sticky sessions, stopped together on Ctrl-C.
+
+One Streamlit process runs every session's script under one interpreter lock; N processes use N
+cores. Each replica is `streamlit run app.py` on its own port on 127.0.0.1 (no file watcher, as
+`make run`); HAProxy (Debian package `haproxy`) listens on PORT and keeps every browser on the
+replica holding its session with an inserted cookie, proxies the websockets and health-checks
+each replica on /_stcore/health. Its config is deploy/haproxy.cfg.in, filled in and written to a
+temporary directory.
+
+Per replica, from the machine's C cores (`--cores`, default all), so that N replicas together do
+not oversubscribe them while half of the machine stays free for page reruns:
+    CNNLAB_MAX_TRAININGS = max(1, (C // 2) // N)                  trainings at once per replica
+    CNNLAB_TF_THREADS    = max(1, (C // 2) // (N * slots))        TensorFlow threads per training
+Values already set in the environment win. All replicas share one cookie secret
+(STREAMLIT_SERVER_COOKIE_SECRET), so a page's XSRF token stays valid when its student is moved to
+another replica.
+
+A replica that dies is started again on its port; meanwhile HAProxy sends its students to the
+others, where their sessions start fresh. Nothing else is shared: each replica has its own
+sessions, training queue and caches.
+
+Run: .venv/bin/python scripts/serve_cluster.py --replicas 2 [--port 8501] [--address 0.0.0.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
+COOKIE = "CNNLAB_REPLICA"
+HEALTHY_TIMEOUT_S = 120.0  # a replica's first start on a busy machine (TensorFlow warm-up runs beside it)
+MAX_RESTARTS = 5  # per replica, then the supervisor gives up on it rather than loop
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def replica_settings(replicas: int, cores: int) -> dict[str, str]:
+    """Training slots and TensorFlow threads per replica: N replicas' trainings share half the cores."""
+    training_cores = max(1, cores // 2)
+    slots = max(1, training_cores // replicas)
+    threads = max(1, training_cores // (replicas * slots))
+    return {"CNNLAB_MAX_TRAININGS": str(slots), "CNNLAB_TF_THREADS": str(threads)}
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@dataclass
+class Replica:
+    name: str  # HAProxy's server name and the cookie's value: r1, r2, ...
+    port: int
+    log_path: Path
+    proc: subprocess.Popen | None = None
+    restarts: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, env: dict[str, str]) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
+             "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**env, "CNNLAB_REPLICA": self.name}, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)  # Ctrl-C in the terminal reaches the supervisor, which stops us in order
+        log.close()
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class Cluster:
+    """The replicas and HAProxy; start() returns once HAProxy serves and every replica is healthy."""
+
+    def __init__(self, replicas: int, port: int, *, address: str = "127.0.0.1", cores: int | None = None,
+                 log_dir: Path | None = None) -> None:
+        if replicas < 1:
+            raise ValueError("at least one replica")
+        self.port, self.address = port, address
+        self.run_dir = Path(tempfile.mkdtemp(prefix="cnnlab-cluster-"))
+        self.log_dir = log_dir or self.run_dir
+        self.replicas = [Replica(f"r{i + 1}", free_port(), self.log_dir / f"replica-r{i + 1}.log")
+                         for i in range(replicas)]
+        settings = replica_settings(replicas, cores or os.cpu_count() or 1)
+        self.env = {"TF_CPP_MIN_LOG_LEVEL": "2", **settings, **os.environ,
+                    "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
+        self.haproxy: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.address in ("0.0.0.0", "*", "") else self.address
+        return f"http://{host}:{self.port}"
+
+    @property
+    def stats_socket(self) -> Path:
+        return self.run_dir / "haproxy.sock"
+
+    def config_text(self) -> str:
+        servers = "\n".join(f"    server {r.name} 127.0.0.1:{r.port} check cookie {r.name}" for r in self.replicas)
+        return string.Template(TEMPLATE.read_text()).substitute(
+            bind=self.address, port=self.port, cookie=COOKIE, servers=servers, stats_socket=self.stats_socket)
+
+    def start(self) -> None:
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        if not os.path.exists(haproxy):
+            raise RuntimeError("haproxy is not installed (Debian: apt-get install haproxy; `make serve` does it)")
+        config = self.run_dir / "haproxy.cfg"
+        config.write_text(self.config_text())
+        subprocess.run([haproxy, "-c", "-q", "-f", str(config)], check=True)
+        try:
+            for replica in self.replicas:
+                replica.start(self.env)
+            self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], start_new_session=True,
+                                            stdout=(self.run_dir / "haproxy.log").open("ab"), stderr=subprocess.STDOUT)
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + HEALTHY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.haproxy.poll() is not None:
+                raise RuntimeError(f"haproxy exited: see {self.run_dir / 'haproxy.log'}")
+            dead = [r.name for r in self.replicas if not r.alive()]
+            if dead:
+                raise RuntimeError(f"replica(s) {', '.join(dead)} exited: see {self.log_dir}")
+            if all(healthy(r.url) for r in self.replicas) and self.servers_up() == len(self.replicas):
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"the cluster was not healthy within {HEALTHY_TIMEOUT_S:.0f} s (logs: {self.log_dir})")
+
+    def stats(self) -> list[dict[str, str]]:
+        """HAProxy's `show stat` for the replicas: status (UP/DOWN), scur (open connections), ..."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(5)
+            s.connect(str(self.stats_socket))
+            s.sendall(b"show stat\n")
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        rows = csv.DictReader(io.StringIO(data.decode().lstrip("# ")))
+        return [row for row in rows if row["pxname"] == "replicas" and row["svname"].startswith("r")]
+
+    def servers_up(self) -> int:
+        try:
+            return sum(row["status"].startswith("UP") for row in self.stats())
+        except OSError:
+            return 0
+
+    def restart(self, replica: Replica) -> None:
+        """Start a replica that died again on its port (its students' sessions are gone)."""
+        replica.stop()
+        replica.restarts += 1
+        replica.start(self.env)
+
+    def replica_pids(self) -> list[int]:
+        return [r.proc.pid for r in self.replicas if r.alive()]
+
+    def replica_logs(self) -> str:
+        return "".join(r.log_path.read_text(errors="replace") for r in self.replicas if r.log_path.exists())
+
+    def stop(self) -> None:
+        """HAProxy first (no new requests), then every replica."""
+        if self.haproxy is not None and self.haproxy.poll() is None:
+            self.haproxy.terminate()
+            try:
+                self.haproxy.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.haproxy.kill()
+        for replica in self.replicas:
+            replica.stop()
+
+
+def supervise(cluster: Cluster) -> None:
+    """Until Ctrl-C: start a replica that died again; stop when HAProxy itself stops."""
+    while cluster.haproxy.poll() is None:
+        for replica in cluster.replicas:
+            if not replica.alive() and replica.restarts < MAX_RESTARTS:
+                print(f"replica {replica.name} exited (code {replica.proc.returncode}); starting it again", flush=True)
+                cluster.restart(replica)
+        time.sleep(1)
+    print(f"haproxy exited (code {cluster.haproxy.returncode}); stopping", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8501)))
+    parser.add_argument("--address", default="0.0.0.0", help="where HAProxy listens (replicas: 127.0.0.1 only)")
+    parser.add_argument("--cores", type=int, default=None, help="cores to size the replicas for (default: all)")
+    args = parser.parse_args()
+
+    def interrupted(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    cluster = Cluster(args.replicas, args.port, address=args.address, cores=args.cores)
+    settings = {k: cluster.env[k] for k in ("CNNLAB_MAX_TRAININGS", "CNNLAB_TF_THREADS")}
+    print(f"starting {args.replicas} replica(s) ({', '.join(f'{k}={v}' for k, v in settings.items())} each) "
+          f"behind HAProxy on port {args.port}; logs in {cluster.log_dir}", flush=True)
+    try:
+        cluster.start()
+        for r in cluster.replicas:
+            print(f"  replica {r.name}: {r.url} (pid {r.proc.pid})", flush=True)
+        print(f"CNN Lab: http://localhost:{args.port}  (Ctrl-C stops everything)", flush=True)
+        supervise(cluster)
+    except KeyboardInterrupt:
+        print("\nstopping HAProxy and the replicas ...", flush=True)
+    finally:
+        cluster.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
