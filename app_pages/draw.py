@@ -9,11 +9,12 @@ import streamlit as st
 from cnnlab import inspect_model, preprocess
 from components import state_keys as keys
 from components.active_model import active_model, describe
-from components.canvas import clear_canvas, digit_canvas
+from components.canvas import CANVAS_SIZE, clear_canvas, digit_canvas
 from components.charts import bar_chart, heatmap, heatmap_grid
 from components.i18n import t
 from components.ui import page_header, show_chart
 
+CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 64)
 
 
@@ -134,16 +135,15 @@ def inside_the_network(layers: list[inspect_model.LayerOutput] | None) -> None:
 # --- the page ----------------------------------------------------------------------------------
 
 page_header("draw")
-status = st.empty()  # filled once the model is loaded: the canvas shows first, even on a cold start
 
-left, right = st.columns([1, 1.3], gap="large")
+# The canvas's column is as wide as the canvas, whatever the window: at projector size a share of the width
+# was narrower than the canvas, which was then cut and scrolled. The results wrap below when there is no room.
+row = st.container(horizontal=True, gap="large")
+left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width="stretch")
 with left:
-    width_column, clear_column = st.columns([3, 2], vertical_alignment="bottom")
-    with width_column:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
         stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
-    with clear_column:
         st.button(t("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
-    st.space("small")  # room for the canvas's floating toolbar
     drawing = digit_canvas(stroke_width=stroke)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
@@ -153,8 +153,6 @@ with left:
             st.info(t("draw.using_upload", name=uploaded.name), icon=":material/image:")
 
 active = active_model()
-with status.container():
-    model_status(active)
 
 steps, message = upload_steps, None
 if steps is None and not drawing.is_blank:
@@ -168,6 +166,8 @@ if steps is None and not drawing.is_blank:
 layers = None if steps is None or active is None else inspect_model.layer_outputs(active.model, steps.image)
 
 with right:
+    # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
+    model_status(active)
     if layers is None:
         if message:
             st.warning(t(message), icon=":material/gesture:")

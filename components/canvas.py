@@ -7,11 +7,18 @@ only, and this module itself is free to import anywhere (tests, benchmarks).
 Clearing: the canvas's toolbar has undo/redo; "Clear" remounts the canvas by
 changing its key (a counter in session state is part of the key), which is the
 one reliable way to empty a component from Python.
+
+A small companion component (canvas_tuning.js) gives the canvas's toolbar its own
+row above the drawing area (the component floats it, invisible, over the top
+strip, where it swallowed strokes) and sends each stroke at mouse-up instead of
+after the component's 200 ms debounce.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -21,6 +28,7 @@ INK = "#FFFFFF"
 PAPER = "#000000"
 CLEAR_COUNT_KEY = "draw_canvas_clear_count"  # page-local: how often the canvas was cleared
 KEY_PREFIX = "draw_canvas_"
+TUNING_JS = Path(__file__).with_name("canvas_tuning.js")
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,13 @@ def clear_canvas() -> None:
     st.session_state[CLEAR_COUNT_KEY] = st.session_state.get(CLEAR_COUNT_KEY, 0) + 1
 
 
+@functools.cache
+def _tuning_component():
+    """The companion component, registered once (identical re-registrations are no-ops anyway)."""
+    return st.components.v2.component("cnnlab.canvas_tuning", js=TUNING_JS.read_text(encoding="utf-8"),
+                                      isolate_styles=False)
+
+
 def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing:
     """Draw the canvas; the drawing reaches Python on every mouse-up (prediction on every stroke)."""
     from streamlit_drawable_canvas import st_canvas
@@ -61,6 +76,7 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
         return_image_data=True,
         key=canvas_key(),
     )
+    _tuning_component()(data={"key": canvas_key()}, key="draw_canvas_tuning", width="content", height="content")
     objects = (result.json_data or {}).get("objects") or []
     try:
         image = result.image_data
