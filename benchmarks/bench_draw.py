@@ -78,6 +78,12 @@ ONE = [(0.5, 0.15), (0.5, 0.85)]  # a vertical stroke: "1"
 BAR = [(0.3, 0.15), (0.7, 0.15)]  # a bar across the top of the 1: "7"
 
 
+try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+except ImportError:  # the server-side sections run without Playwright
+    PlaywrightTimeout = TimeoutError
+
+
 def p95(values: list[float]) -> float:
     return float(np.percentile(values, 95))
 
@@ -107,8 +113,11 @@ class DrawTab:
         self.page.wait_for_timeout(50)
         self.page.wait_for_function(NOT_RUNNING)
 
-    def stroke(self, points, expect: str) -> tuple[float, float, int]:
-        """(ms to the prediction on screen, ms to the app idle, bytes received) for one stroke."""
+    def stroke(self, points, expect: str) -> tuple[float, float, int] | None:
+        """(ms to the prediction on screen, ms to the app idle, bytes received) for one stroke.
+
+        None when `expect` is not on screen within 30 s (a lost stroke, or the model read another digit).
+        """
         page = self.page
         page.bring_to_front()  # a background tab gets one animation frame a second
         box = self.canvas().bounding_box()
@@ -123,7 +132,10 @@ class DrawTab:
             page.mouse.move(*at(point), steps=8)
         before = self.received
         page.mouse.up()
-        page.wait_for_function("() => window.__draw.idle !== null", timeout=60_000)
+        try:
+            page.wait_for_function("() => window.__draw.idle !== null", timeout=30_000)
+        except PlaywrightTimeout:
+            return None
         shown, idle = page.evaluate("() => [window.__draw.shown - window.__draw.start, "
                                     "window.__draw.idle - window.__draw.start]")
         self.page.wait_for_timeout(30)  # late websocket frames of this rerun
@@ -165,19 +177,26 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
             draw = DrawTab(context, f"{url}/draw?lang=en")
             draw.stroke(ONE, "1")  # warm-up: the server's first drawing ever (TensorFlow, caches)
             draw.clear()
-            bare_ms, shown_ms, idle_ms, sent = [], [], [], []
+            bare_ms, shown_ms, idle_ms, sent, lost = [], [], [], [], []
             while len(shown_ms) < strokes:
                 for points, digit in ((ONE, "1"), (BAR, "7")):
-                    shown, idle, size = draw.stroke(points, digit)
-                    shown_ms.append(shown)
-                    idle_ms.append(idle)
-                    sent.append(size)
+                    timed = draw.stroke(points, digit)
+                    if timed is None:
+                        lost.append(digit)
+                        break
+                    shown_ms.append(timed[0])
+                    idle_ms.append(timed[1])
+                    sent.append(timed[2])
                 draw.clear()
                 bare_ms += [move_slider(bare, True), move_slider(bare, False)]
             first_ms = []
             for _ in range(loads):  # the first drawing of a freshly loaded page, each in a new tab
                 fresh = DrawTab(context, f"{url}/draw?lang=en")
-                first_ms.append(fresh.stroke(ONE, "1")[0])
+                timed = fresh.stroke(ONE, "1")
+                if timed is None:
+                    lost.append("1 (first drawing)")
+                else:
+                    first_ms.append(timed[0])
                 fresh.page.close()
                 bare_ms += [move_slider(bare, True), move_slider(bare, False)]
             browser.close()
@@ -202,6 +221,9 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
         print(f"{label:48s} {ms:7.0f} {ms / base:7.2f}  {verdict}")
     print(f"bytes received per drawing: median {statistics.median(sent) / 1000:.0f} kB "
           f"(max {max(sent) / 1000:.0f} kB)")
+    print(f"strokes whose expected digit never showed (lost or misread): {len(lost)} {lost or ''}")
+    if lost:
+        failures.append("lost strokes")
     return failures
 
 

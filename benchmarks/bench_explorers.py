@@ -230,7 +230,10 @@ def serve(entry: Path):
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def browser_round_trips(folder: Path, repeats: int) -> list[str]:
