@@ -17,6 +17,7 @@ after the component's 200 ms debounce.
 from __future__ import annotations
 
 import functools
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,15 +34,27 @@ TUNING_JS = Path(__file__).with_name("canvas_tuning.js")
 
 @dataclass(frozen=True)
 class CanvasDrawing:
-    """What the canvas sent back: the RGBA pixels (None before the first stroke) and its stroke count."""
+    """What the canvas sent back: its PNG (None before the first stroke) and its stroke count."""
 
-    image: np.ndarray | None  # (280, 280, 4) uint8
+    png: bytes | None  # the canvas as PNG bytes: also what tells two drawings apart
     strokes: int
 
     @property
     def is_blank(self) -> bool:
         """Nothing sent yet (whether pixels hold a digit is preprocessing's call, not the stroke count's)."""
         return self.image is None
+
+    @functools.cached_property
+    def image(self) -> np.ndarray | None:
+        """The RGBA pixels, (280, 280, 4) uint8; None before the first stroke or for an unreadable PNG."""
+        if self.png is None:
+            return None
+        from PIL import Image
+
+        try:
+            return np.asarray(Image.open(io.BytesIO(self.png)))
+        except Exception:  # noqa: BLE001 - a malformed PNG from the frontend: treat as not drawn yet
+            return None
 
 
 def canvas_key() -> str:
@@ -79,7 +92,7 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
     _tuning_component()(data={"key": canvas_key()}, key="draw_canvas_tuning", width="content", height="content")
     objects = (result.json_data or {}).get("objects") or []
     try:
-        image = result.image_data
+        png = result.image_bytes
     except Exception:  # noqa: BLE001 - a malformed data URL from the frontend: treat as not drawn yet
-        image = None
-    return CanvasDrawing(image=None if image is None else np.asarray(image), strokes=len(objects))
+        png = None
+    return CanvasDrawing(png=png, strokes=len(objects))
