@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -9,18 +11,26 @@ import streamlit as st
 from cnnlab import inspect_model, preprocess
 from components import state_keys as keys
 from components.active_model import active_model, describe
-from components.canvas import clear_canvas, digit_canvas
-from components.charts import bar_chart, heatmap, heatmap_grid
+from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
+from components.charts import bar_chart, heatmap, heatmap_grid, with_lean_template
 from components.i18n import t
-from components.ui import page_header, show_chart
+from components.ui import page_header
+from components.ui import show_chart as show_styled_chart
 
-MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 64)
+CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
+MAX_MAPS = 64
+READING_KEY = "draw_reading"  # page-local: (what was read, by which model, its Reading), reused while unchanged  # feature maps drawn per layer (the chapter's model has at most 64)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def decode_upload(data: bytes) -> np.ndarray:
     """Uploaded bytes -> RGBA (cached: the same file is decoded once, not on every rerun)."""
     return preprocess.decode_image_bytes(data)
+
+
+def show_chart(fig: go.Figure, *, key: str) -> None:
+    """Every chart of this page is redrawn on each stroke: sent with a lean template (charts.with_lean_template)."""
+    show_styled_chart(with_lean_template(fig), key=key)
 
 
 def read_upload(uploaded) -> preprocess.Preprocessed | None:
@@ -131,19 +141,47 @@ def inside_the_network(layers: list[inspect_model.LayerOutput] | None) -> None:
                 show_layer(layer, is_last=layer is layers[-1])
 
 
-# --- the page ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reading:
+    """The digit the page reads (from the canvas or an upload) and what the model made of it."""
 
-page_header("draw")
-status = st.empty()  # filled once the model is loaded: the canvas shows first, even on a cold start
+    steps: preprocess.Preprocessed | None  # None: nothing to read
+    layers: list[inspect_model.LayerOutput] | None  # every layer's output, the last one the probabilities
+    message: str | None = None  # an i18n key when the drawing is too little to read
 
-left, right = st.columns([1, 1.3], gap="large")
-with left:
-    width_column, clear_column = st.columns([3, 2], vertical_alignment="bottom")
-    with width_column:
+
+def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, active) -> Reading:
+    """Preprocess and run the model, or reuse the last result when neither the drawing nor the model changed.
+
+    Reruns that change no drawing (the steps toggle, a layer tab, the stroke width) then cost nothing here.
+    A model that is still training is read afresh every time: its weights change between reruns.
+    """
+    model = None if active is None else active.model
+    training = active is not None and active.trained is not None and not active.trained.finished
+    source = upload if upload is not None else drawing.png
+    last = st.session_state.get(READING_KEY)  # (source, model, reading)
+    same_source = last is not None and (last[0] is source or isinstance(source, bytes) and last[0] == source)
+    if same_source and last[1] is model and not training:
+        return last[2]
+    steps, message = upload, None
+    if steps is None and not drawing.is_blank:
+        try:
+            steps = preprocess.preprocess_steps(drawing.image)
+        except preprocess.EmptyDrawing as empty:
+            message = "draw.too_little" if empty.pixels > 0 else None
+    # ONE forward pass gives both the probabilities (the last layer's output) and every layer's maps: while
+    # this session's model is training, its weights change between two separate calls.
+    layers = None if steps is None or model is None else inspect_model.layer_outputs(model, steps.image)
+    reading = Reading(steps, layers, message)
+    st.session_state[READING_KEY] = (source, model, reading)
+    return reading
+
+
+def canvas_column() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
+    """Stroke width, Clear, the canvas and the upload: the drawing, and the uploaded digit if any."""
+    with st.container(horizontal=True, vertical_alignment="bottom"):
         stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
-    with clear_column:
         st.button(t("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
-    st.space("small")  # room for the canvas's floating toolbar
     drawing = digit_canvas(stroke_width=stroke)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
@@ -151,35 +189,45 @@ with left:
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
             st.info(t("draw.using_upload", name=uploaded.name), icon=":material/image:")
+    return drawing, upload_steps
 
-active = active_model()
-with status.container():
+
+def results_column(reading: Reading, active) -> None:
+    """Which model reads, then the prediction first (the heavier pictures of the network come after)."""
+    # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
     model_status(active)
-
-steps, message = upload_steps, None
-if steps is None and not drawing.is_blank:
-    try:
-        steps = preprocess.preprocess_steps(drawing.image)
-    except preprocess.EmptyDrawing as empty:
-        message = "draw.too_little" if empty.pixels > 0 else None
-
-# ONE forward pass gives both the probabilities (the last layer's output) and every layer's maps: while this
-# session's model is training, its weights change between two separate calls.
-layers = None if steps is None or active is None else inspect_model.layer_outputs(active.model, steps.image)
-
-with right:
-    if layers is None:
-        if message:
-            st.warning(t(message), icon=":material/gesture:")
+    if reading.layers is None:
+        if reading.message:
+            st.warning(t(reading.message), icon=":material/gesture:")
         else:
             st.info(t("draw.invite"), icon=":material/draw:")
-    else:
-        st.session_state[keys.LAST_DRAWN_DIGIT] = steps.image
-        show_prediction(layers[-1].output, steps.image)
-        st.caption(t("draw.saved_for_conv"))
-        if st.toggle(t("draw.show_steps"), key="draw_show_steps", persist_state="session"):
-            show_steps(steps)
+        return
+    st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
+    show_prediction(reading.layers[-1].output, reading.steps.image)
+    st.caption(t("draw.saved_for_conv"))
+    if st.toggle(t("draw.show_steps"), key="draw_show_steps", persist_state="session"):
+        show_steps(reading.steps)
 
-st.divider()
-if active is not None:
-    inside_the_network(layers)
+
+@st.fragment
+def draw_and_read() -> None:
+    """The whole drawing area: a stroke reruns only this, not the app's frame and the page's header."""
+    # The canvas's column is as wide as the canvas, whatever the window: at projector size a share of the
+    # width was narrower than the canvas, which was then cut and scrolled. The results wrap below if need be.
+    row = st.container(horizontal=True, gap="large")
+    left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width="stretch")
+    with left:
+        drawing, upload_steps = canvas_column()
+    active = active_model()
+    reading = read_digit(drawing, upload_steps, active)
+    with right:
+        results_column(reading, active)
+    st.divider()
+    if active is not None:
+        inside_the_network(reading.layers)
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+page_header("draw")
+draw_and_read()

@@ -27,6 +27,7 @@ Run: .venv/bin/python benchmarks/bench_explorers.py [--repeats 20] [--skip-brows
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -135,7 +136,7 @@ def rerun_ms(script: Path, widget: str, key: str, values: list, repeats: int, st
 
 # The app's frame (language picker, ?lang= in the URL, navigation) around the bare page and the two
 # explorers, so the browser comparison charges the explorers only for what they add.
-SHELL_ENTRY = f'''
+SHELL_FRAME = f'''
 import sys
 sys.path.insert(0, {str(ROOT)!r})
 import streamlit as st
@@ -148,6 +149,8 @@ if keys.LANG not in st.session_state:
 with st.sidebar:
     st.segmented_control("Language", LANGUAGES, key=keys.LANG, required=True)
 st.query_params["lang"] = st.session_state[keys.LANG]
+'''
+SHELL_ENTRY = SHELL_FRAME + f'''
 st.navigation([st.Page("bare_page.py", title="Bare", default=True),
                st.Page("bare_conv_controls.py", title="Bare conv controls", url_path="bare_conv"),
                st.Page("bare_pool_controls.py", title="Bare pooling controls", url_path="bare_pool"),
@@ -156,60 +159,60 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
 '''
 
 
-def browser_round_trips(folder: Path, repeats: int) -> list[str]:
-    """Key press on a slider -> new value visible, on one real server, bare page vs both explorers."""
+# Timed inside the page, from the key press to the first animation frame where the new value is shown
+# and the app is no longer running: no Playwright polling in the numbers. (bench_draw.py reuses this.)
+SLIDER_WATCHER = """
+window.__bench = {start: null, done: null};
+document.addEventListener('keydown', () => { window.__bench = {start: performance.now(), done: null}; }, true);
+window.__benchWatch = (selector, text) => {
+  const tick = () => {
+    const b = window.__bench;
+    if (b.start !== null && b.done === null
+        && [...document.querySelectorAll(selector)].some(e => e.textContent.includes(text))
+        && !document.querySelector('[data-testid="stStatusWidget"]')) { b.done = performance.now(); return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+};"""
+
+
+def open_slider_page(context, url: str, slider_key: str, shown: str, texts: tuple[str, str], up: bool = True):
+    """A tab on `url` (its context needs SLIDER_WATCHER as init script), ready for move_slider."""
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp']")
+    page.locator(shown).filter(has_text=texts[0]).first.wait_for()
+    page.wait_for_function(NOT_RUNNING)
+    keys = ("ArrowRight", "ArrowLeft") if up else ("ArrowLeft", "ArrowRight")
+    return page, page.locator(f".st-key-{slider_key} input[type='range']"), shown, texts, keys
+
+
+def move_slider(opened, forward: bool) -> float:
+    """One key press on the slider -> ms until the server's new value is on screen and the app idle."""
+    page, thumb, shown, texts, keys = opened
+    page.bring_to_front()  # a background tab gets one animation frame a second
+    thumb.focus()
+    text = texts[1] if forward else texts[0]
+    page.evaluate("([s, t]) => window.__benchWatch(s, t)", [shown, text])
+    thumb.press(keys[0] if forward else keys[1])
+    page.wait_for_function("() => window.__bench.done !== null")
+    return page.evaluate("() => window.__bench.done - window.__bench.start")
+
+
+@contextlib.contextmanager
+def serve(entry: Path):
+    """`streamlit run entry` on a free port, without a file watcher; yields its URL, stops it after."""
     import os
     import subprocess
     import urllib.request
 
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.chromium import launch_chromium
     from tests.browser.conftest import _free_port
 
-    # Timed inside the page, from the key press to the first animation frame where the new value is shown
-    # and the app is no longer running: no Playwright polling in the numbers.
-    watcher = """
-    window.__bench = {start: null, done: null};
-    document.addEventListener('keydown', () => { window.__bench = {start: performance.now(), done: null}; }, true);
-    window.__benchWatch = (selector, text) => {
-      const tick = () => {
-        const b = window.__bench;
-        if (b.start !== null && b.done === null
-            && [...document.querySelectorAll(selector)].some(e => e.textContent.includes(text))
-            && !document.querySelector('[data-testid="stStatusWidget"]')) { b.done = performance.now(); return; }
-        requestAnimationFrame(tick);
-      };
-      requestAnimationFrame(tick);
-    };"""
-
-    def open_page(context, url: str, slider_key: str, shown: str, texts: tuple[str, str], up: bool = True):
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        page.goto(url)
-        page.wait_for_selector("[data-testid='stApp']")
-        page.locator(shown).filter(has_text=texts[0]).first.wait_for()
-        page.wait_for_function(NOT_RUNNING)
-        keys = ("ArrowRight", "ArrowLeft") if up else ("ArrowLeft", "ArrowRight")
-        return page, page.locator(f".st-key-{slider_key} input[type='range']"), shown, texts, keys
-
-    def move(opened, forward: bool) -> float:
-        page, thumb, shown, texts, keys = opened
-        page.bring_to_front()  # a background tab gets one animation frame a second
-        thumb.focus()
-        text = texts[1] if forward else texts[0]
-        page.evaluate("([s, t]) => window.__benchWatch(s, t)", [shown, text])
-        thumb.press(keys[0] if forward else keys[1])
-        page.wait_for_function("() => window.__bench.done !== null")
-        return page.evaluate("() => window.__bench.done - window.__bench.start")
-
-    (folder / "entry.py").write_text(SHELL_ENTRY, encoding="utf-8")
-    (folder / "bare_conv_controls.py").write_text(BARE_CONV_CONTROLS, encoding="utf-8")
-    (folder / "bare_pool_controls.py").write_text(BARE_POOL_CONTROLS, encoding="utf-8")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(folder / "entry.py"), "--server.port", str(port),
+        [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}, stdout=subprocess.DEVNULL,
@@ -224,36 +227,51 @@ def browser_round_trips(folder: Path, repeats: int) -> list[str]:
                 if time.monotonic() > deadline:
                     raise RuntimeError("benchmark server did not start") from None
                 time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = launch_chromium(p)
-            context = browser.new_context(viewport={"width": 1400, "height": 1000})
-            context.add_init_script(watcher)
-            metric = "[data-testid='stMetricValue']"
-            pages = {
-                "bare": open_page(context, f"{url}/?lang=en", "bare_value", metric, ("2", "3")),
-                "bare_conv": open_page(context, f"{url}/bare_conv?lang=en", "bare_value", metric, ("2", "3")),
-                "conv_filters": open_page(context, f"{url}/conv?lang=en", "conv_filters", metric,
-                                          ("(4, 26, 26, 2)", "(4, 26, 26, 3)")),
-                "conv_kernel": open_page(context, f"{url}/conv?lang=en", "conv_kernel", metric,
-                                         ("(4, 26, 26, 2)", "(4, 25, 25, 2)")),
-                "bare_pool": open_page(context, f"{url}/bare_pool?lang=en", "bare_value", metric, ("2", "1"),
-                                       up=False),
-                "pool": open_page(context, f"{url}/pooling?lang=en", "pooling_pool_w", metric,
-                                  ("(1, 1, 1, 1)", "(1, 1, 3, 1)"), up=False),
-            }
-            # Round robin over the pages (each in its own tab), a move forward and back per turn: a change in
-            # the machine's load (other processes on a shared machine) hits every page alike, not one of them.
-            times = {name: [] for name in pages}
-            for turn in range(-(-repeats // 2) + 1):
-                for name, opened in pages.items():
-                    pair = [move(opened, True), move(opened, False)]
-                    if turn > 0:  # the first turn warms up
-                        times[name] += pair
-            results = {name: statistics.median(ms) for name, ms in times.items()}
-            browser.close()
+        yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def browser_round_trips(folder: Path, repeats: int) -> list[str]:
+    """Key press on a slider -> new value visible, on one real server, bare page vs both explorers."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.chromium import launch_chromium
+
+    (folder / "entry.py").write_text(SHELL_ENTRY, encoding="utf-8")
+    (folder / "bare_conv_controls.py").write_text(BARE_CONV_CONTROLS, encoding="utf-8")
+    (folder / "bare_pool_controls.py").write_text(BARE_POOL_CONTROLS, encoding="utf-8")
+    with serve(folder / "entry.py") as url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        context.add_init_script(SLIDER_WATCHER)
+        metric = "[data-testid='stMetricValue']"
+        pages = {
+            "bare": open_slider_page(context, f"{url}/?lang=en", "bare_value", metric, ("2", "3")),
+            "bare_conv": open_slider_page(context, f"{url}/bare_conv?lang=en", "bare_value", metric, ("2", "3")),
+            "conv_filters": open_slider_page(context, f"{url}/conv?lang=en", "conv_filters", metric,
+                                             ("(4, 26, 26, 2)", "(4, 26, 26, 3)")),
+            "conv_kernel": open_slider_page(context, f"{url}/conv?lang=en", "conv_kernel", metric,
+                                            ("(4, 26, 26, 2)", "(4, 25, 25, 2)")),
+            "bare_pool": open_slider_page(context, f"{url}/bare_pool?lang=en", "bare_value", metric, ("2", "1"),
+                                          up=False),
+            "pool": open_slider_page(context, f"{url}/pooling?lang=en", "pooling_pool_w", metric,
+                                     ("(1, 1, 1, 1)", "(1, 1, 3, 1)"), up=False),
+        }
+        # Round robin over the pages (each in its own tab), a move forward and back per turn: a change in
+        # the machine's load (other processes on a shared machine) hits every page alike, not one of them.
+        times = {name: [] for name in pages}
+        for turn in range(-(-repeats // 2) + 1):
+            for name, opened in pages.items():
+                pair = [move_slider(opened, True), move_slider(opened, False)]
+                if turn > 0:  # the first turn warms up
+                    times[name] += pair
+        results = {name: statistics.median(ms) for name, ms in times.items()}
+        browser.close()
 
     failures = []
     print(f"1. browser round trip in the app's frame, slider key press -> new value on screen and the app idle, "

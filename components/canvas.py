@@ -7,12 +7,20 @@ only, and this module itself is free to import anywhere (tests, benchmarks).
 Clearing: the canvas's toolbar has undo/redo; "Clear" remounts the canvas by
 changing its key (a counter in session state is part of the key), which is the
 one reliable way to empty a component from Python.
+
+A small companion component (canvas_tuning.js) gives the canvas's toolbar its own
+row above the drawing area (the component floats it, invisible, over the top
+strip, where it swallowed strokes) and sends each stroke at mouse-up instead of
+after the component's 200 ms debounce.
 """
 
 from __future__ import annotations
 
+import functools
+import io
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -22,19 +30,32 @@ INK = "#FFFFFF"
 PAPER = "#000000"
 CLEAR_COUNT_KEY = "draw_canvas_clear_count"  # page-local: how often the canvas was cleared
 KEY_PREFIX = "draw_canvas_"
+TUNING_JS = Path(__file__).with_name("canvas_tuning.js")
 
 
 @dataclass(frozen=True)
 class CanvasDrawing:
-    """What the canvas sent back: the RGBA pixels (None before the first stroke) and its stroke count."""
+    """What the canvas sent back: its PNG (None before the first stroke) and its stroke count."""
 
-    image: np.ndarray | None  # (280, 280, 4) uint8
+    png: bytes | None  # the canvas as PNG bytes: also what tells two drawings apart
     strokes: int
 
     @property
     def is_blank(self) -> bool:
         """Nothing sent yet (whether pixels hold a digit is preprocessing's call, not the stroke count's)."""
         return self.image is None
+
+    @functools.cached_property
+    def image(self) -> np.ndarray | None:
+        """The RGBA pixels, (280, 280, 4) uint8; None before the first stroke or for an unreadable PNG."""
+        if self.png is None:
+            return None
+        from PIL import Image
+
+        try:
+            return np.asarray(Image.open(io.BytesIO(self.png)))
+        except Exception:  # noqa: BLE001 - a malformed PNG from the frontend: treat as not drawn yet
+            return None
 
 
 def canvas_key() -> str:
@@ -45,6 +66,13 @@ def canvas_key() -> str:
 def clear_canvas() -> None:
     """on_click for the Clear button: a new key mounts a fresh, empty canvas."""
     st.session_state[CLEAR_COUNT_KEY] = st.session_state.get(CLEAR_COUNT_KEY, 0) + 1
+
+
+@functools.cache
+def _tuning_component():
+    """The companion component, registered once (identical re-registrations are no-ops anyway)."""
+    return st.components.v2.component("cnnlab.canvas_tuning", js=TUNING_JS.read_text(encoding="utf-8"),
+                                      isolate_styles=False)
 
 
 def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing:
@@ -62,10 +90,11 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
         return_image_data=True,
         key=canvas_key(),
     )
+    _tuning_component()(data={"key": canvas_key()}, key="draw_canvas_tuning", width="content", height="content")
     objects = (result.json_data or {}).get("objects") or []
     try:
-        image = result.image_data
+        png = result.image_bytes
     except Exception:  # noqa: BLE001 - a malformed data URL from the frontend: treat as not drawn yet
         logging.getLogger(__name__).warning("unreadable canvas image data: treated as not drawn yet", exc_info=True)
-        image = None
-    return CanvasDrawing(image=None if image is None else np.asarray(image), strokes=len(objects))
+        png = None
+    return CanvasDrawing(png=png, strokes=len(objects))

@@ -41,6 +41,24 @@ def styled(fig: go.Figure, *, height: int | None = None, title: str | None = Non
     return fig
 
 
+# The part of plotly_white our charts use (its axes and backgrounds), ~0.3 kB of JSON instead of ~6.6 kB.
+_AXIS = dict(gridcolor="#EBF0F8", linecolor="#EBF0F8", zerolinecolor="#EBF0F8", zerolinewidth=2, ticks="",
+             automargin=True, title=dict(standoff=15))
+LEAN_TEMPLATE = go.layout.Template(layout=dict(xaxis=_AXIS, yaxis=_AXIS, plot_bgcolor="white",
+                                               paper_bgcolor="white", font=dict(color="#2a3f5f"),
+                                               hoverlabel=dict(align="left")))
+
+
+def with_lean_template(fig: go.Figure) -> go.Figure:
+    """`fig` with LEAN_TEMPLATE instead of plotly_white: the same look, ~6 kB less JSON per figure.
+
+    For charts redrawn often (the Draw page's, on every stroke). st.plotly_chart's default theme also
+    writes Streamlit's theme into the template's layout in the browser, as it does with plotly_white.
+    """
+    fig.layout.template = LEAN_TEMPLATE
+    return fig
+
+
 def _image_axes(fig: go.Figure) -> None:
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed",

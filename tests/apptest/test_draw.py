@@ -162,3 +162,43 @@ def test_a_model_trained_in_the_session_is_used_and_walked_generically(app_test,
     assert len(at.metric) == 1 and at.metric[0].value in {str(d) for d in range(10)}
     conv_caption = next(c.value for c in at.caption if c.value.startswith("Conv2D: 8 filters"))
     assert "tanh activation function" in conv_caption and "ReLU" not in conv_caption
+
+
+def test_nothing_is_recomputed_when_the_drawing_did_not_change(app_test, seven, monkeypatch):
+    from cnnlab import inspect_model
+
+    real, calls = inspect_model.layer_outputs, []
+
+    def counted(model, image):
+        calls.append(1)
+        return real(model, image)
+
+    monkeypatch.setattr(inspect_model, "layer_outputs", counted)
+    at = app_test("en", PAGE)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert metric_values(at) == [("Prediction", "7")] and len(calls) == 1
+    at.toggle(key="draw_show_steps").set_value(True).run()  # a rerun that changes no drawing
+    at.slider(key="draw_stroke_width").set_value(30).run()
+    assert not at.exception and metric_values(at) == [("Prediction", "7")]
+    assert len(calls) == 1, "the forward pass ran again for the same drawing"
+
+    one = next(d for d in drawn_digits(40, seed=5) if d.label == 1)
+    at.session_state[CANVAS] = canvas_value(one.image)  # a new drawing is read afresh
+    at.run()
+    assert metric_values(at) == [("Prediction", "1")] and len(calls) == 2
+
+
+def test_a_model_still_training_is_read_afresh_on_every_rerun(app_test, seven, monkeypatch):
+    from cnnlab import inspect_model, models
+    from components.active_model import TrainedModel
+
+    real, calls = inspect_model.layer_outputs, []
+    monkeypatch.setattr(inspect_model, "layer_outputs", lambda model, image: calls.append(1) or real(model, image))
+    at = app_test("en", PAGE)
+    training = TrainedModel(models.load_pretrained(), None, epochs_done=1, data_source="bundled", finished=False)
+    at.session_state[keys.TRAINED_MODEL] = training  # its weights change between two reruns
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    at.toggle(key="draw_show_steps").set_value(True).run()
+    assert not at.exception and len(calls) == 2
