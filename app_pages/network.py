@@ -86,9 +86,7 @@ active = active_model()
 if active is None:
     st.error(describe(active), icon=":material/error:")
     st.stop()
-st.caption(describe(active))
 image, input_caption = input_controls()
-st.caption(input_caption)
 # ONE forward pass for every view: while this session's model trains, its weights change between calls.
 layers = inspect_model.layer_outputs(active.model, image)
 overview_slot = st.container()  # filled after the trace controls below, whose choice it highlights
@@ -98,6 +96,7 @@ trace = None if selection is None else network_trace.trace_cell(
     active.model, image, layers, selection.position, selection.channel, selection.row, selection.col)
 with overview_slot:
     overview(image, layers, selection, trace)
+    st.caption(f"{input_caption} {describe(active)}")
 if trace is not None:
     trace_section(active.model, image, layers, selection, trace)
 else:

@@ -104,8 +104,9 @@ def outline_trace(cells, index: int, *, color: str = charts.ACCENT, width: float
 def click_trace(values: np.ndarray, index: int, position: int, channel: int, marker_px: float) -> go.Scatter:
     """Invisible markers on every cell of a map: clicking one selects (position, channel, row, col)."""
     rows, cols = np.indices(values.shape)
+    # a plain list, not an array: plotly.js would hold a typed array, which reaches Python as {"0": .., "1": ..}
     custom = np.stack([np.full(rows.size, position), np.full(rows.size, channel), rows.ravel(), cols.ravel(),
-                       values.ravel()], axis=1)
+                       values.ravel()], axis=1).tolist()
     x, y = _axis(index)
     return go.Scatter(x=cols.ravel(), y=rows.ravel(), xaxis=x, yaxis=y, mode="markers", customdata=custom,
                       marker=dict(size=max(4.0, marker_px), symbol="square", opacity=0),
@@ -251,7 +252,9 @@ def select_clicked(chart_key: str) -> None:
     event = st.session_state.get(chart_key) or {}
     points = (event.get("selection") or {}).get("points") or []
     data = points[0].get("customdata") if points else None
-    if not data or len(data) < 4:
+    if isinstance(data, dict):  # a typed array serialised by index
+        data = [data.get(str(i)) for i in range(len(data))]
+    if not data or len(data) < 4 or any(v is None for v in data[:4]):
         return
     st.session_state[LAYER_KEY], st.session_state[MAP_KEY] = int(data[0]), int(data[1])
     st.session_state[ROW_KEY], st.session_state[COL_KEY] = int(data[2]), int(data[3])

@@ -22,7 +22,7 @@ MODEL_SPEC = "model_spec"
 # The session's latest background training: a cnnlab.training.TrainingJob (running or finished).
 TRAINING_JOB = "training_job"
 
-# The Train page's watch view: (job id, record number, language) and the figures built for that record.
+# The Train page's watch view: ((job id, language), record number, figures), updated in place per record.
 TRAINING_WATCH_FIGURES = "training_watch_figures"
 
 # The sequences page's last experiment: a cnnlab.sequences.ExperimentResult (written by its Train button).
