@@ -20,15 +20,13 @@ def input_controls() -> tuple[np.ndarray, str]:
     """The digit to follow (the last drawn one or a test digit) and a caption saying which it is."""
     drawn = st.session_state.get(keys.LAST_DRAWN_DIGIT)
     test = mnist()
-    source_col, index_col, link_col = st.columns([1.4, 1.2, 1], vertical_alignment="bottom")
+    source_col, index_col = st.columns([1.3, 1], vertical_alignment="bottom")
     with source_col:
         if drawn is None and st.session_state.get("network_source") == "drawn":
             st.session_state["network_source"] = "test"
         source = st.segmented_control(t("network.source"), SOURCES, key="network_source", required=True,
                                       default="drawn" if drawn is not None else "test",
                                       format_func=lambda s: t(f"network.source_{s}"))
-    with link_col:
-        st.page_link("app_pages/draw.py", label=t("network.draw_link"), icon=":material/draw:")
     if source == "drawn" and drawn is not None:
         return np.asarray(drawn, np.float32), t("network.input_drawn")
     with index_col:
@@ -68,15 +66,12 @@ def softmax_section(model, layers) -> None:
         return
     st.subheader(t("network.softmax_title"))
     st.caption(t("network.softmax_lead", inputs=layers[-2].shape[0], classes=len(steps.logits)))
-    table_col, formula_col = st.columns([1.2, 1])
-    with table_col:
-        st.table(view.softmax_table(steps))
-    with formula_col:
-        st.latex(view.softmax_latex(steps))
-        st.markdown(t("network.softmax_sum", total=f"{steps.total:.4g}", digit=steps.predicted,
-                      percent=f"{steps.probabilities[steps.predicted]:.2%}"))
-        if steps.shift:
-            st.caption(t("network.softmax_shift", shift=f"{steps.shift:.2f}"))
+    st.latex(view.softmax_latex(steps))
+    st.markdown(t("network.softmax_sum", total=f"{steps.total:.4g}", digit=steps.predicted,
+                  percent=f"{steps.probabilities[steps.predicted]:.2%}"))
+    if steps.shift:
+        st.caption(t("network.softmax_shift", shift=f"{steps.shift:.2f}"))
+    st.table(view.softmax_table(steps))
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -97,6 +92,7 @@ trace = None if selection is None else network_trace.trace_cell(
 with overview_slot:
     overview(image, layers, selection, trace)
     st.caption(f"{input_caption} {describe(active)}")
+    st.page_link("app_pages/draw.py", label=t("network.draw_link"), icon=":material/draw:")
 if trace is not None:
     trace_section(active.model, image, layers, selection, trace)
 else:

@@ -100,7 +100,8 @@ def stream_indices(labels: np.ndarray, count: int = STREAM_SIZE) -> np.ndarray:
     """Fixed test digits: the first of each class in order (0, 1, ..., 9), then the next test images."""
     labels = np.asarray(labels)
     firsts = [int(np.flatnonzero(labels == d)[0]) for d in range(10) if np.any(labels == d)]
-    rest = [i for i in range(len(labels)) if i not in set(firsts)]
+    taken = set(firsts)
+    rest = [i for i in range(min(len(labels), count + len(taken))) if i not in taken]
     return np.array((firsts + rest)[:count], dtype=np.int64)
 
 

@@ -55,6 +55,11 @@ def units_square(values: np.ndarray) -> np.ndarray:
     return grid.reshape(-1, cols)
 
 
+def header_name(kind: str) -> str:
+    """A layer kind for a narrow column header: "MaxPooling2D" on two lines, so neighbours never overlap."""
+    return "Max<br>Pooling2D" if kind == "MaxPooling2D" else kind
+
+
 def shown_channels(layers, position: int, selection: Selection | None) -> tuple[int, ...]:
     """The first MAPS_SHOWN maps, with the selected map (and the map a pooling cell reads) among them."""
     count = layers[position].shape[-1]
@@ -75,7 +80,7 @@ def overview_columns(image: np.ndarray, layers: list[inspect_model.LayerOutput],
         shape = inspect_model.shape_text(layer.shape)
         if layer.is_spatial:
             channels = shown_channels(layers, position, selection)
-            columns.append(Column(f"{layer.kind}<br>{shape}", position, channels,
+            columns.append(Column(f"{header_name(layer.kind)}<br>{shape}", position, channels,
                                   tuple(layer.output[..., c] for c in channels)))
         elif layer.kind == "Dense":
             columns.append(Column(t("network.col_dense", count=layer.shape[0]), position, (0,),
