@@ -1,8 +1,9 @@
 """Training targets, measured side by side in one run (benchmarks, not tests).
 
 1. Throughput: the app's path (TrainingJob: background thread, live-recording callback,
-   weight snapshots, and a "page" thread reading the history and building the chart every
-   second) against a plain `model.fit(verbose=0)` on the same data, model and batch size.
+   weight snapshots with their watch records, and a "page" thread reading the history and
+   building the chart every second and the watch view's figures for each new record) against
+   a plain `model.fit(verbose=0)` on the same data, model and batch size.
    Target: app >= 0.9x plain. Runs alternate (plain, app, plain, app...) and the median is used.
 2. Memory: resident memory after each of three trainings in a row in this process.
    Target: growth after the first < 10%.
@@ -59,21 +60,28 @@ def app_fit_seconds(stack, config, data) -> float:
     """Time from fit's start to its end inside the job, with a page-like reader thread drawing charts."""
     from cnnlab import training
     from cnnlab.i18n import translate
-    from components import training_views  # the real chart code, run outside Streamlit
+    from components import training_views, training_watch_views  # the real chart code, run outside Streamlit
 
     # Outside a Streamlit session t() cannot read the language; use English directly.
-    training_views.t = lambda key, **values: translate(key, "en", **values)
+    training_views.t = training_watch_views.t = lambda key, **values: translate(key, "en", **values)
 
     job = training.TrainingJob(stack, config, data, slots=training.TrainingSlots(1)).start()
     charts = 0
+    watched, figures = None, None
 
     def page_reader():
-        nonlocal charts
+        nonlocal charts, watched, figures
         while not job.wait(1.0):
             # what the page's fragment does each second: read the job, build the figure, serialise it
             job.progress()
             training_views.history_figure(job.history(), config.epochs).to_json()
             charts += 1
+            record = job.watch.latest()  # the watch view: its figures are updated once per new record
+            if record is not None and record is not watched:
+                watched = record
+                figures = training_watch_views.refresh_figures(figures, job.watch, record)
+                for fig in figures.values():
+                    fig.to_json()
 
     reader = threading.Thread(target=page_reader, daemon=True)
     reader.start()

@@ -38,6 +38,7 @@ from cnnlab import architecture, optimizers
 from cnnlab.data import MnistData, to_model_input
 from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
 from cnnlab.threads import max_trainings
+from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +333,8 @@ class TrainingJob:
         self.state = QUEUED
         self.error: str | None = None
         self.model = published_model
+        # filters, one digit's maps and a stream of predictions, recorded with each snapshot
+        self.watch = TrainingWatch.for_test_set(data.x_test, data.y_test)
         self.evaluation: Evaluation | None = None
         self.params = architecture.analyze(stack).total_params
         self.epochs_done = 0  # complete epochs
@@ -418,6 +421,7 @@ class TrainingJob:
         """Copy the trained weights into the published model (called from the training side)."""
         if self._train_model is not None and self.model is not None:
             self.model.set_weights(self._train_model.get_weights())
+            self.watch.record(self.model, self.epochs_done, self._batches_done)
             self._last_snapshot = time.monotonic()
 
     def _record_batch(self, batch: int, logs: dict) -> None:

@@ -24,4 +24,5 @@ PAGES = (
     PageInfo("model", ":material/account_tree:", "cnn"),
     PageInfo("train", ":material/model_training:", "cnn"),
     PageInfo("draw", ":material/draw:", "cnn"),
+    PageInfo("network", ":material/hub:", "cnn"),
 )

@@ -19,6 +19,7 @@ from plotly.subplots import make_subplots
 from cnnlab import architecture as arch
 from cnnlab import training
 from components import state_keys as keys
+from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
 from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
 from components.i18n import current_language, t
@@ -206,6 +207,7 @@ def live_panel(job: training.TrainingJob) -> None:
                        key="train_chart")
         elif current.active:
             st.caption(t("train.chart_empty"))
+        training_watch_views.watch_panel(current)
         if current.active:
             st.caption(t("train.half_trained_note"))
         if was_active and not current.active:

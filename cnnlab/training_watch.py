@@ -1,0 +1,147 @@
+"""Training you can watch: the first Conv2D layer's filters, one test digit's maps and a stream of predictions.
+
+A `TrainingWatch` is filled from the training thread right after each weight snapshot
+(`TrainingJob._snapshot`: every epoch end and every few seconds), from the published copy of
+the model, never from the model being trained. One record costs a few milliseconds (the first
+Conv2D on one digit, the whole model on STREAM_SIZE digits); pages read the latest record at any
+time. Records are immutable (read-only arrays) and swapped under a lock, so readers never see
+a half-written one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+STREAM_SIZE = 12  # test digits whose current prediction is shown
+WATCH_DIGIT = 0  # which of the stream's digits also shows its first-layer feature maps
+
+
+@dataclass(frozen=True)
+class WatchRecord:
+    """What the model looked like at one snapshot.
+
+    number: 0 for the first record (untrained weights), then 1, 2, ...
+    epochs_done / batches_done: training progress when the weights were copied.
+    filters: (kh, kw, F) the first Conv2D kernel on input channel 0 (None if the model has no Conv2D)
+    bias: (F,); maps: (h, w, F) the watched digit's first-Conv2D output (after its activation)
+    probabilities: (STREAM_SIZE, classes) the model's output for the stream digits
+    """
+
+    number: int
+    epochs_done: int
+    batches_done: int
+    filters: np.ndarray | None
+    bias: np.ndarray | None
+    maps: np.ndarray | None
+    probabilities: np.ndarray
+
+    @property
+    def predicted(self) -> np.ndarray:
+        return self.probabilities.argmax(axis=1)
+
+
+def _frozen(a: np.ndarray | None) -> np.ndarray | None:
+    if a is None:
+        return None
+    a = np.array(a, dtype=np.float32)
+    a.setflags(write=False)
+    return a
+
+
+def first_conv_position(model) -> int | None:
+    for i, layer in enumerate(model.layers):
+        if type(layer).__name__ == "Conv2D":
+            return i
+    return None
+
+
+def watch_record(model, images: np.ndarray, number: int, epochs_done: int, batches_done: int,
+                 watched: int = WATCH_DIGIT) -> WatchRecord:
+    """One record from `model` for float32 images (n, 28, 28, 1): called directly, never .predict."""
+    probabilities = np.asarray(model(images, training=False))
+    conv = first_conv_position(model)
+    filters = bias = maps = None
+    if conv is not None:
+        x = images[watched:watched + 1]
+        for layer in model.layers[:conv + 1]:  # the layers up to the first Conv2D (usually just it)
+            x = layer(x, training=False)
+        maps = np.asarray(x)[0]
+        weights = model.layers[conv].get_weights()
+        filters = weights[0][:, :, 0, :]
+        bias = weights[1] if len(weights) > 1 else np.zeros(filters.shape[-1], np.float32)
+    return WatchRecord(number, epochs_done, batches_done, _frozen(filters), _frozen(bias), _frozen(maps),
+                       _frozen(probabilities))
+
+
+def tile(maps: np.ndarray, columns: int, gap: int = 1, normalise: bool = False) -> np.ndarray:
+    """(n, h, w) -> one (rows*(h+gap)-gap, columns*(w+gap)-gap) float32 picture, NaN between the tiles.
+
+    One heatmap instead of n subplots: drawn in milliseconds rather than hundreds of ms, which matters
+    while a training shares the CPU. normalise=True scales each tile to 0..1 (each map on its own range).
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    n, h, w = maps.shape
+    if normalise:
+        low = maps.min(axis=(1, 2), keepdims=True)
+        span = maps.max(axis=(1, 2), keepdims=True) - low
+        maps = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.0)
+    rows = -(-n // columns)
+    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), np.nan, dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = maps[i]
+    return out
+
+
+def stream_indices(labels: np.ndarray, count: int = STREAM_SIZE) -> np.ndarray:
+    """Fixed test digits: the first of each class in order (0, 1, ..., 9), then the next test images."""
+    labels = np.asarray(labels)
+    firsts = [int(np.flatnonzero(labels == d)[0]) for d in range(10) if np.any(labels == d)]
+    taken = set(firsts)
+    rest = [i for i in range(min(len(labels), count + len(taken))) if i not in taken]
+    return np.array((firsts + rest)[:count], dtype=np.int64)
+
+
+class TrainingWatch:
+    """The first and the latest WatchRecord of one training (thread-safe)."""
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray):
+        """images: uint8 (n, 28, 28) test digits (0..255), labels (n,)."""
+        self.images = np.asarray(images, dtype=np.uint8)
+        self.labels = np.asarray(labels, dtype=np.int64)
+        self._inputs = (self.images.astype(np.float32) / 255.0)[..., None]
+        self._lock = threading.Lock()
+        self._first: WatchRecord | None = None
+        self._latest: WatchRecord | None = None
+        self.failures = 0  # records that raised (a watch must never stop a training)
+
+    @classmethod
+    def for_test_set(cls, x_test: np.ndarray, y_test: np.ndarray, count: int = STREAM_SIZE) -> TrainingWatch:
+        chosen = stream_indices(y_test, count)
+        return cls(np.asarray(x_test)[chosen], np.asarray(y_test)[chosen])
+
+    def record(self, model, epochs_done: int, batches_done: int) -> WatchRecord | None:
+        """Compute and keep a record of `model` now (from the thread that owns the model's weights)."""
+        try:
+            with self._lock:
+                number = 0 if self._latest is None else self._latest.number + 1
+            record = watch_record(model, self._inputs, number, epochs_done, batches_done)
+        except Exception:  # noqa: BLE001 - the training goes on without a picture
+            self.failures += 1
+            return None
+        with self._lock:
+            if self._first is None:
+                self._first = record
+            self._latest = record
+        return record
+
+    def latest(self) -> WatchRecord | None:
+        with self._lock:
+            return self._latest
+
+    def first(self) -> WatchRecord | None:
+        with self._lock:
+            return self._first

@@ -1,0 +1,61 @@
+"""The Train page in Chromium: during a short training the first layer's filter picture changes between epochs."""
+
+import json
+import re
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import wait_for_app
+
+# Polls every 150 ms until training has finished; records the watch caption (epochs done) and the
+# filter figure's z values as the browser has them (plotly's decoded _fullData), each time they change.
+WATCH = """async () => {
+  const seen = [];
+  let last = '';
+  for (let i = 0; i < 1200; i++) {
+    const plot = document.querySelector('.st-key-train_watch_filters .js-plotly-plot');
+    const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
+      .map(c => c.innerText).find(text => text.includes('full epochs')) || '';
+    const z = plot && plot._fullData ? JSON.stringify(plot._fullData.map(trace => Array.from(trace.z || [],
+      row => Array.from(row)))) : '';
+    if (z && caption + z !== last) { seen.push({caption, z}); last = caption + z; }
+    const text = document.querySelector('[data-testid="stMain"]').innerText;
+    if (text.includes('Finished:') && z) break;
+    await new Promise(r => setTimeout(r, 150));
+  }
+  return seen;
+}"""
+
+
+def _slider(page, label):
+    return page.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider")
+
+
+def test_filters_change_between_epochs_while_training(server, page):
+    page.goto(f"{server.url}/train?lang=en")
+    wait_for_app(page)
+    # 2 epochs, batch size 8, 5% of the data: 45 batches per epoch.
+    for label, keys in (("Epochs", ["Home", "ArrowRight"]), ("Batch size", ["Home"]), ("Training data used", ["Home"])):
+        _slider(page, label).focus()
+        for key in keys:
+            page.keyboard.press(key)
+        wait_for_app(page)
+    expect(page.get_by_text("360 images for training, 40 for validation, 45 batches per epoch")).to_be_visible()
+
+    page.get_by_role("button", name="Start training").click()
+    seen = page.evaluate(WATCH)
+
+    by_epochs = {}
+    for s in seen:
+        match = re.search(r"after (\d+) full epochs", s["caption"])
+        if match:
+            by_epochs.setdefault(int(match.group(1)), []).append(json.loads(s["z"]))
+    assert len(by_epochs) >= 2 and max(by_epochs) == 2, sorted(by_epochs)
+    first, last = by_epochs[min(by_epochs)][0], by_epochs[2][-1]
+    assert len(first) == 32 and len(first[0]) == 3 and len(first[0][0]) == 3, "32 filters of 3x3"
+    changed = sum(a != b for a, b in zip(first, last, strict=True))
+    assert changed >= 30, f"only {changed} of 32 filters changed between epoch {min(by_epochs)} and 2"
+    wait_for_app(page)
+    expect(page.locator(".st-key-train_watch_stream .js-plotly-plot")).to_have_count(1)
+    expect(page.get_by_text(re.compile(r"Current answers for 12 test digits: \d+ of 12 right"))).to_be_visible()
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
