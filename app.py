@@ -3,11 +3,15 @@
 import streamlit as st
 
 from cnnlab.i18n import LANGUAGES, language_from_locale
+from components import presentation
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
 
-st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide")
+presentation.init()  # before the page config: presentation mode folds the sidebar away
+st.set_page_config(page_title="CNN Lab", page_icon=":material/grid_on:", layout="wide",
+                   initial_sidebar_state=presentation.sidebar_state())
+presentation.inject_css()
 
 # The language follows the browser until the user picks one; ?lang=ko|en in the URL
 # fixes it, and the URL keeps the current choice so a shared link opens the same way.
@@ -23,6 +27,7 @@ with st.sidebar:
         key=keys.LANG,
         required=True,
     )
+    presentation.toggle()
 st.query_params["lang"] = st.session_state[keys.LANG]
 
 sections = {t(f"nav.section_{HOME.section}"): [

@@ -8,6 +8,9 @@ or written by code rather than a widget, is declared here.
 # The UI language, "ko" or "en" (written by the language picker in app.py).
 LANG = "lang"
 
+# Presentation mode for a projector, True or False (the sidebar toggle in app.py; ?present=1 in the URL).
+PRESENT = "present"
+
 # The user's own trained model and where it came from: a components.active_model.TrainedModel.
 TRAINED_MODEL = "trained_model"
 
