@@ -31,18 +31,24 @@ CHART_FONT_SCALE = 1.3
 
 # Every mode: nothing a student needs to read ends in "…" or runs off the right edge.
 BASE_CSS = """
-/* Metric values (shapes such as "(4, 26, 26, 2)") shrink in narrow columns and wrap instead of ending in "…". */
+/* Metric values (shapes such as "(4, 26, 26, 2)") get smaller in narrow columns instead of ending in "…";
+   _FIT_SCRIPT shrinks a value that is still too wide. */
 [data-testid="stMetric"] { container-type: inline-size; }
-[data-testid="stMetricValue"] { font-size: clamp(1.4rem, 20cqi, 2.25rem); line-height: 1.25; }
-[data-testid="stMetricValue"] :is([data-testid="stMarkdownContainer"], p) {
-  white-space: normal; overflow-wrap: anywhere; text-overflow: clip; }
+[data-testid="stMetricValue"] { font-size: clamp(1.5rem, 18cqi, 2.25rem); }
+[data-testid="stMetricValue"] :is([data-testid="stMarkdownContainer"], p) { text-overflow: clip; }
 /* Display formulas break after "=" or "+" (as TeX does in running text) instead of being clipped. */
 .katex-display > .katex { white-space: normal; }
 /* Printed tensors and model summaries wrap like the code panels (ui.code_panel passes wrap_lines=True);
    !important because the syntax highlighter writes white-space: pre into the element's style attribute. */
 [data-testid="stCode"] code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
-/* Button labels wrap in a narrow column ("지우기", not "지.."). */
-[data-testid="stButton"] button p, [data-testid="stDownloadButton"] button p { white-space: normal; text-overflow: clip; }
+/* Toggle and checkbox labels and page links wrap instead of ending in "…". */
+label [data-testid="stMarkdownContainer"], [data-testid="stPageLink-NavLink"] span {
+  white-space: normal; text-overflow: clip; }
+/* A button is never narrower than its longest word, and longer labels wrap between words
+   (a narrow column turned "지우기" into "지.." and "Clear" into "Cle/ar"). */
+[data-testid="stButton"] button, [data-testid="stDownloadButton"] button { min-width: min-content; }
+[data-testid="stButton"] button p, [data-testid="stDownloadButton"] button p {
+  white-space: normal; text-overflow: clip; word-break: keep-all; overflow-wrap: normal; }
 """
 
 # Presentation mode only: larger type for the back of the room, less empty space above the page.
@@ -50,8 +56,8 @@ PRESENT_CSS = """
 /* Streamlit sizes its type in rem: a larger root font enlarges text and widgets together. */
 html { font-size: 18px; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
-[data-testid="stMetricValue"] { font-size: clamp(1.6rem, 22cqi, 3rem); }
-.katex-display { font-size: 1.35em; }
+[data-testid="stMetricValue"] { font-size: clamp(1.75rem, 20cqi, 3rem); }
+.katex-display { font-size: 1.15em; }
 """
 
 
@@ -75,7 +81,7 @@ def toggle() -> None:
     """The sidebar switch; the URL keeps the current choice (?present=1), so the link can be bookmarked."""
     st.toggle(t("common.present_toggle"), key=keys.PRESENT, help=t("common.present_help"), on_change=_turned)
     fold = _FOLD_SCRIPT if st.session_state.pop(_FOLD_PENDING, False) and is_on() else ""
-    st.html(f"<script>{_FIT_FORMULAS_SCRIPT}{fold}</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{_FIT_SCRIPT}{fold}</script>", unsafe_allow_javascript=True)
     if is_on():
         st.query_params[QUERY_PARAM] = "1"
     elif QUERY_PARAM in st.query_params:
@@ -91,23 +97,29 @@ def _turned() -> None:
 _FOLD_SCRIPT = """
 document.querySelector('[data-testid="stSidebarCollapseButton"] button')?.click();
 """
-# A display formula that is still wider than its box after wrapping (a matrix, an aligned block) is
-# scaled down until it fits; set up once per page, re-checked whenever the page changes or resizes.
-_FIT_FORMULAS_SCRIPT = """
-if (!window.cnnlabFitFormulas) {
-  window.cnnlabFitFormulas = true;
-  let queued = false;
-  const fit = () => {
-    queued = false;
-    for (const box of document.querySelectorAll('.katex-display')) {
-      box.style.fontSize = '';
-      const room = box.closest('[data-testid="stElementContainer"]')?.clientWidth, wide = box.scrollWidth;
-      if (room > 0 && wide > room) box.style.fontSize = Math.max(0.4, 0.97 * room / wide) + 'em';
-    }
+# What must be read whole but cannot wrap far enough (a metric value, a matrix, an aligned block) is
+# scaled down until it fits its room; set up once per page, re-checked whenever the page changes or
+# the main area resizes (the sidebar folds, the window changes).
+_FIT_SCRIPT = """
+if (!window.cnnlabFit) {
+  window.cnnlabFit = true;
+  let queued = false, watched = null;
+  const resized = new ResizeObserver(() => later());
+  const fit = (box, room) => {
+    box.style.fontSize = '';
+    if (room > 0 && box.scrollWidth > room + 1) box.style.fontSize = Math.max(0.4, 0.97 * room / box.scrollWidth) + 'em';
   };
-  const later = () => { if (!queued) { queued = true; requestAnimationFrame(fit); } };
+  const fitAll = () => {
+    queued = false;
+    for (const box of document.querySelectorAll('.katex-display'))
+      fit(box, box.closest('[data-testid="stElementContainer"]')?.clientWidth);
+    for (const box of document.querySelectorAll('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]'))
+      fit(box, box.parentElement.clientWidth);
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (main && main !== watched) { resized.observe(main); watched = main; }
+  };
+  const later = () => { if (!queued) { queued = true; requestAnimationFrame(fitAll); } };
   new MutationObserver(later).observe(document.body, {childList: true, subtree: true, characterData: true});
-  window.addEventListener('resize', later);
   later();
 }
 """
@@ -116,6 +128,13 @@ if (!window.cnnlabFitFormulas) {
 def inject_css() -> None:
     """The page-wide style, sent once per run (a style-only st.html takes no room on the page)."""
     st.html(f"<style>{BASE_CSS}{PRESENT_CSS if is_on() else ''}</style>")
+
+
+def side_by_side(ratio: tuple[float, float] = (1.0, 1.5)):
+    """Two areas: columns in presentation mode (e.g. Start beside the live chart), else one under the other."""
+    if is_on():
+        return st.columns(list(ratio), gap="medium")
+    return st.container(), st.container()
 
 
 # ------------------------------------------------------------------ charts
@@ -127,7 +146,9 @@ def for_screen(fig: go.Figure) -> go.Figure:
     """The figure as it should be drawn: unchanged normally; bigger, with a colour bar, for a projector.
 
     Never changes `fig` (it may be a cached figure shared with later reruns): works on a dict copy
-    (and hands back a Figure: st.plotly_chart refuses a dict without traces, e.g. an empty loss chart).
+    and hands back a Figure (st.plotly_chart refuses a dict without traces, e.g. an empty loss chart).
+    The copy is not validated again (_validate=False): it came from a valid figure, and validating a
+    64-map grid again costs ~1 s against ~0.15 s.
     """
     if not is_on():
         return fig
@@ -136,15 +157,16 @@ def for_screen(fig: go.Figure) -> go.Figure:
     if layout.get("height"):
         layout["height"] = int(layout["height"] * CHART_HEIGHT_SCALE)
     _scale_fonts(spec, CHART_FONT_SCALE)
-    _add_colour_bar(spec["data"])
-    return go.Figure(spec)
+    _add_colour_bar(spec["data"], fig.data)
+    return go.Figure(spec, _validate=False)
 
 
 def _scale_fonts(spec: dict, factor: float) -> None:
     layout = spec["layout"]
     font = layout.setdefault("font", {})
     font["size"] = round(font.get("size", 12) * factor)
-    sized = [layout.get("title", {}).get("font"), *(a.get("font") for a in layout.get("annotations", ()))]
+    # Figure titles keep their size: plotly cannot wrap them, and a larger one was cut in a narrow column.
+    sized = [a.get("font") for a in layout.get("annotations", ())]
     sized += [trace.get("textfont") for trace in spec["data"]]
     for item in sized:
         size = item.get("size") if isinstance(item, dict) else None
@@ -152,7 +174,7 @@ def _scale_fonts(spec: dict, factor: float) -> None:
             item["size"] = round(size * factor)
 
 
-def _add_colour_bar(traces: list[dict]) -> None:
+def _add_colour_bar(traces: list[dict], originals) -> None:
     """A colour bar for feature maps: numbers when every map shares one range, else 'low … high'.
 
     Left out where the figure already writes its numbers (number grids, the confusion matrix),
@@ -171,7 +193,7 @@ def _add_colour_bar(traces: list[dict]) -> None:
     last["colorbar"] = dict(thickness=14, len=0.9, outlinewidth=0)
     if len({(tr.get("zmin"), tr.get("zmax")) for tr in group}) == 1 and last.get("zmin") is not None:
         return  # one shared range: plotly's numbered ticks are right for every map
-    low, high = _value_range(last)
+    low, high = _value_range(originals[traces.index(last)])  # the dict holds z encoded (plotly 6)
     last["colorbar"].update(tickvals=[low, high], ticktext=[t("common.scale_low"), t("common.scale_high")])
 
 
@@ -179,8 +201,8 @@ def _same_scale(a, b) -> bool:
     return [tuple(step) for step in a or ()] == [tuple(step) for step in b or ()]
 
 
-def _value_range(trace: dict) -> tuple[float, float]:
-    if trace.get("zmin") is not None and trace.get("zmax") is not None:
-        return float(trace["zmin"]), float(trace["zmax"])
-    z = np.asarray(trace.get("z", [[0.0]]), dtype=float)
+def _value_range(trace) -> tuple[float, float]:
+    if trace.zmin is not None and trace.zmax is not None:
+        return float(trace.zmin), float(trace.zmax)
+    z = np.asarray(trace.z, dtype=float)
     return float(np.nanmin(z)), float(np.nanmax(z))

@@ -20,6 +20,7 @@ SETTLED = """() => document.querySelector('[data-testid="stMain"] h1')
                  && !document.querySelector('[data-testid="stSkeleton"]')"""
 
 # Everything a student must read whole: [what, text] for each piece that is cut or scrolls sideways.
+# (A metric value is cut inside: its markdown child is wider than the value's box, hence `deep`.)
 CUT = """() => {
   const cut = [];
   const shown = el => el.getClientRects().length > 0 && el.clientWidth > 0;
@@ -37,6 +38,11 @@ CUT = """() => {
     if (shown(el) && el.scrollWidth > room.clientWidth + 1) cut.push(['formula', el.innerText.slice(0, 60)]);
   }
   check('code', '[data-testid="stCode"] pre', false);
+  // Any other text on the page that Streamlit would end in "…" (labels, buttons, page links).
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *')) {
+    if (el.innerText && getComputedStyle(el).textOverflow === 'ellipsis' && shown(el) && wider(el))
+      cut.push(['text…', el.innerText.slice(0, 60)]);
+  }
   const doc = document.scrollingElement;
   if (doc.scrollWidth > doc.clientWidth) cut.push(['page', `${doc.scrollWidth} > ${doc.clientWidth}`]);
   const main = document.querySelector('[data-testid="stMain"]');
