@@ -4,12 +4,16 @@ import streamlit as st
 
 from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
+from components import presentation
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
 from components.resources import start_warmup
 
-st.set_page_config(page_title="CNN Lab", page_icon=ASSETS / "favicon.png", layout="wide")  # shipped: works offline
+presentation.init()  # before the page config: presentation mode folds the sidebar away
+st.set_page_config(page_title="CNN Lab", page_icon=ASSETS / "favicon.png", layout="wide",  # shipped: works offline
+                   initial_sidebar_state=presentation.sidebar_state())
+presentation.inject_css()
 start_warmup()  # once per process: TensorFlow and the shipped model load in the background
 
 # The language follows the browser until the user picks one; ?lang=ko|en in the URL
@@ -26,6 +30,7 @@ with st.sidebar:
         key=keys.LANG,
         required=True,
     )
+    presentation.toggle()
 st.query_params["lang"] = st.session_state[keys.LANG]
 
 sections = {t(f"nav.section_{HOME.section}"): [

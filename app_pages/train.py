@@ -5,6 +5,7 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, training
 from components import model_editor as editor
+from components import presentation
 from components import training_views as views
 from components.i18n import t
 from components.resources import mnist
@@ -76,7 +77,8 @@ st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val",
              val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
 
 blocker = editor.training_blocker(analysis)
-with st.container(horizontal=True, vertical_alignment="center"):
+start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
+with start_area, st.container(horizontal=True, vertical_alignment="center"):
     if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
                  disabled=busy or blocker is not None):
         views.start_training(stack, config)
@@ -84,15 +86,16 @@ with st.container(horizontal=True, vertical_alignment="center"):
     if busy and job is not None:
         st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
 if blocker:
-    st.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
+    start_area.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
 if busy and job is not None:  # your own run: what it is doing, and why the controls are locked
     queued = job.state == training.QUEUED
-    st.info(t("train.busy_queued" if queued else "train.busy"),
-            icon=":material/hourglass_top:" if queued else ":material/model_training:")
+    start_area.info(t("train.busy_queued" if queued else "train.busy"),
+                    icon=":material/hourglass_top:" if queued else ":material/model_training:")
 
 if job is not None:
-    st.subheader(t("train.live_heading"))
-    views.live_panel(job)
+    live_area.subheader(t("train.live_heading"))
+    with live_area:
+        views.live_panel(job)
     if not job.active:
         views.results_panel(job)
 

@@ -154,10 +154,11 @@ def step_latex(step: RnnStep, W: np.ndarray, U: np.ndarray) -> list[str]:  # noq
     """The step's formula, then the same with the real numbers, then the result (one LaTeX line each)."""
     t, p = step.t, step.t - 1
     x = ", ".join(f"{v:.2f}" for v in step.x)
+    # \Bigl( ... \Bigr), not \left( ... \right): the "+" inside stay breakable, so a narrow screen wraps the line.
     return [
         rf"h_{{{t}}} = \tanh\left(W x_{{{t}}} + U h_{{{p}}} + b\right)",
-        rf"= \tanh\left({latex_matrix(W)}\,({x}) + {latex_matrix(U)}{latex_vector(step.h_prev)} + {latex_vector(step.b)}\right)",
-        rf"= \tanh\left({latex_vector(step.wx)} + {latex_vector(step.uh)} + {latex_vector(step.b)}\right)"
+        rf"= \tanh\Bigl({latex_matrix(W)}\,({x}) + {latex_matrix(U)}{latex_vector(step.h_prev)} + {latex_vector(step.b)}\Bigr)",
+        rf"= \tanh\Bigl({latex_vector(step.wx)} + {latex_vector(step.uh)} + {latex_vector(step.b)}\Bigr)"
         rf"= \tanh{latex_vector(step.pre)} = {latex_vector(step.h)}",
     ]
 

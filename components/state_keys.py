@@ -12,6 +12,9 @@ LANG = "lang"
 # server-wide switch to full MNIST never changes a session's data under it (components.resources.mnist).
 MNIST_DATA = "mnist_data"
 
+# Presentation mode for a projector, True or False (the sidebar toggle in app.py; ?present=1 in the URL).
+PRESENT = "present"
+
 # The user's own trained model and where it came from: a components.active_model.TrainedModel.
 TRAINED_MODEL = "trained_model"
 

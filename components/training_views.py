@@ -224,8 +224,10 @@ def confusion_figure(confusion: np.ndarray) -> go.Figure:
         z=confusion, x=labels, y=labels, colorscale="Blues", showscale=False, text=confusion,
         texttemplate="%{text}", hovertemplate=f"{t('train.true_label')} %{{y}} → {t('train.predicted_label')} "
                                               f"%{{x}}: %{{z}}<extra></extra>"))
-    fig.update_xaxes(title=t("train.predicted_label"), type="category", side="top")
-    fig.update_yaxes(title=t("train.true_label"), type="category", autorange="reversed", scaleanchor="x")
+    # constrain="domain": the square grid shrinks its axes with it, so the labels on top stay on the grid.
+    fig.update_xaxes(title=t("train.predicted_label"), type="category", side="top", constrain="domain")
+    fig.update_yaxes(title=t("train.true_label"), type="category", autorange="reversed", scaleanchor="x",
+                     constrain="domain")
     return styled(fig, height=460)
 
 
@@ -286,7 +288,11 @@ def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
     per_class = evaluation.per_class_accuracy
     fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
                     height=300, value_format=".1%")
-    fig.update_yaxes(range=[max(0.0, float(per_class.min()) - 0.1), 1.05], tickformat=".0%")
+    # Written upright inside the bars, at a fixed size: outside, plotly shrank them to fit a narrow bar (~5 px).
+    fig.update_traces(textposition="inside", insidetextanchor="end", textangle=-90,
+                      insidetextfont=dict(size=15, color="white"))
+    fig.update_layout(uniformtext=dict(minsize=13, mode="show"))
+    fig.update_yaxes(range=[max(0.0, float(per_class.min()) - 0.1), 1.0], tickformat=".0%")
     return fig
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from components import presentation
 from components.charts import PLOTLY_CONFIG
 from components.i18n import t
 
 
 def show_chart(fig: go.Figure, *, key: str | None = None) -> None:
-    """Every chart is drawn through here, so they all share one config."""
-    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=key)
+    """Every chart is drawn through here, so they all share one config (and presentation mode's sizes)."""
+    st.plotly_chart(presentation.for_screen(fig), width="stretch", config=PLOTLY_CONFIG, key=key)
 
 
 def page_header(namespace: str) -> None:
@@ -21,6 +22,9 @@ def page_header(namespace: str) -> None:
 
 
 def code_panel(code: str, *, caption_key: str = "common.code_caption") -> None:
-    """Runnable tf.keras code for what the page shows (st.code has a copy button)."""
+    """Runnable tf.keras code for what the page shows (st.code has a copy button).
+
+    Long lines wrap: a projector or a narrow column must not cut them off at the right edge.
+    """
     st.caption(t(caption_key))
-    st.code(code, language="python")
+    st.code(code, language="python", wrap_lines=True)
