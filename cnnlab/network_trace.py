@@ -2,7 +2,7 @@
 
 `trace_cell` answers "which numbers of layer L-1 made this cell of layer L?" for Conv2D and
 MaxPooling2D, with the real weights and the real values (the same arithmetic as
-cnnlab.conv_ops.conv_step / pool_step, one input channel at a time). `softmax_steps` writes the
+cnnlab.step_through.conv_step / pool_step, one input channel at a time). `softmax_steps` writes the
 last Dense layer out: logits z = W·x + b, exp(z), their sum, and the normalised probabilities.
 
 Shapes (batch axis removed): spatial outputs (h, w, channels), flat outputs (units,).
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.conv_ops import activate, conv_step, pool_step
+from cnnlab.conv_ops import activate
 from cnnlab.inspect_model import LayerOutput
+from cnnlab.step_through import conv_step, pool_step
 
 TRACEABLE = ("Conv2D", "MaxPooling2D")
 EXP_SAFE_MAX = 80.0  # exp(80) ~ 5.5e34: above this the logits are shifted by their maximum first

@@ -15,11 +15,11 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import conv_ops, inspect_model, network_trace
+from cnnlab import inspect_model, latex, network_trace, step_through
 from components import charts
-from components.conv_views import number_grid
 from components.i18n import t
 from components.ui import show_chart
+from components.window_views import number_grid
 
 MAPS_SHOWN = 3  # feature maps per layer in the overview: big enough to read from the back of a room
 OVERVIEW_CELL_PX = 108
@@ -315,10 +315,10 @@ def previous_figure(previous: np.ndarray, trace: network_trace.CellTrace, is_inp
     return fig
 
 
-def window_step(trace: network_trace.CellTrace, channel: int = 0) -> conv_ops.WindowStep:
+def window_step(trace: network_trace.CellTrace, channel: int = 0) -> step_through.WindowStep:
     """The traced cell as the explorers' WindowStep, for their written-out sum (conv_step_latex/pool_step_latex)."""
     weights = None if trace.weights is None else trace.weights[..., channel]
-    return conv_ops.WindowStep(trace.row, trace.col, trace.values[..., channel], (0, 0), ((0, 0), (0, 0)),
+    return step_through.WindowStep(trace.row, trace.col, trace.values[..., channel], (0, 0), ((0, 0), (0, 0)),
                                list(trace.cells), trace.values[..., channel], trace.result, weights, trace.bias,
                                trace.pre_activation, trace.winner, trace.is_pad)
 
@@ -339,7 +339,7 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
     if trace.kind == "MaxPooling2D":
         step = window_step(trace)
         st.caption(t("network.pool_explain"))
-        st.latex(conv_ops.pool_step_latex(step))
+        st.latex(latex.pool_step_latex(step))
         return
     if len(trace.channels) == 1:
         grids = ((trace.values[..., 0], "network.window_values", False),
@@ -350,7 +350,7 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
                 show_chart(number_grid(values, pad_mask=trace.is_pad, symmetric=signed, height=300, title=t(key),
                                        colorscale=charts.SIGNED_SCALE if signed else "Greys"),
                            key=f"network_grid_{index}")
-        st.latex(conv_ops.conv_step_latex(window_step(trace), "none" if trace.activation == "linear"
+        st.latex(latex.conv_step_latex(window_step(trace), "none" if trace.activation == "linear"
                                           else trace.activation))
     else:
         show_chart(channel_sums_figure(trace), key="network_channel_sums")
