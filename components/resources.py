@@ -9,6 +9,7 @@ thread as soon as the first session runs app.py, so the first drawing does not p
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -27,6 +28,7 @@ _model_lock = threading.Lock()
 _model = _UNSET
 _warmup_lock = threading.Lock()
 _warmup_thread: threading.Thread | None = None
+ENV_WARMUP = "CNNLAB_WARMUP"  # "0": no background loading of TensorFlow and the model
 
 
 # ------------------------------------------------------------------ data
@@ -96,6 +98,8 @@ def start_warmup() -> None:
         if _warmup_thread is not None:
             return
         app_logging.configure()
+        if os.environ.get(ENV_WARMUP) == "0":  # e.g. a test that checks a page never needs TensorFlow
+            return
         _warmup_thread = threading.Thread(target=_warm, name="cnnlab-warmup", daemon=True)
         _warmup_thread.start()
 
