@@ -4,7 +4,8 @@
    and the real Draw page; headless Chromium draws real mouse strokes on the canvas (a 1, then a bar
    that makes it a 7, then Clear, over and over) and times inside the page from mouse-up to the first
    animation frame showing the new prediction. Round robin with the bare page's slider round trip
-   (benchmarks/bench_explorers.py), so the machine's load hits both alike. Also the first drawing
+   (benchmarks/bench_explorers.py: key press -> the server's new value on screen, the same end point),
+   so the machine's load hits both alike. Also the first drawing
    after a page load (a new tab each time), and the bytes received per drawing. Targets: median <= 1.5x bare, p95 <= 2.5x bare, first drawing <= 2x bare.
    Then, for the breakdown, the server's work per drawing split into its parts.
 1. Latency, measured side by side in one run on the same drawings:
@@ -189,7 +190,7 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
                     shown_ms.append(timed[0])
                     sent.append(timed[2])
                 draw.clear()
-                bare_ms += [move_slider(bare, True), move_slider(bare, False)]
+                bare_ms += [move_slider(bare, True, "shown"), move_slider(bare, False, "shown")]
             first_ms = []
             for _ in range(loads):  # the first drawing of a freshly loaded page, each in a new tab
                 fresh = DrawTab(context, f"{url}/draw?lang=en")
@@ -199,11 +200,11 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
                 else:
                     first_ms.append(timed[0])
                 fresh.page.close()
-                bare_ms += [move_slider(bare, True), move_slider(bare, False)]
+                bare_ms += [move_slider(bare, True, "shown"), move_slider(bare, False, "shown")]
             browser.close()
 
     base = statistics.median(bare_ms)
-    rows = [("bare page: slider round trip (median)", base, None),
+    rows = [("bare page: key press -> value on screen, median", base, None),
             ("draw: mouse-up -> prediction, median", statistics.median(shown_ms), 1.5),
             ("draw: mouse-up -> prediction, p95", p95(shown_ms), 2.5),
             ("draw: first drawing after load, median", statistics.median(first_ms), 2.0)]
