@@ -18,6 +18,7 @@ from components.ui import page_header
 from components.ui import show_chart as show_styled_chart
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
+RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
 MAX_MAPS = 64
 READING_KEY = "draw_reading"  # page-local: (what was read, by which model, its Reading), reused while unchanged  # feature maps drawn per layer (the chapter's model has at most 64)
 
@@ -212,10 +213,10 @@ def results_column(reading: Reading, active) -> None:
 @st.fragment
 def draw_and_read() -> None:
     """The whole drawing area: a stroke reruns only this, not the app's frame and the page's header."""
-    # The canvas's column is as wide as the canvas, whatever the window: at projector size a share of the
-    # width was narrower than the canvas, which was then cut and scrolled. The results wrap below if need be.
+    # Fixed widths, side by side when they fit and the results below the canvas when they do not: shares of
+    # the width cut the canvas (and the Clear button) at projector size, or squeezed the results.
     row = st.container(horizontal=True, gap="large")
-    left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width="stretch")
+    left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width=RESULTS_COLUMN_PX)
     with left:
         drawing, upload_steps = canvas_column()
     active = active_model()

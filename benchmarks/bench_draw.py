@@ -4,7 +4,8 @@
    and the real Draw page; headless Chromium draws real mouse strokes on the canvas (a 1, then a bar
    that makes it a 7, then Clear, over and over) and times inside the page from mouse-up to the first
    animation frame showing the new prediction. Round robin with the bare page's slider round trip
-   (benchmarks/bench_explorers.py), so the machine's load hits both alike. Also the first drawing
+   (benchmarks/bench_explorers.py: key press -> the server's new value on screen, the same end point),
+   so the machine's load hits both alike. Also the first drawing
    after a page load (a new tab each time), and the bytes received per drawing. Targets: median <= 1.5x bare, p95 <= 2.5x bare, first drawing <= 2x bare.
    Then, for the breakdown, the server's work per drawing split into its parts.
 1. Latency, measured side by side in one run on the same drawings:
@@ -189,7 +190,7 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
                     shown_ms.append(timed[0])
                     sent.append(timed[2])
                 draw.clear()
-                bare_ms += [move_slider(bare, True), move_slider(bare, False)]
+                bare_ms += [move_slider(bare, True, "shown"), move_slider(bare, False, "shown")]
             first_ms = []
             for _ in range(loads):  # the first drawing of a freshly loaded page, each in a new tab
                 fresh = DrawTab(context, f"{url}/draw?lang=en")
@@ -199,11 +200,11 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
                 else:
                     first_ms.append(timed[0])
                 fresh.page.close()
-                bare_ms += [move_slider(bare, True), move_slider(bare, False)]
+                bare_ms += [move_slider(bare, True, "shown"), move_slider(bare, False, "shown")]
             browser.close()
 
     base = statistics.median(bare_ms)
-    rows = [("bare page: slider round trip (median)", base, None),
+    rows = [("bare page: key press -> value on screen, median", base, None),
             ("draw: mouse-up -> prediction, median", statistics.median(shown_ms), 1.5),
             ("draw: mouse-up -> prediction, p95", p95(shown_ms), 2.5),
             ("draw: first drawing after load, median", statistics.median(first_ms), 2.0)]
@@ -229,18 +230,25 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
 
 def server_breakdown(model, urls: list[str], repeats: int) -> None:
     """The server's work for one drawing on the Draw page, part by part, and the JSON each figure adds."""
+    import plotly.graph_objects as go
     import plotly.io
 
     from cnnlab import inspect_model
     from components.charts import bar_chart, heatmap, heatmap_grid
 
+    def first_maps(layers):  # the open tab by default: the first Conv2D layer's maps
+        return layers[0].feature_maps(64)
+
+    builders = {  # each figure as the page builds it
+        "model sees (28x28 heatmap)": lambda steps, layers: heatmap(steps.image, zmin=0, zmax=1, height=170),
+        "probabilities (bar chart)": lambda steps, layers: bar_chart([str(d) for d in range(10)],
+                                                                     layers[-1].output, height=230),
+        "layer 1 maps (32-map grid)": lambda steps, layers: heatmap_grid(first_maps(layers), columns=16,
+                                                                         cell_px=78),
+    }
+
     def figures(steps, layers):
-        probs = layers[-1].output
-        first = layers[0].feature_maps(64)  # the open tab by default: the first Conv2D layer's maps
-        return {"model sees (28x28 heatmap)": heatmap(steps.image, zmin=0, zmax=1, height=170),
-                "probabilities (bar chart)": bar_chart([str(d) for d in range(10)], probs, height=230),
-                f"layer 1 maps ({len(first)}-map grid)": heatmap_grid(first, columns=16 if len(first) > 16 else 8,
-                                                                    cell_px=78)}
+        return {name: build(steps, layers) for name, build in builders.items()}
 
     images = [preprocess.decode_data_url(u) for u in urls]
     steps = [preprocess.preprocess_steps(i) for i in images]
@@ -253,19 +261,21 @@ def server_breakdown(model, urls: list[str], repeats: int) -> None:
                                                         steps, repeats),
     }
     pairs = list(zip(steps, layers, strict=True))
-    for name in built[0]:
-        parts[f"build {name}"] = median_ms(lambda pair, n=name: figures(*pair)[n], pairs, max(6, repeats // 4))
+    for name, build in builders.items():
+        parts[f"build {name}"] = median_ms(lambda pair, b=build: b(*pair), pairs, max(6, repeats // 4))
         parts[f"serialise {name}"] = median_ms(lambda figs, n=name: plotly.io.to_json(figs[n], validate=False),
                                                built, repeats)
     print("\nthe server's work for one drawing, part by part (median ms):")
     for name, ms in parts.items():
         print(f"  {name:48s} {ms:7.2f} ms")
     print(f"  {'sum':48s} {sum(parts.values()):7.2f} ms")
-    print("JSON sent per figure (what st.plotly_chart puts in the message):")
+    print("JSON sent per figure (what st.plotly_chart puts in the message), with its template and without:")
     for name, fig in built[0].items():
         spec = plotly.io.to_json(fig, validate=False)
-        template = len(plotly.io.to_json(fig.layout.template, validate=False)) if fig.layout.template else 0
-        print(f"  {name:48s} {len(spec) / 1000:7.1f} kB  (template: {template / 1000:.1f} kB)")
+        bare = go.Figure(fig)
+        bare.layout.template = None
+        print(f"  {name:48s} {len(spec) / 1000:7.1f} kB  (without the template: "
+              f"{len(plotly.io.to_json(bare, validate=False)) / 1000:.1f} kB)")
 
 
 def median_ms(fn, inputs, repeats: int) -> float:

@@ -162,14 +162,17 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
 # Timed inside the page, from the key press to the first animation frame where the new value is shown
 # and the app is no longer running: no Playwright polling in the numbers. (bench_draw.py reuses this.)
 SLIDER_WATCHER = """
-window.__bench = {start: null, done: null};
-document.addEventListener('keydown', () => { window.__bench = {start: performance.now(), done: null}; }, true);
+window.__bench = {start: null, shown: null, done: null};
+document.addEventListener('keydown', () => { window.__bench = {start: performance.now(), shown: null, done: null}; },
+                          true);
 window.__benchWatch = (selector, text) => {
   const tick = () => {
     const b = window.__bench;
     if (b.start !== null && b.done === null
-        && [...document.querySelectorAll(selector)].some(e => e.textContent.includes(text))
-        && !document.querySelector('[data-testid="stStatusWidget"]')) { b.done = performance.now(); return; }
+        && [...document.querySelectorAll(selector)].some(e => e.textContent.includes(text))) {
+      if (b.shown === null) b.shown = performance.now();
+      if (!document.querySelector('[data-testid="stStatusWidget"]')) { b.done = performance.now(); return; }
+    }
     requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
@@ -188,8 +191,9 @@ def open_slider_page(context, url: str, slider_key: str, shown: str, texts: tupl
     return page, page.locator(f".st-key-{slider_key} input[type='range']"), shown, texts, keys
 
 
-def move_slider(opened, forward: bool) -> float:
-    """One key press on the slider -> ms until the server's new value is on screen and the app idle."""
+def move_slider(opened, forward: bool, until: str = "done") -> float:
+    """One key press on the slider -> ms until the server's new value is on screen and the app idle
+    (until="done"), or only on screen (until="shown")."""
     page, thumb, shown, texts, keys = opened
     page.bring_to_front()  # a background tab gets one animation frame a second
     thumb.focus()
@@ -197,7 +201,7 @@ def move_slider(opened, forward: bool) -> float:
     page.evaluate("([s, t]) => window.__benchWatch(s, t)", [shown, text])
     thumb.press(keys[0] if forward else keys[1])
     page.wait_for_function("() => window.__bench.done !== null")
-    return page.evaluate("() => window.__bench.done - window.__bench.start")
+    return page.evaluate(f"() => window.__bench.{until} - window.__bench.start")
 
 
 @contextlib.contextmanager
