@@ -14,6 +14,7 @@ from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
 from components.charts import bar_chart, heatmap, heatmap_grid, with_lean_template
 from components.i18n import t
+from components.pages import page_info
 from components.ui import page_header
 from components.ui import show_chart as show_styled_chart
 
@@ -133,6 +134,8 @@ def inside_the_network(layers: list[inspect_model.LayerOutput] | None) -> None:
         st.caption(t("draw.inside_waiting"))
         return
     st.caption(t("draw.inside_lead"))
+    network = page_info("network")
+    st.page_link(network.path, label=t("draw.network_link"), icon=network.icon)
     labels = [t("draw.layer_tab", index=i + 1, kind=layer.kind, shape=inspect_model.shape_text(layer.shape))
               for i, layer in enumerate(layers)]
     # Lazy tabs: only the open tab builds its figure (a 64-map grid takes ~0.2 s to build).

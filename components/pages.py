@@ -26,3 +26,8 @@ PAGES = (
     PageInfo("draw", ":material/draw:", "cnn"),
     PageInfo("network", ":material/hub:", "cnn"),
 )
+
+
+def page_info(name: str) -> PageInfo:
+    """The page called `name` (its path for st.page_link, its icon)."""
+    return next(info for info in (HOME, *PAGES) if info.name == name)
