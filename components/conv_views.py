@@ -213,12 +213,13 @@ def conv_step_through(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.nd
                               pic.activation)
     full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
                                    pic.dilation_rate, pic.activation)[0, :, :, 0]
-    a, b, c = st.columns([2.2, 1, 1.4])
+    # The kernel and output hold 4-5 character numbers, the input single digits: room where the text is.
+    a, b, c = st.columns([1.5, 1.3, 1.6])
     with a:
         show_chart(window_figure(step, grid.shape, height=grid_height(step.padded.shape[0], hi=440),
                                  title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
     with b:
-        show_chart(number_grid(kernel, symmetric=True, colorscale=charts.SIGNED_SCALE, height=grid_height(kernel.shape[0]),
+        show_chart(number_grid(kernel, symmetric=True, colorscale=charts.SIGNED_SCALE, height=grid_height(kernel.shape[0], cell=62),
                                     title=t("conv.step_kernel_title", which=which + 1)), key="conv_step_kernel")
     with c:
         show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0]),
