@@ -1,7 +1,7 @@
 """Presentation mode for a projector, and the page-wide CSS that keeps numbers, formulas and code whole.
 
-One place for it: app.py calls `init()` before the page config, `toggle()` in the sidebar and
-`inject_css()` once per run; ui.show_chart passes every figure through `for_screen()`; a page that
+One place for it: app.py calls `init()` before the page config, `inject_css()` once per run and
+`toggle()` in the sidebar (which also sends the small script that fits wide formulas and metric values); ui.show_chart passes every figure through `for_screen()`; a page that
 lays out differently for a projector asks `is_on()`.
 
 The sidebar: st.set_page_config(initial_sidebar_state=...) is not only read at the first load. In
@@ -78,7 +78,10 @@ def sidebar_state() -> str:
 
 
 def toggle() -> None:
-    """The sidebar switch; the URL keeps the current choice (?present=1), so the link can be bookmarked."""
+    """The sidebar switch; the URL keeps the current choice (?present=1), so the link can be bookmarked.
+
+    Also sends the page scripts (st.html with JavaScript is an element: it needs a place, the sidebar's end).
+    """
     st.toggle(t("common.present_toggle"), key=keys.PRESENT, help=t("common.present_help"), on_change=_turned)
     fold = _FOLD_SCRIPT if st.session_state.pop(_FOLD_PENDING, False) and is_on() else ""
     st.html(f"<script>{_FIT_SCRIPT}{fold}</script>", unsafe_allow_javascript=True)
