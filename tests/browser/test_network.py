@@ -41,8 +41,8 @@ def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
 
     seen = page.evaluate(READ_OVERVIEW, OVERVIEW)
     titles = " ".join(seen["titles"])
-    for layer in ("Input 28×28", "Conv2D<br>26×26×32", "Pooling2D<br>13×13×32", "Conv2D<br>11×11×64",
-                  "Pooling2D<br>5×5×64", "Conv2D<br>3×3×64", "Dense<br>64 units", "Softmax"):
+    for layer in ("Input 28×28", "Conv2D</b><br>26×26×32", "Pooling2D</b><br>13×13×32", "Conv2D</b><br>11×11×64",
+                  "Pooling2D</b><br>5×5×64", "Conv2D</b><br>3×3×64", "Dense</b><br>64 units", "Softmax"):
         assert layer in titles, (layer, titles)
     # the input, three maps of each of the five spatial layers, the 64 dense units as 8×8
     assert seen["maps"] == [[28, 28]] + [[26, 26]] * 3 + [[13, 13]] * 3 + [[11, 11]] * 3 + [[5, 5]] * 3 \
