@@ -27,7 +27,7 @@ CELL_POINT = """([selector, index, row, col]) => {
 
 TITLES = """() => Object.fromEntries(['map', 'previous'].map(name => [name,
   document.querySelector('.st-key-network_' + (name === 'map' ? 'map_chart' : 'previous') + ' .js-plotly-plot')
-    ._fullLayout.title.text]))"""
+    ._fullLayout.title.text.replace(/<[^>]+>/g, '')]))"""
 
 
 def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
@@ -57,6 +57,7 @@ def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
     wait_for_app(page)
     expect(page.locator(".st-key-network_row input")).to_have_value("6", timeout=30_000)
     expect(page.locator(".st-key-network_col input")).to_have_value("4")
+    page.wait_for_function(f"() => ({TITLES})().map.startsWith('MaxPooling2D')", timeout=60_000)
     titles = page.evaluate(TITLES)
     assert titles["map"] == "MaxPooling2D · map 0", titles
     # 2×2 pooling, strides 2: pooled cell (6, 4) reads rows 12–13, columns 8–9 of the Conv2D map

@@ -40,7 +40,8 @@ def test_filters_change_between_epochs_while_training(server, page):
         for key in keys:
             page.keyboard.press(key)
         wait_for_app(page)
-    expect(page.get_by_text("360 images for training, 40 for validation, 45 batches per epoch")).to_be_visible()
+    expect(page.get_by_text("360 images for training, 40 for validation, 45 batches per epoch")).to_be_visible(
+        timeout=60_000)
 
     page.get_by_role("button", name="Start training").click()
     seen = page.evaluate(WATCH)
