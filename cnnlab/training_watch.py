@@ -1,7 +1,8 @@
 """Training you can watch: the first Conv2D layer's filters, one test digit's maps and a stream of predictions.
 
 A `TrainingWatch` is filled from the training thread right after each weight snapshot
-(`TrainingJob._snapshot`: every epoch end and every few seconds), from the published copy of
+(`TrainingJob._snapshot`: every epoch end and every few seconds; at most one every RECORD_EVERY_S
+within an epoch), from the published copy of
 the model, never from the model being trained. One record costs a few milliseconds (the first
 Conv2D on one digit, the whole model on STREAM_SIZE digits); pages read the latest record at any
 time. Records are immutable (read-only arrays) and swapped under a lock, so readers never see
@@ -10,12 +11,15 @@ a half-written one.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 STREAM_SIZE = 12  # test digits whose current prediction is shown
+RECORD_EVERY_S = 4.0  # between two records within one epoch (each epoch's end is always recorded)
 WATCH_DIGIT = 0  # which of the stream's digits also shows its first-layer feature maps
 
 
@@ -108,8 +112,11 @@ def stream_indices(labels: np.ndarray, count: int = STREAM_SIZE) -> np.ndarray:
 class TrainingWatch:
     """The first and the latest WatchRecord of one training (thread-safe)."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray):
-        """images: uint8 (n, 28, 28) test digits (0..255), labels (n,)."""
+    def __init__(self, images: np.ndarray, labels: np.ndarray, every_s: float = RECORD_EVERY_S):
+        """images: uint8 (n, 28, 28) test digits (0..255), labels (n,); every_s: least time between two records
+        of the same epoch (a new epoch count is always recorded)."""
+        self.every_s = every_s
+        self._recorded_at = -math.inf
         self.images = np.asarray(images, dtype=np.uint8)
         self.labels = np.asarray(labels, dtype=np.int64)
         self._inputs = (self.images.astype(np.float32) / 255.0)[..., None]
@@ -125,9 +132,13 @@ class TrainingWatch:
 
     def record(self, model, epochs_done: int, batches_done: int) -> WatchRecord | None:
         """Compute and keep a record of `model` now (from the thread that owns the model's weights)."""
+        with self._lock:
+            latest = self._latest
+        now = time.monotonic()
+        if latest is not None and latest.epochs_done == epochs_done and now - self._recorded_at < self.every_s:
+            return None  # the training thread's time is the training's: a few records per epoch are enough
         try:
-            with self._lock:
-                number = 0 if self._latest is None else self._latest.number + 1
+            number = 0 if latest is None else latest.number + 1
             record = watch_record(model, self._inputs, number, epochs_done, batches_done)
         except Exception:  # noqa: BLE001 - the training goes on without a picture
             self.failures += 1
@@ -136,6 +147,7 @@ class TrainingWatch:
             if self._first is None:
                 self._first = record
             self._latest = record
+        self._recorded_at = now
         return record
 
     def latest(self) -> WatchRecord | None:

@@ -57,7 +57,7 @@ def units_square(values: np.ndarray) -> np.ndarray:
 
 def header_name(kind: str) -> str:
     """A layer kind for a narrow column header: "MaxPooling2D" on two lines, so neighbours never overlap."""
-    return "Max<br>Pooling2D" if kind == "MaxPooling2D" else kind
+    return "Max<br>Pooling2D" if kind == "MaxPooling2D" else kind  # bolded line by line in overview_figure
 
 
 def shown_channels(layers, position: int, selection: Selection | None) -> tuple[int, ...]:
@@ -160,8 +160,10 @@ def overview_figure(columns: list[Column], layers, selection: Selection | None,
     titles = [(column.title, next(p[3] for p in places if p[0] is column)) for column in columns]
     for text, index in [*titles, (t("network.col_output"), count)]:
         domain = fig.layout[f"xaxis{'' if index == 1 else index}"].domain
-        fig.add_annotation(text=f"<b>{text}</b>", x=(domain[0] + domain[1]) / 2, xref="paper", y=1, yref="paper",
-                           xanchor="center", yanchor="bottom", yshift=20, showarrow=False, font=dict(size=13))
+        name, _, shape = text.rpartition("<br>") if "<br>" in text else (text, "", "")  # the layer in bold, its shape below (plain: narrower)
+        fig.add_annotation(text=f"<b>{name}</b><br>{shape}" if shape else f"<b>{name}</b>", x=(domain[0] + domain[1]) / 2,
+                           xref="paper", y=1, yref="paper", xanchor="center", yanchor="bottom", yshift=20,
+                           showarrow=False, font=dict(size=13))
     extra = [click_trace(values, index, column.position, channel, OVERVIEW_CELL_PX / values.shape[0])
              for column, channel, values, index in places
              if column.position is not None and layers[column.position].kind in network_trace.TRACEABLE]

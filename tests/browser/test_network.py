@@ -27,7 +27,7 @@ CELL_POINT = """([selector, index, row, col]) => {
 
 TITLES = """() => Object.fromEntries(['map', 'previous'].map(name => [name,
   document.querySelector('.st-key-network_' + (name === 'map' ? 'map_chart' : 'previous') + ' .js-plotly-plot')
-    ._fullLayout.title.text]))"""
+    ._fullLayout.title.text.replace(/<[^>]+>/g, '')]))"""
 
 
 def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
@@ -41,8 +41,8 @@ def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
 
     seen = page.evaluate(READ_OVERVIEW, OVERVIEW)
     titles = " ".join(seen["titles"])
-    for layer in ("Input 28×28", "Conv2D<br>26×26×32", "Pooling2D<br>13×13×32", "Conv2D<br>11×11×64",
-                  "Pooling2D<br>5×5×64", "Conv2D<br>3×3×64", "Dense<br>64 units", "Softmax"):
+    for layer in ("Input 28×28", "Conv2D</b><br>26×26×32", "Pooling2D</b><br>13×13×32", "Conv2D</b><br>11×11×64",
+                  "Pooling2D</b><br>5×5×64", "Conv2D</b><br>3×3×64", "Dense</b><br>64 units", "Softmax"):
         assert layer in titles, (layer, titles)
     # the input, three maps of each of the five spatial layers, the 64 dense units as 8×8
     assert seen["maps"] == [[28, 28]] + [[26, 26]] * 3 + [[13, 13]] * 3 + [[11, 11]] * 3 + [[5, 5]] * 3 \
@@ -57,6 +57,7 @@ def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
     wait_for_app(page)
     expect(page.locator(".st-key-network_row input")).to_have_value("6", timeout=30_000)
     expect(page.locator(".st-key-network_col input")).to_have_value("4")
+    page.wait_for_function(f"() => ({TITLES})().map.startsWith('MaxPooling2D')", timeout=60_000)
     titles = page.evaluate(TITLES)
     assert titles["map"] == "MaxPooling2D · map 0", titles
     # 2×2 pooling, strides 2: pooled cell (6, 4) reads rows 12–13, columns 8–9 of the Conv2D map

@@ -41,7 +41,8 @@ def test_a_record_matches_the_model(small_data):
     assert (record.predicted == watch.labels).mean() > 0.8
     with pytest.raises(ValueError):
         record.filters[0, 0, 0] = 1.0  # records are read-only: readers in other threads share them
-    assert watch.record(model, 4, 50).number == 1 and watch.first() is record
+    assert watch.record(model, 3, 41) is None, "within an epoch, at most one record every few seconds"
+    assert watch.record(model, 4, 50).number == 1 and watch.first() is record  # a new epoch: always recorded
 
 
 def test_a_broken_model_never_stops_the_training(small_data):
@@ -73,6 +74,7 @@ def test_a_training_job_records_each_snapshot_and_the_filters_change(small_data)
 def test_many_readers_while_records_are_written(small_data):
     model = models.load_pretrained()
     watch = training_watch.TrainingWatch.for_test_set(small_data.x_test, small_data.y_test)
+    watch.every_s = 0.0
     problems = []
 
     def read():
