@@ -21,7 +21,6 @@ thread after each weight snapshot, to keep their own objects current.
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import threading
@@ -545,7 +544,8 @@ class TrainingJob:
                 self._slots.release(self.id)
             if self.abandoned:
                 logger.info("training %s: slot freed after its session ended", self.id[:8])
-            gc.collect()
+            # No gc.collect() here: a full collection while another thread builds a TensorFlow graph
+            # can hang the process (see components/streamlit_patches.py); Python's collector suffices.
             self._done.set()
             self._notify()
 

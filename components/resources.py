@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import data, models
-from components import app_logging
+from components import app_logging, streamlit_patches
 from components import state_keys as keys
 
 logger = logging.getLogger(__name__)
@@ -91,13 +91,15 @@ def _load_and_warm():
 def start_warmup() -> None:
     """Load TensorFlow and the shipped model in a daemon thread, once per process; returns at once.
 
-    Also sets up the app's logging (components.app_logging) first: this is the process's first app code.
+    Also sets up the app's logging (components.app_logging) and stops Streamlit from clearing the Keras
+    session after each run (components.streamlit_patches) first: this is the process's first app code.
     """
     global _warmup_thread
     with _warmup_lock:
         if _warmup_thread is not None:
             return
         app_logging.configure()
+        streamlit_patches.keep_keras_state_between_runs()
         if os.environ.get(ENV_WARMUP) == "0":  # e.g. a test that checks a page never needs TensorFlow
             return
         _warmup_thread = threading.Thread(target=_warm, name="cnnlab-warmup", daemon=True)
