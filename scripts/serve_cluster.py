@@ -230,6 +230,9 @@ def main() -> int:
     def interrupted(signum, frame):
         raise KeyboardInterrupt
 
+    # Ctrl-C (SIGINT) and `kill` (SIGTERM) stop everything, also when started from a script that
+    # ignores SIGINT for its background jobs (Python then would not raise KeyboardInterrupt)
+    signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
     cluster = Cluster(args.replicas, args.port, address=args.address, cores=args.cores)
     settings = {k: cluster.env[k] for k in ("CNNLAB_MAX_TRAININGS", "CNNLAB_TF_THREADS")}
