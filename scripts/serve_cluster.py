@@ -146,22 +146,23 @@ class Cluster:
         try:
             for replica in self.replicas:
                 replica.start(self.env)
+            self._wait(lambda: all(healthy(r.url) for r in self.replicas))  # then HAProxy finds them up
             self.haproxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], start_new_session=True,
                                             stdout=(self.run_dir / "haproxy.log").open("ab"), stderr=subprocess.STDOUT)
-            self._wait_healthy()
+            self._wait(lambda: self.servers_up() == len(self.replicas))
         except BaseException:
             self.stop()
             raise
 
-    def _wait_healthy(self) -> None:
+    def _wait(self, ready) -> None:
         deadline = time.monotonic() + HEALTHY_TIMEOUT_S
         while time.monotonic() < deadline:
-            if self.haproxy.poll() is not None:
+            if self.haproxy is not None and self.haproxy.poll() is not None:
                 raise RuntimeError(f"haproxy exited: see {self.run_dir / 'haproxy.log'}")
             dead = [r.name for r in self.replicas if not r.alive()]
             if dead:
                 raise RuntimeError(f"replica(s) {', '.join(dead)} exited: see {self.log_dir}")
-            if all(healthy(r.url) for r in self.replicas) and self.servers_up() == len(self.replicas):
+            if ready():
                 return
             time.sleep(0.5)
         raise RuntimeError(f"the cluster was not healthy within {HEALTHY_TIMEOUT_S:.0f} s (logs: {self.log_dir})")
@@ -230,6 +231,9 @@ def main() -> int:
     def interrupted(signum, frame):
         raise KeyboardInterrupt
 
+    # Ctrl-C (SIGINT) and `kill` (SIGTERM) stop everything, also when started from a script that
+    # ignores SIGINT for its background jobs (Python then would not raise KeyboardInterrupt)
+    signal.signal(signal.SIGINT, interrupted)
     signal.signal(signal.SIGTERM, interrupted)
     cluster = Cluster(args.replicas, args.port, address=args.address, cores=args.cores)
     settings = {k: cluster.env[k] for k in ("CNNLAB_MAX_TRAININGS", "CNNLAB_TF_THREADS")}
