@@ -9,6 +9,7 @@ thread as soon as the first session runs app.py, so the first drawing does not p
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -98,6 +99,8 @@ def start_warmup() -> None:
             return
         app_logging.configure()
         streamlit_patches.keep_keras_state_between_runs()
+        if os.environ.get("CNNLAB_WARMUP") == "0":  # tests that check a page alone never loads TensorFlow
+            return
         _warmup_thread = threading.Thread(target=_warm, name="cnnlab-warmup", daemon=True)
         _warmup_thread.start()
 
