@@ -89,8 +89,8 @@ def test_feature_maps_get_a_colour_bar_that_says_low_and_high_when_each_map_has_
 def test_images_and_number_grids_get_no_colour_bar(present):
     import numpy as np
 
-    from components import charts, conv_views
+    from components import charts, window_views
 
     image = present.for_screen(charts.heatmap(np.zeros((28, 28)), zmin=0, zmax=1))
-    grid = present.for_screen(conv_views.number_grid(np.eye(3)))
+    grid = present.for_screen(window_views.number_grid(np.eye(3)))
     assert not any(trace.showscale for trace in (*image.data, *grid.data) if trace.type == "heatmap")
