@@ -4,7 +4,7 @@
    weight snapshots with their watch records, and a "page" thread reading the history and
    building the chart every second and the watch view's figures for each new record) against
    a plain `model.fit(verbose=0)` on the same data, model and batch size.
-   Target: app >= 0.9x plain. Runs alternate (plain, app, plain, app...) and the median is used.
+   Target: app >= 0.95x plain (issue 11: watching the training must not slow it). Runs alternate (plain, app, plain, app...) and the median is used.
 2. Memory: resident memory after each of three trainings in a row in this process.
    Target: growth after the first < 10%.
 3. Accuracy: the chapter's settings (5 epochs, adam, batch 32) on the bundled data
@@ -108,7 +108,7 @@ def throughput(data, rounds: int, epochs: int) -> None:
     print(f"throughput ({images:,} training images per run, batch 32, {epochs} epochs, {rounds} rounds, median):")
     print(f"  plain model.fit(verbose=0): {images / p:8.0f} images/s  ({p:.2f} s; runs {[round(x, 2) for x in plain]})")
     print(f"  app TrainingJob + charts:   {images / a:8.0f} images/s  ({a:.2f} s; runs {[round(x, 2) for x in app]})")
-    print(f"  ratio app/plain: {p / a:.3f}  (target >= 0.9)  -> {'OK' if p / a >= 0.9 else 'BELOW TARGET'}")
+    print(f"  ratio app/plain: {p / a:.3f}  (target >= 0.95)  -> {'OK' if p / a >= 0.95 else 'BELOW TARGET'}")
 
 
 def memory(data, epochs: int) -> None:
