@@ -23,6 +23,8 @@ def optimizer_changed() -> None:
 
 
 page_header("train")
+# On a projector Start and the live chart come right under the title, above the fold; the settings follow.
+run_row = st.container() if presentation.is_on() else None
 data = mnist()
 stack = editor.current_spec()
 analysis = arch.analyze(stack)
@@ -77,7 +79,8 @@ st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val",
              val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
 
 blocker = editor.training_blocker(analysis)
-start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
+with run_row if run_row is not None else st.container():
+    start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
 with start_area, st.container(horizontal=True, vertical_alignment="center"):
     if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
                  disabled=busy or blocker is not None):

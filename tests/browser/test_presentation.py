@@ -115,3 +115,20 @@ def test_presentation_mode_folds_the_sidebar_and_stays_in_the_url(server, browse
             "() => document.querySelector('[data-testid=\"stSidebar\"]').dataset.collapsed === 'true'")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_train_start_is_above_the_fold_in_presentation_mode(server, browser, lang):
+    """On a projector the teacher sees Start (and, once it runs, the live chart beside it) without scrolling."""
+    context = browser.new_context(**PROJECTOR)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{server.url}/train?lang={lang}&present=1")
+        settle(page)
+        start = page.locator(".st-key-train_start button")
+        start.wait_for()
+        box = start.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= PROJECTOR["viewport"]["height"], box
+    finally:
+        context.close()
