@@ -51,6 +51,16 @@ CUT = """() => {
 }"""
 
 
+@pytest.fixture
+def projector_page(browser):
+    """A page at projector size (1280x720 at 150%), in a context of its own."""
+    context = browser.new_context(**PROJECTOR)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
 def settle(page) -> None:
     page.wait_for_selector("[data-testid='stApp']")
     page.wait_for_function(SETTLED, timeout=60_000)
@@ -75,60 +85,45 @@ def cut_on_every_tab(page) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("present", [False, True], ids=["normal", "present"])
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_nothing_is_cut_at_projector_size(server, browser, lang, present):
-    context = browser.new_context(**PROJECTOR)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+def test_nothing_is_cut_at_projector_size(server, projector_page, lang, present):
+    page = projector_page
     problems = []
-    try:
-        for path in URL_PATHS:
-            page.goto(f"{server.url}/{path}?lang={lang}" + ("&present=1" if present else ""))
-            settle(page)
-            problems += [(path or "home", *item) for item in cut_on_every_tab(page)]
-    finally:
-        context.close()
+    for path in URL_PATHS:
+        page.goto(f"{server.url}/{path}?lang={lang}" + ("&present=1" if present else ""))
+        settle(page)
+        problems += [(path or "home", *item) for item in cut_on_every_tab(page)]
     assert not problems, "\n".join(map(str, problems))
 
 
-def test_presentation_mode_folds_the_sidebar_and_stays_in_the_url(server, browser):
-    context = browser.new_context(**PROJECTOR)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(f"{server.url}/conv?lang=en&present=1")
-        settle(page)
-        sidebar = page.locator("[data-testid='stSidebar']")
-        assert sidebar.get_attribute("data-collapsed") == "true"
-        root_size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
-        assert root_size > 16, "larger type"
-        # The teacher opens the sidebar and switches presentation mode off: the URL forgets it.
-        page.get_by_test_id("stExpandSidebarButton").click()
-        page.get_by_text("Presentation mode").click()
-        settle(page)
-        page.wait_for_function("() => !location.search.includes('present=')")
-        assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") == 16
-        # ...and on again: back in the URL, the sidebar folds away by itself.
-        page.get_by_text("Presentation mode").click()
-        settle(page)
-        page.wait_for_function("() => location.search.includes('present=1')")
-        page.wait_for_function(
-            "() => document.querySelector('[data-testid=\"stSidebar\"]').dataset.collapsed === 'true'")
-    finally:
-        context.close()
+def test_presentation_mode_folds_the_sidebar_and_stays_in_the_url(server, projector_page):
+    page = projector_page
+    page.goto(f"{server.url}/conv?lang=en&present=1")
+    settle(page)
+    sidebar = page.locator("[data-testid='stSidebar']")
+    assert sidebar.get_attribute("data-collapsed") == "true"
+    root_size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert root_size > 16, "larger type"
+    # The teacher opens the sidebar and switches presentation mode off: the URL forgets it.
+    page.get_by_test_id("stExpandSidebarButton").click()
+    page.get_by_text("Presentation mode").click()
+    settle(page)
+    page.wait_for_function("() => !location.search.includes('present=')")
+    assert page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)") == 16
+    # ...and on again: back in the URL, the sidebar folds away by itself.
+    page.get_by_text("Presentation mode").click()
+    settle(page)
+    page.wait_for_function("() => location.search.includes('present=1')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=\"stSidebar\"]').dataset.collapsed === 'true'")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_train_start_is_above_the_fold_in_presentation_mode(server, browser, lang):
+def test_train_start_is_above_the_fold_in_presentation_mode(server, projector_page, lang):
     """On a projector the teacher sees Start (and, once it runs, the live chart beside it) without scrolling."""
-    context = browser.new_context(**PROJECTOR)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    try:
-        page.goto(f"{server.url}/train?lang={lang}&present=1")
-        settle(page)
-        start = page.locator(".st-key-train_start button")
-        start.wait_for()
-        box = start.bounding_box()
-        assert box is not None and box["y"] + box["height"] <= PROJECTOR["viewport"]["height"], box
-    finally:
-        context.close()
+    page = projector_page
+    page.goto(f"{server.url}/train?lang={lang}&present=1")
+    settle(page)
+    start = page.locator(".st-key-train_start button")
+    start.wait_for()
+    box = start.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PROJECTOR["viewport"]["height"], box
