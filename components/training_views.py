@@ -9,6 +9,8 @@ session, not in the core job. A job ends with its session (components.session_li
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +20,7 @@ from plotly.subplots import make_subplots
 
 from cnnlab import architecture as arch
 from cnnlab import training
+from cnnlab.i18n import translate
 from components import state_keys as keys
 from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
@@ -128,30 +131,55 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
 # ------------------------------------------------------------------ the live chart
 
 def history_figure(history: training.History, epochs_planned: int = 1) -> go.Figure:
-    """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation)."""
+    """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation).
+
+    Rebuilt every second while a job trains, in a script thread that shares the interpreter lock with
+    the training: made from a cached empty figure (history_skeleton) with the lines filled in, ~1 ms
+    instead of ~35 ms for make_subplots and validated traces.
+    """
     series = training.chart_series(history)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(t("train.chart_loss"), t("train.chart_accuracy")),
+    with_val = bool(np.isfinite(series.val_loss).any() or np.isfinite(series.val_accuracy).any())
+    epochs = max(1, epochs_planned, len(history.epochs))
+    spec = json.loads(history_skeleton(current_language(), epochs, with_val))  # a private copy
+    lines = [(series.x, series.loss), (series.x, series.loss_smooth), (series.epoch_x, series.epoch_loss)]
+    lines += [(series.epoch_x, series.val_loss)] if with_val else []
+    lines += [(series.x, series.accuracy), (series.x, series.accuracy_smooth),
+              (series.epoch_x, series.epoch_accuracy)]
+    lines += [(series.epoch_x, series.val_accuracy)] if with_val else []
+    for trace, (x, y) in zip(spec["data"], lines, strict=True):
+        trace["x"], trace["y"] = x, y
+    return go.Figure(spec, _validate=False)
+
+
+@functools.lru_cache(maxsize=32)
+def history_skeleton(language: str, epochs: int, with_val: bool) -> str:
+    """history_figure's empty figure as JSON, built once per language, epoch count and validation.
+
+    A JSON string, not a figure: the script threads of many sessions share this cache, and plotly
+    figures are not thread-safe even for reading (see components/charts.py).
+    """
+    def text(key: str) -> str:
+        return translate(key, language)
+
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(text("train.chart_loss"), text("train.chart_accuracy")),
                         horizontal_spacing=0.08, vertical_spacing=0.0)
-    panels = ((series.loss, series.loss_smooth, series.epoch_loss, series.val_loss),
-              (series.accuracy, series.accuracy_smooth, series.epoch_accuracy, series.val_accuracy))
-    for col, (raw, smooth, per_epoch, val) in enumerate(panels, start=1):
+    for col in (1, 2):
         first = col == 1
-        fig.add_trace(go.Scatter(x=series.x, y=raw, mode="lines", name=t("train.series_batch"),
+        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=text("train.series_batch"),
                                  line=dict(color=PALETTE[0], width=1), opacity=0.25, legendgroup="batch",
                                  showlegend=first, hovertemplate="%{y:.3f}<extra></extra>"), row=1, col=col)
-        fig.add_trace(go.Scatter(x=series.x, y=smooth, mode="lines", name=t("train.series_smooth"),
+        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=text("train.series_smooth"),
                                  line=dict(color=PALETTE[0], width=2.5), legendgroup="smooth", showlegend=first,
                                  hovertemplate="%{y:.3f}<extra></extra>"), row=1, col=col)
-        fig.add_trace(go.Scatter(x=series.epoch_x, y=per_epoch, mode="lines+markers", name=t("train.series_epoch"),
+        fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=text("train.series_epoch"),
                                  line=dict(color=PALETTE[2], width=2), marker=dict(size=9), legendgroup="epoch",
                                  showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"), row=1, col=col)
-        if np.isfinite(val).any():
-            fig.add_trace(go.Scatter(x=series.epoch_x, y=val, mode="lines+markers", name=t("train.series_val"),
+        if with_val:
+            fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=text("train.series_val"),
                                      line=dict(color=PALETTE[1], width=2, dash="dash"), marker=dict(size=9),
                                      legendgroup="val", showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"),
                           row=1, col=col)
-    epochs = max(1, epochs_planned, len(history.epochs))
-    fig.update_xaxes(title=t("train.chart_epoch"), range=[0, epochs * 1.02], dtick=1 if epochs <= 20 else None)
+    fig.update_xaxes(title=text("train.chart_epoch"), range=[0, epochs * 1.02], dtick=1 if epochs <= 20 else None)
     fig.update_yaxes(rangemode="tozero", row=1, col=1)
     fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
     fig.update_layout(uirevision="train")
@@ -160,7 +188,7 @@ def history_figure(history: training.History, epochs_planned: int = 1) -> go.Fig
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="center", x=0.5),
                       margin=dict(t=40, b=20))
     fig.update_annotations(font_size=16)
-    return fig
+    return fig.to_json()
 
 
 def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Figure:
