@@ -109,6 +109,9 @@ def throughput(data, rounds: int, epochs: int) -> None:
     print(f"  plain model.fit(verbose=0): {images / p:8.0f} images/s  ({p:.2f} s; runs {[round(x, 2) for x in plain]})")
     print(f"  app TrainingJob + charts:   {images / a:8.0f} images/s  ({a:.2f} s; runs {[round(x, 2) for x in app]})")
     print(f"  ratio app/plain: {p / a:.3f}  (target >= 0.95)  -> {'OK' if p / a >= 0.95 else 'BELOW TARGET'}")
+    # This VM has runs of either kind ~2-3 s slower at random (seen in plain runs too); the fastest
+    # runs compare the two paths with that noise left out.
+    print(f"  ratio of the fastest runs: {min(plain) / min(app):.3f}")
 
 
 def memory(data, epochs: int) -> None:
@@ -173,7 +176,7 @@ def main() -> None:
     bundled = data_module.load_bundled()
     print(f"CPU cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     if "throughput" not in args.skip:
-        throughput(bundled, rounds=2 if args.quick else 5, epochs=2)
+        throughput(bundled, rounds=2 if args.quick else 7, epochs=2)
     if "memory" not in args.skip:
         memory(bundled, epochs=1)
     if "accuracy" not in args.skip:
