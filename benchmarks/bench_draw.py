@@ -6,7 +6,9 @@
    animation frame showing the new prediction. Round robin with the bare page's slider round trip
    (benchmarks/bench_explorers.py: key press -> the server's new value on screen, the same end point),
    so the machine's load hits both alike. Also the first drawing
-   after a page load (a new tab each time), and the bytes received per drawing. Targets: median <= 1.5x bare, p95 <= 2.5x bare, first drawing <= 2x bare.
+   after a page load (a new tab each time), the bytes received per drawing, and where a drawing's time
+   goes: the browser sending, the server answering, the browser rendering (WEBSOCKET_WATCHER).
+   Targets: median <= 1.5x bare, p95 <= 2.5x bare, first drawing <= 2x bare.
    Then, for the breakdown, the server's work per drawing split into its parts.
 1. Latency, measured side by side in one run on the same drawings:
    - page path: decode the canvas's PNG data URL -> MNIST-style preprocessing ->
@@ -75,6 +77,40 @@ window.__drawWatch = (digit) => {
   };
   requestAnimationFrame(tick);
 };"""
+# Where a drawing's time goes in the browser: every websocket message the page sends and receives, timed
+# in the page (performance.now(), the DRAW_WATCHER's clock). Wraps the page's WebSocket before Streamlit
+# opens its connection; the listener added in the constructor runs before Streamlit's own handler.
+WEBSOCKET_WATCHER = """
+window.__ws = {sent: [], received: []};
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener('message', () => window.__ws.received.push(performance.now()));
+  }
+  send(data) {
+    window.__ws.sent.push(performance.now());
+    return super.send(data);
+  }
+};"""
+# One stroke's phases from those times: mouse-up -> the rerun request sent (the canvas component and
+# Streamlit's widget code), -> the server's first message back (network + the script up to its first
+# element), -> the last message before the prediction showed (the rest of the script's messages up
+# to the prediction's), -> the prediction on screen (the browser's own work: decoding, React, layout,
+# paint, up to the next animation frame).
+STROKE_PHASES = """() => {
+  const d = window.__draw, ws = window.__ws;
+  const sent = ws.sent.find((t) => t >= d.start);
+  if (sent === undefined) return null;
+  const after = ws.received.filter((t) => t >= sent && t <= d.shown);
+  if (!after.length) return null;
+  return {send: sent - d.start, first: after[0] - sent, prediction: after[after.length - 1] - after[0],
+          render: d.shown - after[after.length - 1]};
+}"""
+PHASES = {"send": "mouse-up -> rerun request sent (browser)",
+          "first": "request -> first message back (server)",
+          "prediction": "first -> the prediction's message (server)",
+          "render": "that message -> prediction on screen (browser)"}
 ONE = [(0.5, 0.15), (0.5, 0.85)]  # a vertical stroke: "1"
 BAR = [(0.3, 0.15), (0.7, 0.15)]  # a bar across the top of the 1: "7"
 
@@ -114,8 +150,8 @@ class DrawTab:
         self.page.wait_for_timeout(50)
         self.page.wait_for_function(NOT_RUNNING)
 
-    def stroke(self, points, expect: str) -> tuple[float, float, int] | None:
-        """(ms to the prediction on screen, ms to the app idle, bytes received) for one stroke.
+    def stroke(self, points, expect: str) -> tuple[float, float, int, dict | None] | None:
+        """(ms to the prediction on screen, ms to the app idle, bytes received, STROKE_PHASES' ms) for one stroke.
 
         None when `expect` is not on screen within 30 s (a lost stroke, or the model read another digit).
         """
@@ -141,8 +177,9 @@ class DrawTab:
             return None
         shown, idle = page.evaluate("() => [window.__draw.shown - window.__draw.start, "
                                     "window.__draw.idle - window.__draw.start]")
+        phases = page.evaluate(STROKE_PHASES)
         self.page.wait_for_timeout(30)  # late websocket frames of this rerun
-        return shown, idle, self.received - before
+        return shown, idle, self.received - before, phases
 
     def clear(self) -> None:
         self.page.bring_to_front()
@@ -175,12 +212,13 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
             context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
             context.add_init_script(SLIDER_WATCHER)
             context.add_init_script(DRAW_WATCHER)
+            context.add_init_script(WEBSOCKET_WATCHER)
             bare = open_slider_page(context, f"{url}/?lang=en", "bare_value", "[data-testid='stMetricValue']",
                                     ("2", "3"))
             draw = DrawTab(context, f"{url}/draw?lang=en")
             draw.stroke(ONE, "1")  # warm-up: the server's first drawing ever (TensorFlow, caches)
             draw.clear()
-            bare_ms, shown_ms, sent, lost = [], [], [], []
+            bare_ms, shown_ms, sent, lost, phases = [], [], [], [], []
             while len(shown_ms) < strokes:
                 for points, digit in ((ONE, "1"), (BAR, "7")):
                     timed = draw.stroke(points, digit)
@@ -189,6 +227,8 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
                         break
                     shown_ms.append(timed[0])
                     sent.append(timed[2])
+                    if timed[3] is not None:
+                        phases.append(timed[3])
                 draw.clear()
                 bare_ms += [move_slider(bare, True, "shown"), move_slider(bare, False, "shown")]
             first_ms = []
@@ -223,6 +263,11 @@ st.navigation([st.Page("bare_page.py", title="Bare", default=True),
     print(f"bytes received per drawing: median {statistics.median(sent) / 1000:.0f} kB "
           f"(max {max(sent) / 1000:.0f} kB)")
     print(f"strokes whose expected digit never showed (lost or misread): {len(lost)} {lost or ''}")
+    if phases:
+        print(f"where a drawing's time goes, median ms over {len(phases)} strokes (each phase's own median):")
+        for name, label in PHASES.items():
+            values = [ph[name] for ph in phases]
+            print(f"  {label:48s} {statistics.median(values):7.0f}   (p95 {p95(values):.0f})")
     if lost:
         failures.append("lost strokes")
     return failures
