@@ -7,6 +7,8 @@ comes from cnnlab.step_through (one formula for stride, 'same' offsets and dilat
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 
 import numpy as np
@@ -87,35 +89,48 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     fill_mask = np.zeros(values.shape, bool)
     if fill:
         fill_mask[tuple(zip(*fill, strict=True))] = True
-    fig = go.Figure(go.Heatmap(z=shown, text=np.where(pad_mask | fill_mask, "", texts).tolist(), texttemplate="%{text}",
-                               colorscale=colorscale,
-                               zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
-                               hoverinfo="skip" if selectable else None,
-                               hovertemplate=None if selectable else "row %{y}, col %{x}<extra></extra>"))
+    traces = [go.Heatmap(z=shown, text=np.where(pad_mask | fill_mask, "", texts).tolist(), texttemplate="%{text}",
+                         colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
+                         hoverinfo="skip" if selectable else None,
+                         hovertemplate=None if selectable else "row %{y}, col %{x}<extra></extra>")]
     if pad_mask.any():
-        fig.add_trace(_text_layer(pad_mask, texts, PAD_COLOUR, "#5b6270"))
+        traces.append(_text_layer(pad_mask, texts, PAD_COLOUR, "#5b6270"))
     if fill:
-        fig.add_trace(_text_layer(fill_mask, texts, charts.ACCENT, "white"))
+        traces.append(_text_layer(fill_mask, texts, charts.ACCENT, "white"))
     # Outlines are scatter traces, not layout shapes: one trace validates far faster than many shapes.
     if outline:
         xs, ys = _rect_paths([(r, c, 0.46, 0.46) for r, c in outline])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=WINDOW_TRACE, line=dict(color=charts.ACCENT, width=3),
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=WINDOW_TRACE, line=dict(color=charts.ACCENT, width=3),
                                  hoverinfo="skip", showlegend=False))
     if inner_box is not None:
         top, left, h, w = inner_box
         xs, ys = _rect_paths([(top + (h - 1) / 2, left + (w - 1) / 2, h / 2, w / 2)])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#1f2430", width=1.5, dash="dash"),
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#1f2430", width=1.5, dash="dash"),
                                  hoverinfo="skip", showlegend=False))
     if selectable:
-        fig.add_trace(_click_targets(values.shape, cell_hover))
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, values.shape[1] - 0.5],
+        traces.append(_click_targets(values.shape, cell_hover))
+    # The traces are validated as they are made; the layout comes from a cached one (number_grid_layout),
+    # not validated again: styling a figure costs ~20 ms, and explorers redraw several grids per slider move.
+    layout = json.loads(number_grid_layout(height, bool(title), selectable))["layout"]
+    layout["xaxis"]["range"] = [-0.5, values.shape[1] - 0.5]
+    layout["yaxis"]["range"] = [values.shape[0] - 0.5, -0.5]
+    if title:
+        layout["title"]["text"] = title
+    return go.Figure({"data": [trace.to_plotly_json() for trace in traces], "layout": layout}, _validate=False)
+
+
+@functools.lru_cache(maxsize=64)
+def number_grid_layout(height: int, titled: bool, selectable: bool) -> str:
+    """number_grid's styled layout (axes ranged for a 1×1 grid) as figure JSON, shared by every session."""
+    fig = go.Figure()
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, 0.5],
                      constrain="domain", fixedrange=True)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[values.shape[0] - 0.5, -0.5],
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[0.5, -0.5],
                      scaleanchor="x", constrain="domain", fixedrange=True)
-    fig = charts.styled(fig, height=height, title=title)
+    fig = charts.styled(fig, height=height, title=" " if titled else None)
     fig.update_layout(font_size=MAX_TEXT_PX, plot_bgcolor=PAD_COLOUR, clickmode="event+select" if selectable else None,
                       dragmode=False if selectable else None)
-    return fig
+    return fig.to_json()
 
 
 def window_figure(step: step_through.WindowStep, source_shape: tuple[int, int], *, title: str | None = None,

@@ -51,3 +51,53 @@ def test_shared_scale_puts_every_map_on_one_range():
     maps = [np.zeros((3, 3)), np.full((3, 3), 4.0)]
     fig = charts.heatmap_grid(maps, shared_scale=True)
     assert [(tr.zmin, tr.zmax) for tr in fig.data] == [(0.0, 4.0), (0.0, 4.0)]
+
+
+# --- heatmap and bar_chart are filled into cached empty figures: they must equal plotly's own construction
+
+def _plain_heatmap(values, *, colorscale=charts.IMAGE_SCALE, zmin=None, zmax=None, text=False, height=320,
+                   title=None, showscale=False):
+    """What charts.heatmap built before its skeleton: every property set (and validated) by plotly."""
+    values = np.asarray(values, dtype=float)
+    trace = go.Heatmap(z=values, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=showscale,
+                       hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>")
+    if text:
+        trace.update(text=np.vectorize(lambda v: f"{v:.3g}")(values), texttemplate="%{text}")
+    fig = go.Figure(trace)
+    charts._image_axes(fig)
+    return charts.styled(fig, height=height, title=title)
+
+
+def _plain_bar(labels, values, *, highlight=None, height=280, title=None, value_format=".0%", yaxis_title=None):
+    colors = [charts.ACCENT if i == highlight else charts.PALETTE[0] for i in range(len(values))]
+    fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors,
+                           texttemplate=f"%{{y:{value_format}}}", textposition="outside",
+                           hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra></extra>"))
+    fig.update_yaxes(title=yaxis_title)
+    fig.update_xaxes(type="category")
+    return charts.styled(fig, height=height, title=title)
+
+
+def _same(a: go.Figure, b: go.Figure) -> None:
+    assert json.loads(a.to_json()) == json.loads(b.to_json())
+
+
+def test_heatmap_equals_plotlys_own_construction_for_every_option():
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(5, 7))
+    for options in ({}, {"zmin": 0, "zmax": 1, "title": "the model sees", "height": 170},
+                    {"colorscale": charts.SIGNED_SCALE, "zmin": -2.5, "zmax": 2.5, "text": True, "showscale": True},
+                    {"text": True, "title": "제목"}):
+        _same(charts.heatmap(values, **options), _plain_heatmap(values, **options))
+    # a second figure from the same cached skeleton shows its own values, not the first one's
+    other = rng.normal(size=(5, 7))
+    _same(charts.heatmap(other, text=True), _plain_heatmap(other, text=True))
+
+
+def test_bar_chart_equals_plotlys_own_construction_and_highlights_one_bar():
+    labels, values = [str(d) for d in range(10)], np.linspace(0.01, 0.9, 10)
+    for options in ({}, {"highlight": 7, "title": "probabilities", "height": 230},
+                    {"highlight": 2, "value_format": ".2f", "yaxis_title": "activation"}):
+        _same(charts.bar_chart(labels, values, **options), _plain_bar(labels, values, **options))
+    fig = charts.bar_chart(["a", "b", "c"], [1, 2, 3], highlight=1)
+    assert list(fig.data[0].marker.color) == [charts.PALETTE[0], charts.ACCENT, charts.PALETTE[0]]
