@@ -12,7 +12,7 @@ from cnnlab import inspect_model, preprocess
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
-from components.charts import bar_chart, heatmap, heatmap_grid, with_lean_template
+from components.charts import ACTIVATION_SCALE, bar_chart, heatmap, with_lean_template
 from components.i18n import t
 from components.pages import page_info
 from components.ui import page_header
@@ -95,10 +95,17 @@ def show_steps(steps: preprocess.Preprocessed) -> None:
 
 
 def feature_grid(maps: list[np.ndarray], columns: int) -> go.Figure:
-    """The layer's maps in a grid whose layout is cached (charts.grid_skeleton): ~25 ms, not ~250 ms, per stroke."""
-    # A filter that did not respond is drawn dark, not mid-scale.
-    ranges = [(float(m.min()), float(m.min()) + 1.0) if m.max() == m.min() else None for m in maps]
-    return heatmap_grid(maps, columns=columns, cell_px=78 if columns == 16 else 120, ranges=ranges)
+    """The layer's maps tiled into ONE heatmap, each map on its own range (a map that did not respond is dark).
+
+    One heatmap, not a grid of subplots: ~1 ms to build instead of ~25 ms on every stroke, and the browser
+    draws one trace instead of 32-64 (the values themselves, map by map: the Network page).
+    """
+    rows = -(-len(maps) // columns)
+    cell_px = 78 if columns == 16 else 120
+    fig = heatmap(inspect_model.tile(np.stack(maps), columns=columns, gap=2, normalise=True),
+                  colorscale=ACTIVATION_SCALE, zmin=0, zmax=1, height=rows * cell_px + 20)
+    fig.update_traces(hoverinfo="skip")
+    return fig
 
 
 def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:

@@ -50,6 +50,27 @@ class LayerOutput:
         return [self.output[..., c] for c in range(count)]
 
 
+def tile(maps: np.ndarray, columns: int, gap: int = 1, normalise: bool = False) -> np.ndarray:
+    """(n, h, w) -> one (rows*(h+gap)-gap, columns*(w+gap)-gap) float32 picture, NaN between the tiles.
+
+    One heatmap instead of n subplots: built and drawn in milliseconds rather than tens or hundreds of ms,
+    which matters on pages redrawn on every stroke and while a training shares the CPU.
+    normalise=True scales each tile to 0..1 (each map on its own range; a flat map is 0, drawn dark).
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    n, h, w = maps.shape
+    if normalise:
+        low = maps.min(axis=(1, 2), keepdims=True)
+        span = maps.max(axis=(1, 2), keepdims=True) - low
+        maps = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.0)
+    rows = -(-n // columns)
+    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), np.nan, dtype=np.float32)
+    for i in range(n):
+        r, c = divmod(i, columns)
+        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = maps[i]
+    return out
+
+
 def as_batch(image: np.ndarray) -> np.ndarray:
     """(28, 28) / (28, 28, 1) / (1, 28, 28, 1) -> float32 (1, h, w, c)."""
     x = np.asarray(image, dtype=np.float32)

@@ -80,26 +80,6 @@ def watch_record(model, images: np.ndarray, number: int, epochs_done: int, batch
                        _frozen(probabilities))
 
 
-def tile(maps: np.ndarray, columns: int, gap: int = 1, normalise: bool = False) -> np.ndarray:
-    """(n, h, w) -> one (rows*(h+gap)-gap, columns*(w+gap)-gap) float32 picture, NaN between the tiles.
-
-    One heatmap instead of n subplots: drawn in milliseconds rather than hundreds of ms, which matters
-    while a training shares the CPU. normalise=True scales each tile to 0..1 (each map on its own range).
-    """
-    maps = np.asarray(maps, dtype=np.float32)
-    n, h, w = maps.shape
-    if normalise:
-        low = maps.min(axis=(1, 2), keepdims=True)
-        span = maps.max(axis=(1, 2), keepdims=True) - low
-        maps = np.where(span > 0, (maps - low) / np.where(span > 0, span, 1), 0.0)
-    rows = -(-n // columns)
-    out = np.full((rows * (h + gap) - gap, columns * (w + gap) - gap), np.nan, dtype=np.float32)
-    for i in range(n):
-        r, c = divmod(i, columns)
-        out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = maps[i]
-    return out
-
-
 def stream_indices(labels: np.ndarray, count: int = STREAM_SIZE) -> np.ndarray:
     """Fixed test digits: the first of each class in order (0, 1, ..., 9), then the next test images."""
     labels = np.asarray(labels)

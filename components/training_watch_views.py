@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import training
-from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord, tile
+from cnnlab.inspect_model import tile
+from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
 from components import charts
 from components import state_keys as keys
 from components.i18n import current_language, t

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import models, training, training_watch
+from cnnlab import inspect_model, models, training, training_watch
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -95,12 +95,12 @@ def test_many_readers_while_records_are_written(small_data):
 
 def test_tiles_put_each_map_in_its_place_with_gaps():
     maps = np.arange(5 * 2 * 3, dtype=np.float32).reshape(5, 2, 3)
-    picture = training_watch.tile(maps, columns=3, gap=1)
+    picture = inspect_model.tile(maps, columns=3, gap=1)
     assert picture.shape == (2 * 3 - 1, 3 * 4 - 1)
     np.testing.assert_array_equal(picture[0:2, 4:7], maps[1])
     np.testing.assert_array_equal(picture[3:5, 4:7], maps[4])
     assert np.isnan(picture[2]).all() and np.isnan(picture[:, 3]).all() and np.isnan(picture[3:, 8:]).all()
     flat = np.zeros((1, 2, 2), np.float32)
-    normalised = training_watch.tile(np.concatenate([maps[:1, :, :2] * 2, flat]), columns=2, normalise=True)
+    normalised = inspect_model.tile(np.concatenate([maps[:1, :, :2] * 2, flat]), columns=2, normalise=True)
     np.testing.assert_allclose(normalised[:, :2], [[0, 2 / 8], [6 / 8, 1]])
     assert (normalised[:, 3:] == 0).all(), "a map that did not respond stays dark"
