@@ -63,3 +63,37 @@ def test_each_layer_names_its_activation_function():
 def test_the_chapter_model_convs_use_relu(chapter_model):
     outs = inspect_model.layer_outputs(chapter_model, np.zeros((28, 28), np.float32))
     assert [o.activation for o in outs if o.kind == "Conv2D"] == ["relu"] * 3
+
+
+def test_the_probe_gives_what_calling_each_layer_gives_and_follows_new_weights():
+    """One traced call of the probe model (same layers, same weights) instead of eight eager layer calls."""
+    import keras
+    from keras import layers as kl
+
+    model = keras.Sequential([keras.Input((12, 12, 1)), kl.Conv2D(3, 3, activation="relu"), kl.Dropout(0.3),
+                              kl.MaxPooling2D(2), kl.Flatten(), kl.Dense(4, activation="softmax")])
+    image = np.random.default_rng(0).random((12, 12)).astype(np.float32)
+    for _ in range(2):  # the second round after new weights: the probe reads the model's variables, not a copy
+        walked = inspect_model._layer_by_layer(model.layers, inspect_model.as_batch(image))
+        probed = inspect_model.layer_outputs(model, image)
+        assert inspect_model._probes.get(model) is not None
+        for out, expected in zip(probed, walked, strict=True):
+            np.testing.assert_allclose(out.output, expected[0], atol=1e-5)
+        model.set_weights([w + 0.1 for w in model.get_weights()])
+
+
+def test_a_probe_does_not_keep_its_model_alive():
+    """Each session's trained model gets a probe: it must go when the model goes (a closed session)."""
+    import gc
+    import weakref
+
+    import keras
+    from keras import layers as kl
+
+    model = keras.Sequential([keras.Input((6, 6, 1)), kl.Conv2D(2, 3), kl.Flatten(), kl.Dense(2)])
+    inspect_model.layer_outputs(model, np.ones((6, 6), np.float32))
+    assert inspect_model._probes.get(model) is not None
+    gone = weakref.ref(model)
+    del model
+    gc.collect()
+    assert gone() is None
