@@ -462,6 +462,8 @@ class RoundResult:
     rss_closed: float | None
     idle_cpu: float | None
     wall_s: float
+    server_cpu_s: float | None  # CPU time the app process(es) used during the round
+    client_cpu_s: float  # CPU time this load generator used (it shares the server's cores)
 
 
 async def sample_peak(pids: list[int], stop: asyncio.Event) -> float | None:
@@ -488,9 +490,10 @@ async def run_students(url: str, n: int, trainers: int, lesson: Lesson, pids: li
 
 def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float) -> RoundResult:
     log_before = len(server.log_text())
-    started = time.monotonic()
+    started, server_cpu, client_cpu = time.monotonic(), cpu_seconds(server.pids), time.process_time()
     logs, peak = asyncio.run(run_students(server.url, n, trainers, lesson, server.pids))
     wall = time.monotonic() - started
+    server_cpu, client_cpu = cpu_seconds(server.pids) - server_cpu, time.process_time() - client_cpu
     time.sleep(settle_s)  # closed sessions are released (and abandoned trainings stop) after a moment
     latencies: dict[str, list[float]] = {}
     for log in logs:
@@ -502,7 +505,8 @@ def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float) ->
         mispredictions=sum(log.mispredictions for log in logs), draws=n * lesson.draws,
         training_s=[log.training_s for log in logs if log.training_s is not None],
         replicas=dict(sorted(Counter(log.replica for log in logs if log.replica).items())),
-        rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall)
+        rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall,
+        server_cpu_s=server_cpu if server.pids else None, client_cpu_s=client_cpu)
 
 
 # --------------------------------------------------------------------------- the real-browser check
@@ -572,6 +576,7 @@ def summary_table(rounds: list[RoundResult], rss_warm: float | None) -> list[str
         ("students / trainings", lambda r: f"{r.students} / {r.trainers}"),
         ("students per replica", lambda r: " ".join(f"{k}:{v}" for k, v in r.replicas.items()) or "—"),
         ("wall time of the round", lambda r: fmt(r.wall_s, " s", 1)),
+        ("CPU: server / load generator", lambda r: f"{fmt(r.server_cpu_s, ' s', 1)} / {fmt(r.client_cpu_s, ' s', 1)}"),
         ("client errors", lambda r: str(len(r.errors))),
         ("server log tracebacks", lambda r: str(r.tracebacks)),
         ("drawings misread", lambda r: f"{r.mispredictions}/{r.draws}"),
