@@ -101,7 +101,9 @@ def feature_grid(maps: list[np.ndarray], columns: int) -> go.Figure:
     draws one trace instead of 32-64 (the values themselves, map by map: the Network page).
     """
     rows = -(-len(maps) // columns)
-    cell_px = 78 if columns == 16 else 120
+    # About as tall as the tiles are at a laptop's width (~60 px in rows of 16, ~115 px in rows of 8): a taller
+    # figure leaves empty bands above and below the square pixels.
+    cell_px = 60 if columns == 16 else 115
     fig = heatmap(inspect_model.tile(np.stack(maps), columns=columns, gap=2, normalise=True),
                   colorscale=ACTIVATION_SCALE, zmin=0, zmax=1, height=rows * cell_px + 20)
     fig.update_traces(hoverinfo="skip")
