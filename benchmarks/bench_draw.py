@@ -279,7 +279,7 @@ def server_breakdown(model, urls: list[str], repeats: int) -> None:
     import plotly.io
 
     from cnnlab import inspect_model
-    from components.charts import bar_chart, heatmap, heatmap_grid
+    from components.charts import bar_chart, heatmap, tiled_maps
 
     def first_maps(layers):  # the open tab by default: the first Conv2D layer's maps
         return layers[0].feature_maps(64)
@@ -288,8 +288,7 @@ def server_breakdown(model, urls: list[str], repeats: int) -> None:
         "model sees (28x28 heatmap)": lambda steps, layers: heatmap(steps.image, zmin=0, zmax=1, height=170),
         "probabilities (bar chart)": lambda steps, layers: bar_chart([str(d) for d in range(10)],
                                                                      layers[-1].output, height=230),
-        "layer 1 maps (32-map grid)": lambda steps, layers: heatmap_grid(first_maps(layers), columns=16,
-                                                                         cell_px=78),
+        "layer 1 maps (32 tiled maps)": lambda steps, layers: tiled_maps(first_maps(layers), columns=16),
     }
 
     def figures(steps, layers):

@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from cnnlab.inspect_model import tile
+
 FONT = "Noto Sans KR, Source Sans Pro, sans-serif"
 ACCENT = "#e4572e"  # highlights: the current window, the predicted class
 PALETTE = ["#3266c8", "#e4572e", "#29a36a", "#f2a541", "#7d5ba6", "#2ab7ca"]
@@ -131,6 +133,23 @@ def heatmap_grid(maps: Sequence[np.ndarray], *, titles: Sequence[str] | None = N
     # float32: the same picture as float64, in about half the JSON sent to the browser
     return fill_grid(skeleton, [np.asarray(m, dtype=np.float32) for m in maps], ranges=ranges,
                      titles=list(titles) if titles else None, title=title)
+
+
+def tiled_maps(maps: Sequence[np.ndarray], columns: int) -> go.Figure:
+    """A layer's feature maps tiled into ONE heatmap, each map on its own range (a map that did not respond is dark).
+
+    One heatmap, not a grid of subplots (heatmap_grid): ~1 ms to build instead of ~25 ms, for the Draw page
+    that redraws it on every stroke, and the browser draws one trace instead of 32-64. No hover values:
+    the Network page shows a map's numbers.
+    """
+    rows = -(-len(maps) // columns)
+    # About as tall as the tiles are at a laptop's width (~60 px in rows of 16, ~115 px in rows of 8): a taller
+    # figure leaves empty bands above and below the square pixels.
+    cell_px = 60 if columns == 16 else 115
+    fig = heatmap(tile(np.stack(maps), columns=columns, gap=2, normalise=True), colorscale=ACTIVATION_SCALE,
+                  zmin=0, zmax=1, height=rows * cell_px + 20)
+    fig.update_traces(hoverinfo="skip")
+    return fig
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, highlight: int | None = None,

@@ -101,3 +101,17 @@ def test_bar_chart_equals_plotlys_own_construction_and_highlights_one_bar():
         _same(charts.bar_chart(labels, values, **options), _plain_bar(labels, values, **options))
     fig = charts.bar_chart(["a", "b", "c"], [1, 2, 3], highlight=1)
     assert list(fig.data[0].marker.color) == [charts.PALETTE[0], charts.ACCENT, charts.PALETTE[0]]
+
+
+def test_tiled_maps_show_each_map_on_its_own_range_in_one_heatmap():
+    rng = np.random.default_rng(4)
+    maps = [rng.random((5, 5)) * (i + 1) for i in range(19)] + [np.full((5, 5), 3.0)]  # the last one is flat
+    fig = charts.tiled_maps(maps, columns=16)
+    assert len(fig.data) == 1 and fig.data[0].type == "heatmap" and fig.data[0].hoverinfo == "skip"
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert z.shape == (2 * 5 + 2, 16 * 5 + 15 * 2)  # 2 rows of 16 tiles, 2-pixel gaps
+    second = z[0:5, 7:12]  # map 1: top row, second tile
+    np.testing.assert_allclose(second, (maps[1] - maps[1].min()) / np.ptp(maps[1]), atol=1e-6)
+    last = z[7:12, 3 * 7:3 * 7 + 5]  # map 19: second row, fourth tile
+    assert np.all(last == 0), "a map that did not respond is drawn dark"
+    assert np.isnan(z[5, 0]) and fig.layout.height == 2 * 60 + 20
