@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
+import pytest
 
 from components import charts
 
@@ -108,10 +109,15 @@ def test_tiled_maps_show_each_map_on_its_own_range_in_one_heatmap():
     maps = [rng.random((5, 5)) * (i + 1) for i in range(19)] + [np.full((5, 5), 3.0)]  # the last one is flat
     fig = charts.tiled_maps(maps, columns=16)
     assert len(fig.data) == 1 and fig.data[0].type == "heatmap" and fig.data[0].hoverinfo == "skip"
-    z = np.asarray(fig.data[0].z, dtype=float)
-    assert z.shape == (2 * 5 + 2, 16 * 5 + 15 * 2)  # 2 rows of 16 tiles, 2-pixel gaps
-    second = z[0:5, 7:12]  # map 1: top row, second tile
-    np.testing.assert_allclose(second, (maps[1] - maps[1].min()) / np.ptp(maps[1]), atol=1e-6)
+    z = np.asarray(fig.data[0].z)
+    assert z.dtype == np.uint8 and z.shape == (2 * 5 + 2, 16 * 5 + 15 * 2)  # 2 rows of 16 tiles, 2-pixel gaps
+    second = z[0:5, 7:12].astype(float)  # map 1: top row, second tile, levels 0..254 of its own range
+    np.testing.assert_allclose(second / 254, (maps[1] - maps[1].min()) / np.ptp(maps[1]), atol=0.5 / 254)
+    assert second.min() == 0 and second.max() == 254
     last = z[7:12, 3 * 7:3 * 7 + 5]  # map 19: second row, fourth tile
     assert np.all(last == 0), "a map that did not respond is drawn dark"
-    assert np.isnan(z[5, 0]) and fig.layout.height == 2 * 60 + 20
+    assert z[5, 0] == 255 and z[0, 5] == 255, "gaps between tiles"
+    scale = fig.data[0].colorscale
+    assert scale[-1] == (1.0, "white") and scale[-2][0] == pytest.approx(254 / 255, abs=1e-6)
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (0, 255) and fig.layout.height == 2 * 60 + 20
+    assert len(fig.to_json()) < 40_000
