@@ -115,18 +115,31 @@ def _layer_by_layer(layers, x: np.ndarray) -> list[np.ndarray]:
 
 
 _probes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its probe, or None: cannot be made
-_probes_lock = threading.Lock()  # one thread makes and traces a model's probe; the others wait for it
+_probe_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> the lock its probe is made under
+_registry_lock = threading.Lock()  # guards the two dictionaries only, never held while a probe is traced
 
 
 def _probe(model, input_shape: tuple[int, ...]):
-    """The model's probe (made and traced on first use, from any session's thread), or None."""
+    """The model's probe (made and traced on first use, from any session's thread), or None.
+
+    One thread makes a model's probe while other threads asking for THE SAME model wait; threads
+    asking for other models go on (tracing takes ~0.15 s, longer while a training runs).
+    """
     try:
-        with _probes_lock:
-            if model not in _probes:
-                _probes[model] = _make_probe(model, input_shape)
-            return _probes[model]
+        with _registry_lock:
+            if model in _probes:
+                return _probes[model]
+            lock = _probe_locks.setdefault(model, threading.Lock())
     except TypeError:  # a model that cannot be weakly referenced: no probe
         return None
+    with lock:
+        with _registry_lock:
+            if model in _probes:  # made by another thread while this one waited
+                return _probes[model]
+        probe = _make_probe(model, input_shape)
+        with _registry_lock:
+            _probes[model] = probe
+        return probe
 
 
 def _make_probe(model, input_shape: tuple[int, ...]):

@@ -14,7 +14,8 @@ pool: model.fit runs one graph at a time per training). `configure_tensorflow()`
 imported, before any of our code imports TensorFlow: it sets TensorFlow's own environment variables
 TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (read when its runtime starts; an operator's own
 values win) or, if TensorFlow is already loaded, calls tf.config.threading while that still works.
-Single-image inference in page threads runs eagerly in the calling thread and is not held back.
+Pages read a model with one traced call (cnnlab.inspect_model's probe), which shares the inter-op pool with
+the training: measured here with a training running, a probe call takes 3.5 ms median, 10 ms p95 (3 ms idle).
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Process-wide resources, loaded once per server and shared by every session's script thread.
 
-Shared objects are read-only: nobody writes into the data arrays, and the shipped model is only
-called directly (model(x, training=False)), which is safe from many threads at once
-(tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
+Shared objects are read-only: nobody writes into the data arrays, and the shipped model is only read
+through cnnlab.inspect_model.layer_outputs (its probe, made once under a lock), which is safe from many
+threads at once (tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
 thread as soon as the first session runs app.py, so the first drawing does not pay for it.
 """
 
@@ -80,10 +80,8 @@ def _load_and_warm():
 
     started = time.perf_counter()
     model = models.load_pretrained()
-    if model is not None:  # the first call of a model builds its graph: do it now, not on a student's stroke
-        blank = np.zeros((28, 28), dtype=np.float32)
-        models.predict_proba(model, blank)
-        inspect_model.layer_outputs(model, blank)
+    if model is not None:  # the model's probe is made and traced now, not on a student's first stroke
+        inspect_model.layer_outputs(model, np.zeros((28, 28), dtype=np.float32))
     logger.info("shipped model loaded and warmed in %.1f s", time.perf_counter() - started)
     return model
 
