@@ -1,7 +1,7 @@
 """Presentation mode for a projector, and the page-wide CSS that keeps numbers, formulas and code whole.
 
 One place for it: app.py calls `init()` before the page config, `inject_css()` once per run and
-`toggle()` in the sidebar (which also sends the small script that fits wide formulas and metric values); ui.show_chart passes every figure through `for_screen()`; a page that
+`toggle()` in the sidebar (which also sends the small script that fits wide formulas and metric values); ui.show_chart passes every figure but the clickable grids through `for_screen()`; a page that
 lays out differently for a projector asks `is_on()`.
 
 The sidebar: st.set_page_config(initial_sidebar_state=...) is not only read at the first load. In

@@ -11,7 +11,12 @@ from components.i18n import t
 
 
 def show_chart(fig: go.Figure, *, key: str | None = None) -> None:
-    """Every chart is drawn through here, so they all share one config (and presentation mode's sizes)."""
+    """Every chart is drawn through here, so they all share one config (and presentation mode's sizes).
+
+    Except the clickable grids (window_views.output_chart, network_view.show_clickable): same config, but
+    drawn at their own size in presentation mode too. Scaled, the Network overview no longer fits one
+    screen and the step-through's highlighted output number overflows its cell (seen at 853×480 @1.5).
+    """
     st.plotly_chart(presentation.for_screen(fig), width="stretch", config=PLOTLY_CONFIG, key=key)
 
 
