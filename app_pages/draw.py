@@ -20,8 +20,7 @@ from components.ui import show_chart as show_styled_chart
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
-MAX_MAPS = 64
-READING_KEY = "draw_reading"  # page-local: (what was read, by which model, its Reading), reused while unchanged  # feature maps drawn per layer (the chapter's model has at most 64)
+MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 64)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -156,7 +155,7 @@ def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, a
     model = None if active is None else active.model
     training = active is not None and active.trained is not None and not active.trained.finished
     source = upload if upload is not None else drawing.png
-    last = st.session_state.get(READING_KEY)  # (source, model, reading)
+    last = st.session_state.get(keys.DRAW_READING)  # (source, model, reading)
     same_source = last is not None and (last[0] is source or isinstance(source, bytes) and last[0] == source)
     if same_source and last[1] is model and not training:
         return last[2]
@@ -170,7 +169,7 @@ def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, a
     # this session's model is training, its weights change between two separate calls.
     layers = None if steps is None or model is None else inspect_model.layer_outputs(model, steps.image)
     reading = Reading(steps, layers, message)
-    st.session_state[READING_KEY] = (source, model, reading)
+    st.session_state[keys.DRAW_READING] = (source, model, reading)
     return reading
 
 

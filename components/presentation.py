@@ -23,7 +23,6 @@ from components.charts import IMAGE_SCALE
 from components.i18n import t
 
 QUERY_PARAM = "present"
-_FOLD_PENDING = "present_fold_sidebar"  # session key, only this module: fold the sidebar in this run
 
 # In presentation mode, charts get taller and their text larger by these factors.
 CHART_HEIGHT_SCALE = 1.25
@@ -65,7 +64,7 @@ def init() -> None:
     """The mode starts from the URL (?present=1) the first time a session runs."""
     if keys.PRESENT not in st.session_state:
         st.session_state[keys.PRESENT] = st.query_params.get(QUERY_PARAM) == "1"
-        st.session_state[_FOLD_PENDING] = st.session_state[keys.PRESENT]
+        st.session_state[keys.PRESENT_FOLD_PENDING] = st.session_state[keys.PRESENT]
 
 
 def is_on() -> bool:
@@ -83,7 +82,7 @@ def toggle() -> None:
     Also sends the page scripts (st.html with JavaScript is an element: it needs a place, the sidebar's end).
     """
     st.toggle(t("common.present_toggle"), key=keys.PRESENT, help=t("common.present_help"), on_change=_turned)
-    fold = _FOLD_SCRIPT if st.session_state.pop(_FOLD_PENDING, False) and is_on() else ""
+    fold = _FOLD_SCRIPT if st.session_state.pop(keys.PRESENT_FOLD_PENDING, False) and is_on() else ""
     st.html(f"<script>{_FIT_SCRIPT}{fold}</script>", unsafe_allow_javascript=True)
     if is_on():
         st.query_params[QUERY_PARAM] = "1"
@@ -92,7 +91,7 @@ def toggle() -> None:
 
 
 def _turned() -> None:
-    st.session_state[_FOLD_PENDING] = is_on()
+    st.session_state[keys.PRESENT_FOLD_PENDING] = is_on()
 
 
 # st.html is not in an iframe: these scripts run in the app's own page.

@@ -15,12 +15,18 @@ MNIST_DATA = "mnist_data"
 # Presentation mode for a projector, True or False (the sidebar toggle in app.py; ?present=1 in the URL).
 PRESENT = "present"
 
+# True for the one run that turns presentation mode on: that run folds the sidebar (components.presentation).
+PRESENT_FOLD_PENDING = "present_fold_sidebar"
+
 # The user's own trained model and where it came from: a components.active_model.TrainedModel.
 TRAINED_MODEL = "trained_model"
 
 # The last digit drawn on the Draw page, as the 28x28 float32 image the model sees;
 # the Conv2D and pooling explorers offer it as an input.
 LAST_DRAWN_DIGIT = "last_drawn_digit"
+
+# The Draw page's latest reading: (what was read, by which model, its Reading), reused while neither changes.
+DRAW_READING = "draw_reading"
 
 # The layer stack the Model page edits and the Train page trains: a tuple of
 # cnnlab.architecture.LayerSpec (starts as the chapter's model).
