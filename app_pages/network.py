@@ -10,6 +10,7 @@ from components import network_view as view
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.i18n import t
+from components.pages import page_info
 from components.resources import mnist
 from components.ui import page_header, show_chart
 
@@ -30,7 +31,7 @@ def input_controls() -> tuple[np.ndarray, str]:
     if source == "drawn" and drawn is not None:
         return np.asarray(drawn, np.float32), t("network.input_drawn")
     with index_col:
-        index = st.number_input(t("network.test_index", count=f"{len(test.x_test):,}"), 0, len(test.x_test) - 1,
+        index = st.number_input(t("conv.digit_index", count=len(test.x_test) - 1), 0, len(test.x_test) - 1,
                                 value=0, key="network_test_index")
     caption = t("network.input_test", index=index, label=int(test.y_test[index]))
     if drawn is None:
@@ -92,7 +93,8 @@ trace = None if selection is None else network_trace.trace_cell(
 with overview_slot:
     overview(image, layers, selection, trace)
     st.caption(f"{input_caption} {describe(active)}")
-    st.page_link("app_pages/draw.py", label=t("network.draw_link"), icon=":material/draw:")
+    draw = page_info("draw")
+    st.page_link(draw.path, label=t("network.draw_link"), icon=draw.icon)
 if trace is not None:
     trace_section(active.model, image, layers, selection, trace)
 else:

@@ -26,6 +26,7 @@ from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
 from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
 from components.i18n import current_language, t
+from components.pages import page_info
 from components.resources import mnist
 from components.session_life import session_alive_checker
 from components.ui import show_chart
@@ -282,7 +283,8 @@ def results_panel(job: training.TrainingJob) -> None:
                           batch=job.config.batch_size, samples=f"{job.train_samples:,}",
                           accuracy=f"{evaluation.test_accuracy:.2%}"))
             with st.container(horizontal=True, vertical_alignment="center"):
-                st.page_link("app_pages/draw.py", label=t("train.draw_link"), icon=":material/draw:")
+                draw = page_info("draw")
+                st.page_link(draw.path, label=t("train.draw_link"), icon=draw.icon)
                 st.download_button(t("train.download"), data=lambda: training.model_bytes(job.model),
                                    file_name="cnnlab_model.keras", mime="application/octet-stream",
                                    icon=":material/download:", key="train_download", help=t("train.download_help"))
