@@ -2,7 +2,7 @@
 
 1. Throughput: the app's path (TrainingJob: background thread, live-recording callback,
    weight snapshots with their watch records, and a "page" thread reading the history and
-   building the chart every second and the watch view's figures for each new record) against
+   building the chart and the watch view's figures every second) against
    a plain `model.fit(verbose=0)` on the same data, model and batch size.
    Target: app >= 0.95x plain (issue 11: watching the training must not slow it). Runs alternate (plain, app, plain, app...) and the median is used.
 2. Memory: resident memory after each of three trainings in a row in this process.
@@ -66,21 +66,14 @@ def app_fit_seconds(stack, config, data) -> float:
     training_views.t = training_watch_views.t = lambda key, **values: translate(key, "en", **values)
 
     job = training.TrainingJob(stack, config, data, slots=training.TrainingSlots(1)).start()
-    charts = 0
-    watched, figures = None, None
-
     def page_reader():
-        nonlocal charts, watched, figures
         while not job.wait(1.0):
-            # what the page's fragment does each second: read the job, build the figure, serialise it
+            # what the page's fragment does each second: read the job, build its figures, serialise them
             job.progress()
             training_views.history_figure(job.history(), config.epochs).to_json()
-            charts += 1
-            record = job.watch.latest()  # the watch view: its figures are updated once per new record
-            if record is not None and record is not watched:
-                watched = record
-                figures = training_watch_views.refresh_figures(figures, job.watch, record)
-                for fig in figures.values():
+            record = job.watch.latest()  # the watch view: its figures for the latest record
+            if record is not None:
+                for fig in training_watch_views.record_figures(job.watch, record).values():
                     fig.to_json()
 
     reader = threading.Thread(target=page_reader, daemon=True)

@@ -145,12 +145,14 @@ TILE_SCALE = tuple((round(i / (len(_VIRIDIS) - 1) * (_GAP_LEVEL - 1) / _GAP_LEVE
                    for i, colour in enumerate(_VIRIDIS)) + ((1.0, "white"),)
 
 
-def tiled_maps(maps: Sequence[np.ndarray], columns: int) -> go.Figure:
+def tiled_maps(maps: Sequence[np.ndarray], columns: int, *, height: int | None = None,
+               title: str | None = None) -> go.Figure:
     """A layer's feature maps tiled into ONE heatmap, each map on its own range (a map that did not respond is dark).
 
     One heatmap, not a grid of subplots (heatmap_grid): ~1 ms to build instead of ~25 ms, for the Draw page
     that redraws it on every stroke, and the browser draws one trace instead of 32-64. One byte per pixel
     (~30 kB of JSON for 32 maps of 26×26, not ~150 kB). No hover values: the Network page shows a map's numbers.
+    height: by default about as tall as the tiles are across a laptop-wide page.
     """
     rows = -(-len(maps) // columns)
     picture = tile(np.stack(maps), columns=columns, gap=2, normalise=True)  # 0..1, NaN between the tiles
@@ -158,7 +160,8 @@ def tiled_maps(maps: Sequence[np.ndarray], columns: int) -> go.Figure:
     # About as tall as the tiles are at a laptop's width (~60 px in rows of 16, ~115 px in rows of 8): a taller
     # figure leaves empty bands above and below the square pixels.
     cell_px = 60 if columns == 16 else 115
-    fig = heatmap(np.zeros((1, 1)), colorscale=TILE_SCALE, zmin=0, zmax=_GAP_LEVEL, height=rows * cell_px + 20)
+    fig = heatmap(np.zeros((1, 1)), colorscale=TILE_SCALE, zmin=0, zmax=_GAP_LEVEL,
+                  height=height or rows * cell_px + 20, title=title)
     fig.update_traces(z=levels.astype(np.uint8), hoverinfo="skip")
     return fig
 

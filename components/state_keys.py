@@ -39,8 +39,5 @@ TRAINING_JOB = "training_job"
 # built for it): a components.training_views.TrainingRun.
 TRAINING_RUN = "training_run"
 
-# The Train page's watch view: ((job id, language), record number, figures), updated in place per record.
-TRAINING_WATCH_FIGURES = "training_watch_figures"
-
 # The sequences page's last experiment: a cnnlab.sequences.ExperimentResult (written by its Train button).
 SEQUENCES_RESULT = "sequences_result"

@@ -1,10 +1,9 @@
 """Training you can watch: the first Conv2D layer's filters, one test digit's maps and a stream of predictions.
 
 Reads the job's cnnlab.training_watch.TrainingWatch (filled by the training thread with each weight
-snapshot) and draws its latest record. Each view is ONE heatmap of tiled maps (cnnlab.training_watch.tile),
-not a grid of subplots: a 32-cell grid costs 0.3–0.7 s of Python on a loaded server, time taken from the
-training thread (one interpreter lock). The figures of one record are built once and kept in the session
-(keys.TRAINING_WATCH_FIGURES) and updated in place for the next record (~1 ms instead of ~80 ms).
+snapshot) and draws its latest record. Each view is ONE heatmap of tiled maps (cnnlab.inspect_model.tile),
+not a grid of subplots, made from the cached chart layouts of components.charts: the three figures cost a
+few milliseconds of Python per refresh, time the training thread (one interpreter lock) hardly notices.
 """
 
 from __future__ import annotations
@@ -14,42 +13,33 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import training
-from cnnlab.inspect_model import tile
+from cnnlab.inspect_model import shape_text, tile
 from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
 from components import charts
-from components import state_keys as keys
-from components.i18n import current_language, t
+from components.i18n import t
 from components.ui import show_chart
 
 RIGHT, WRONG = "#1f8a4c", "#c8361b"
 COLUMNS = 8  # filters and maps per row
 STREAM_GAP = 4  # pixels between two stream digits
+HEIGHT = 280  # filters and maps side by side
 
 
-def filters_figure(record: WatchRecord, fig: go.Figure | None = None) -> go.Figure:
+def filters_figure(record: WatchRecord) -> go.Figure:
     """The first Conv2D layer's kernels, tiled, on one shared symmetric scale (red +, blue −), so growth shows."""
     bound = max(float(np.abs(record.filters).max()), 1e-6)
-    picture = tile(np.moveaxis(record.filters, -1, 0), columns=COLUMNS)
-    if fig is not None:
-        fig.data[0].update(z=picture, zmin=-bound, zmax=bound)
-        return fig
-    fig = charts.heatmap(picture, colorscale=charts.SIGNED_SCALE, zmin=-bound, zmax=bound, height=280,
+    fig = charts.heatmap(tile(np.moveaxis(record.filters, -1, 0), columns=COLUMNS), colorscale=charts.SIGNED_SCALE,
+                         zmin=-bound, zmax=bound, height=HEIGHT,
                          title=t("train.watch_filters", count=record.filters.shape[-1],
-                                 size="×".join(map(str, record.filters.shape[:2]))))
+                                 size=shape_text(record.filters.shape[:2])))
     fig.update_traces(hovertemplate="%{z:.3f}<extra></extra>")
     return fig
 
 
-def maps_figure(record: WatchRecord, label: int, fig: go.Figure | None = None) -> go.Figure:
+def maps_figure(record: WatchRecord, label: int) -> go.Figure:
     """The watched digit's feature maps in the first Conv2D layer, tiled, each on its own range."""
-    picture = tile(np.moveaxis(record.maps, -1, 0), columns=COLUMNS, gap=2, normalise=True)
-    if fig is not None:
-        fig.data[0].z = picture
-        return fig
-    fig = charts.heatmap(picture, colorscale=charts.ACTIVATION_SCALE, zmin=0, zmax=1, height=280,
-                         title=t("train.watch_maps", label=label, count=record.maps.shape[-1]))
-    fig.update_traces(hoverinfo="skip")
-    return fig
+    return charts.tiled_maps(list(np.moveaxis(record.maps, -1, 0)), COLUMNS, height=HEIGHT,
+                             title=t("train.watch_maps", label=label, count=record.maps.shape[-1]))
 
 
 def _answers(watch: TrainingWatch, record: WatchRecord) -> list[dict]:
@@ -65,45 +55,22 @@ def _answers(watch: TrainingWatch, record: WatchRecord) -> list[dict]:
     return notes
 
 
-def stream_figure(watch: TrainingWatch, record: WatchRecord, fig: go.Figure | None = None) -> go.Figure:
+def stream_figure(watch: TrainingWatch, record: WatchRecord) -> go.Figure:
     """The fixed test digits in a row with the model's current answer above each."""
     title = t("train.watch_stream", right=int(np.sum(record.predicted == watch.labels)), count=len(watch.images))
-    if fig is None:
-        fig = charts.heatmap(tile(watch.images, columns=len(watch.images), gap=STREAM_GAP), zmin=0, zmax=255,
-                             height=190, title=title)
-        fig.update_traces(hoverinfo="skip")
-        fig.update_layout(margin_t=70)
-    with fig.batch_update():
-        fig.layout.annotations = _answers(watch, record)
-        fig.layout.title.text = title
+    fig = charts.heatmap(tile(watch.images, columns=len(watch.images), gap=STREAM_GAP), zmin=0, zmax=255,
+                         height=190, title=title)
+    fig.update_traces(hoverinfo="skip")
+    fig.update_layout(margin_t=70, annotations=_answers(watch, record))
     return fig
 
 
-def refresh_figures(figures: dict[str, go.Figure] | None, watch: TrainingWatch,
-                    record: WatchRecord) -> dict[str, go.Figure]:
-    """The watch view's figures for `record`: built for the first record, then updated in place.
-
-    Building a styled figure costs ~80 ms (plotly validates the template); replacing its data, ~1 ms.
-    """
-    figures = dict(figures or {})
-    figures["stream"] = stream_figure(watch, record, figures.get("stream"))
+def record_figures(watch: TrainingWatch, record: WatchRecord) -> dict[str, go.Figure]:
+    """The watch view's figures for `record`: the stream, and the filters and maps when the model has a Conv2D."""
+    figures = {"stream": stream_figure(watch, record)}
     if record.filters is not None:
-        figures["filters"] = filters_figure(record, figures.get("filters"))
-        figures["maps"] = maps_figure(record, int(watch.labels[WATCH_DIGIT]), figures.get("maps"))
-    return figures
-
-
-def record_figures(watch: TrainingWatch, record: WatchRecord, job_id: str) -> dict[str, go.Figure]:
-    """This session's figures for the job's latest record (kept per job and language, updated per record)."""
-    cached = st.session_state.get(keys.TRAINING_WATCH_FIGURES)
-    key = (job_id, current_language())
-    if cached is not None and cached[0] == key:
-        if cached[1] == record.number:
-            return cached[2]
-        figures = refresh_figures(cached[2], watch, record)
-    else:
-        figures = refresh_figures(None, watch, record)
-    st.session_state[keys.TRAINING_WATCH_FIGURES] = (key, record.number, figures)
+        figures["filters"] = filters_figure(record)
+        figures["maps"] = maps_figure(record, int(watch.labels[WATCH_DIGIT]))
     return figures
 
 
@@ -115,7 +82,7 @@ def watch_panel(job: training.TrainingJob) -> None:
         return
     st.markdown(f"**{t('train.watch_heading')}**")
     st.caption(t("train.watch_caption", epochs=record.epochs_done, batches=f"{record.batches_done:,}"))
-    figures = record_figures(watch, record, job.id)
+    figures = record_figures(watch, record)
     if "filters" in figures:
         filters_col, maps_col = st.columns(2)
         with filters_col:
