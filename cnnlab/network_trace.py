@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab import shapes
 from cnnlab.conv_ops import activate
 from cnnlab.inspect_model import LayerOutput
 from cnnlab.step_through import conv_step, pool_step
@@ -53,14 +54,6 @@ class CellTrace:
     activation: str = "linear"
     winner: tuple[int, int] | None = None  # pooling: the (row, col) holding the maximum
 
-    @property
-    def size(self) -> tuple[int, int]:
-        return self.is_pad.shape
-
-
-def _pair(value) -> tuple[int, int]:
-    return (int(value), int(value)) if np.isscalar(value) else (int(value[0]), int(value[1]))
-
 
 def _activation_name(config: dict) -> str:
     name = config.get("activation") or "linear"
@@ -83,7 +76,7 @@ def trace_conv(layer, previous: np.ndarray, row: int, col: int, channel: int) ->
     weights = layer.get_weights()
     kernel = np.asarray(weights[0], dtype=np.float32)  # (kh, kw, C, F)
     bias = float(weights[1][channel]) if len(weights) > 1 else 0.0
-    strides, dilation, padding = _pair(config["strides"]), _pair(config["dilation_rate"]), config["padding"]
+    strides, dilation, padding = shapes.pair(config["strides"]), shapes.pair(config["dilation_rate"]), config["padding"]
     steps = [conv_step(previous[..., c], kernel[:, :, c, channel], row, col, strides, padding, dilation)
              for c in range(previous.shape[-1])]
     values = np.stack([s.values for s in steps], axis=-1)
@@ -102,8 +95,8 @@ def trace_conv(layer, previous: np.ndarray, row: int, col: int, channel: int) ->
 def trace_pool(layer, previous: np.ndarray, row: int, col: int, channel: int) -> CellTrace:
     """MaxPooling2D output cell (row, col) of map `channel`: the largest value of its window in that map."""
     config = layer.get_config()
-    pool = _pair(config["pool_size"])
-    strides = _pair(config["strides"]) if config.get("strides") is not None else pool
+    pool = shapes.pair(config["pool_size"])
+    strides = shapes.pair(config["strides"]) if config.get("strides") is not None else pool
     step = pool_step(previous[..., channel], row, col, pool, strides, config["padding"])
     cells = _unpadded(step.cells, step.origin)
     rows, cols = _span(cells, *previous.shape[:2])

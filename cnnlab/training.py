@@ -41,7 +41,6 @@ from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)
 
-OPTIMIZERS = optimizers.NAMES
 SNAPSHOT_EVERY_S = 2.0  # the published copy gets fresh weights at least this often
 MISCLASSIFIED_KEPT = 60
 OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
@@ -65,8 +64,8 @@ class TrainConfig:
     seed: int = 0  # picks the subset and the split (weights start random)
 
     def check(self) -> None:
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+        if self.optimizer not in optimizers.NAMES:
+            raise ValueError(f"optimizer must be one of {optimizers.NAMES}")
         if self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
             raise ValueError("epochs, batch size and learning rate must be positive")
         if not 0 < self.data_fraction <= 1 or not 0 <= self.validation_split < 1:
@@ -107,12 +106,8 @@ def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
     return DataSplit(to_model_input(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
 
 
-def make_optimizer(name: str, learning_rate: float):
-    return optimizers.make(name, learning_rate)
-
-
 def compile_model(model, config: TrainConfig) -> None:
-    model.compile(optimizer=make_optimizer(config.optimizer, config.learning_rate),
+    model.compile(optimizer=optimizers.make(config.optimizer, config.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
@@ -520,15 +515,11 @@ class TrainingJob:
                 self._run_ended = time.monotonic()
             self._train_model = None
             del model, split
-            if self.abandoned:  # nobody is left to read an evaluation
-                self.state = STOPPED
-                return
             self.state = EVALUATING
             self._notify()
             self.evaluation = evaluate(self.model, self._data.x_test, self._data.y_test)
             self.state = STOPPED if self._stop.is_set() else DONE
-        except _OwnerGone:
-            self._snapshot()
+        except _OwnerGone:  # nobody is left to read the weights or an evaluation: the slot is freed at once
             self.state = STOPPED
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
             logger.exception("training %s failed", self.id[:8])

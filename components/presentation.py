@@ -185,8 +185,6 @@ def _add_colour_bar(traces: list[dict], originals) -> None:
     heatmaps = [tr for tr in traces if tr.get("type") == "heatmap"]
     if not heatmaps or any(tr.get("showscale") or tr.get("texttemplate") for tr in heatmaps):
         return
-    if any(tr.get("type") == "scatter" and "text" in str(tr.get("mode", "")) for tr in traces):
-        return
     last = heatmaps[-1]
     if _same_scale(last.get("colorscale"), _GREY):
         return
