@@ -16,6 +16,7 @@ from components import sequence_views as views
 from components import state_keys as keys
 from components.charts import PALETTE
 from components.i18n import t
+from components.session_life import session_alive_checker
 from components.ui import code_panel, page_header, show_chart
 
 logger = logging.getLogger("app_pages.sequences")  # a page runs as __main__: name it
@@ -183,11 +184,14 @@ if train:
         status.warning(t("sequences.queued", position=position, capacity=training.shared_slots().capacity),
                        icon=":material/hourglass_top:")
 
+    alive = session_alive_checker()  # a tab closed while it waits in line leaves the line
     try:
-        with training.training_slot(on_wait=on_wait):
+        with training.training_slot(on_wait=on_wait, cancelled=None if alive is None else lambda: not alive()):
             status.caption(t("sequences.loading_tf"))
             st.session_state[keys.SEQUENCES_RESULT] = seq.train_models(data, kinds, units=units, epochs=epochs,
                                                                        on_epoch=on_epoch)
+    except training.SlotCancelled:  # nobody is left to show the experiment to
+        logger.info("sequences experiment: its session ended while it waited for a training slot")
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback
         logger.exception("sequences experiment failed")
         st.error(t("sequences.train_failed", reason=str(exc)[:300]), icon=":material/error:")

@@ -199,15 +199,22 @@ def shared_slots() -> TrainingSlots:
         return _slots
 
 
+class SlotCancelled(Exception):
+    """training_slot gave up waiting: its `cancelled()` said so (e.g. the caller's session has gone)."""
+
+
 @contextmanager
-def training_slot(slots: TrainingSlots | None = None, *, on_wait: Callable[[int], None] | None = None):
+def training_slot(slots: TrainingSlots | None = None, *, on_wait: Callable[[int], None] | None = None,
+                  cancelled: Callable[[], bool] | None = None):
     """Hold a training slot for the with-block, after waiting in line (for trainings in the caller's thread).
 
-    on_wait(position) while waiting: 1 = next. Leaving the block, even by an exception, frees the slot.
+    on_wait(position) while waiting: 1 = next. cancelled(), polled while waiting: True leaves the line
+    and raises SlotCancelled. Leaving the block, even by an exception, frees the slot.
     """
     slots = slots or shared_slots()
     holder = uuid.uuid4().hex
-    slots.acquire(holder, lambda: False, on_wait=on_wait)
+    if not slots.acquire(holder, cancelled or (lambda: False), on_wait=on_wait):
+        raise SlotCancelled
     try:
         yield
     finally:

@@ -132,3 +132,26 @@ def test_a_training_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_
     slots.release("a-train-page-job")
     runner.join(30)
     assert inside.is_set() and heard == [1] and slots.counts() == (0, 0)
+
+
+def test_a_training_in_the_callers_thread_leaves_the_line_when_its_session_has_gone():
+    """A sequences experiment whose tab closed while it waited must not take the slot afterwards."""
+    slots = training.TrainingSlots(1)
+    assert slots.acquire("a-train-page-job", threading.Event())
+    gone, outcome = threading.Event(), []
+
+    def experiment() -> None:
+        try:
+            with training.training_slot(slots, cancelled=gone.is_set):
+                outcome.append("trained")
+        except training.SlotCancelled:
+            outcome.append("left the line")
+
+    runner = threading.Thread(target=experiment)
+    runner.start()
+    wait_for(lambda: slots.counts() == (1, 1))
+    gone.set()
+    runner.join(30)
+    assert outcome == ["left the line"] and slots.counts() == (1, 0)
+    slots.release("a-train-page-job")
+    assert slots.counts() == (0, 0)
