@@ -59,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from serve_cluster import stop_process  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
@@ -104,7 +105,11 @@ class SingleServer:
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
             cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
             stdout=self._log, stderr=subprocess.STDOUT)
-        wait_healthy(self.url)
+        try:
+            wait_healthy(self.url)
+        except BaseException:  # a server that never became healthy is stopped, not left running
+            self.stop()
+            raise
 
     @property
     def pids(self) -> list[int]:
@@ -114,11 +119,7 @@ class SingleServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+        stop_process(self.proc)
         self._log.close()
 
 
@@ -660,6 +661,11 @@ def main() -> int:
         print_report(title, rounds, rss_warm, browser)
     if len(results) > 1:
         print_side_by_side(results)
+    failed = [f"{title}, N={r.students}" for title, rounds, _, _ in results for r in rounds
+              if r.errors or r.tracebacks] + [title for title, _, _, browser in results if browser]
+    if failed:  # errors, tracebacks or a page that did not render: the run fails, like the other benchmarks
+        print("FAILED:", "; ".join(failed))
+        return 1
     return 0
 
 

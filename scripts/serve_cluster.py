@@ -97,12 +97,29 @@ class Replica:
 
     def stop(self) -> None:
         if self.alive():
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            stop_process(self.proc)
+
+
+def stop_process(proc: subprocess.Popen, timeout_s: float = 15) -> None:
+    """Terminate `proc`, and kill it if it has not ended within `timeout_s`; returns once it has ended."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def cpu_count() -> int:
+    """Cores this process may run on, as cnnlab.threads.cpu_count() counts them (a container's CPU set).
+
+    Not imported from cnnlab: importing it sizes TensorFlow's pools through environment variables, which
+    the replicas would inherit from this supervisor instead of sizing their own.
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
 
 
 class Cluster:
@@ -117,7 +134,7 @@ class Cluster:
         self.log_dir = log_dir or self.run_dir
         self.replicas = [Replica(f"r{i + 1}", free_port(), self.log_dir / f"replica-r{i + 1}.log")
                          for i in range(replicas)]
-        settings = replica_settings(replicas, cores or os.cpu_count() or 1)
+        settings = replica_settings(replicas, cores or cpu_count())
         self.env = {"TF_CPP_MIN_LOG_LEVEL": "2", **settings, **os.environ,
                     "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
         self.haproxy: subprocess.Popen | None = None
@@ -200,11 +217,7 @@ class Cluster:
     def stop(self) -> None:
         """HAProxy first (no new requests), then every replica."""
         if self.haproxy is not None and self.haproxy.poll() is None:
-            self.haproxy.terminate()
-            try:
-                self.haproxy.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.haproxy.kill()
+            stop_process(self.haproxy, timeout_s=10)
         for replica in self.replicas:
             replica.stop()
 

@@ -106,7 +106,7 @@ def test_a_second_stroke_during_the_first_strokes_rerun_is_kept_and_the_canvas_n
     page.evaluate(WATCH_CANVAS)
     before = len(page.server_messages)
     stroke(page, canvas, [(0.5, 0.15), (0.5, 0.85)])  # a 1 ...
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60  # a loaded CI machine: a bound, not a speed target
     while len(page.server_messages) == before and time.monotonic() < deadline:
         page.wait_for_timeout(5)  # (lets Playwright deliver the websocket events)
     assert len(page.server_messages) > before, "the first stroke started no rerun"

@@ -130,7 +130,7 @@ def test_a_failed_or_wrong_download_leaves_the_cache_as_it_was(tmp_path, full_mn
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_download_script_reports_failure_without_a_traceback(monkeypatch, tmp_path, capsys):
+def test_download_script_reports_failure_without_a_traceback(monkeypatch, tmp_path, caplog):
     import importlib.util
     from pathlib import Path
 
@@ -141,6 +141,9 @@ def test_download_script_reports_failure_without_a_traceback(monkeypatch, tmp_pa
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert module.main(["--url", (tmp_path / "nowhere.npz").as_uri(), "--timeout", "5"]) == 1
     assert not (tmp_path / "datasets" / "mnist.npz").exists()
+    failures = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert [r.getMessage().split(":")[0] for r in failures] == ["download failed, nothing changed"]
+    assert not any(r.exc_info for r in caplog.records)  # a message, no traceback
 
 
 def test_model_input_is_float_in_unit_range_with_channel():
