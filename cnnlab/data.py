@@ -75,11 +75,15 @@ def load_mnist(cache_path: Path | None = None) -> MnistData:
     if path.is_file():
         try:
             data = _read_npz(path, "keras")
-            if len(data.x_train) == FULL_TRAIN and len(data.x_test) == FULL_TEST:
+            if _is_full(data):
                 return data
         except (OSError, ValueError, KeyError):  # a broken file: the bundled set always works
             logger.warning("%s is not a readable MNIST file; using the bundled digits", path, exc_info=True)
     return load_bundled()
+
+
+def _is_full(data: MnistData) -> bool:
+    return len(data.x_train) == FULL_TRAIN and len(data.x_test) == FULL_TEST
 
 
 class DownloadError(RuntimeError):
@@ -116,7 +120,11 @@ def download_full_mnist(cache_path: Path | None = None, *, url: str = MNIST_URL,
                         out.write(chunk)
                 if sha256 is not None and digest.hexdigest() != sha256:
                     raise DownloadError(f"unexpected file (SHA-256 {digest.hexdigest()[:12]}…)")
-                if not load_mnist(Path(part)).is_full:
+                try:  # checked directly: load_mnist would log "using the bundled digits" for a bad download
+                    complete = _is_full(_read_npz(Path(part), "keras"))
+                except (KeyError, ValueError, OSError):  # not an .npz, or not MNIST's arrays
+                    complete = False
+                if not complete:
                     raise DownloadError("the downloaded file is not the full MNIST")
                 os.replace(part, path)  # atomic on one file system
             finally:
