@@ -22,13 +22,14 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $(VENV)/.app-installed $@
 
-# The served app: no file watcher (.streamlit/config.toml), so an idle server uses no CPU.
+# The served app: no file watcher (.streamlit/config.toml), so an idle server uses no CPU; serve.py
+# serves app.py and loads TensorFlow and the model as the server starts, before the first visitor.
 run: $(VENV)/.app-installed
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m streamlit run serve.py --server.port $(PORT)
 
 # Development: reruns on save. Polling watches only the app's own files; watchdog would watch the
 # project folder recursively, .venv included (modules in .venv are never reloaded: "**/.*" is on
-# Streamlit's default folderWatchBlacklist).
+# Streamlit's default folderWatchBlacklist). It runs app.py itself: the warm-up starts with the first session.
 dev: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.fileWatcherType poll --server.runOnSave true
 

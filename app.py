@@ -14,7 +14,7 @@ presentation.init()  # before the page config: presentation mode folds the sideb
 st.set_page_config(page_title="CNN Lab", page_icon=ASSETS / "favicon.png", layout="wide",  # shipped: works offline
                    initial_sidebar_state=presentation.sidebar_state())
 presentation.inject_css()
-start_warmup()  # once per process: TensorFlow and the shipped model load in the background
+start_warmup()  # no-op under serve.py (started with the server); here for `streamlit run app.py` and AppTest
 
 # The language follows the browser until the user picks one; ?lang=ko|en in the URL
 # fixes it, and the URL keeps the current choice so a shared link opens the same way.

@@ -25,6 +25,10 @@ after warm-up, at peak and after all sessions closed, idle CPU. Ratios to the sm
 A small real-browser check follows: 3 Chromium sessions (Playwright) open Conv2D, MaxPooling2D and
 Draw and must render them without an exception.
 
+Warm start: before anyone connects, the bench waits for the server's log to say the warm-up is done
+(the time since start is printed; none in the log within 180 s is a failure), then one first visitor
+walks the lesson; its latencies are printed against the first measured round's medians.
+
 Run (the server is started like `make run`, without a file watcher, on a free port):
   .venv/bin/python benchmarks/bench_classroom.py                           # N = 1, 10, 30
   .venv/bin/python benchmarks/bench_classroom.py --students 1,10 --no-browser
@@ -93,7 +97,7 @@ def wait_healthy(url: str, timeout_s: float = 90.0) -> None:
 
 
 class SingleServer:
-    """`streamlit run app.py` as `make run` starts it (project config, no file watcher), on a free port."""
+    """`streamlit run serve.py` as `make run` starts it (project config, no file watcher), on a free port."""
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
@@ -101,7 +105,7 @@ class SingleServer:
         self.log_path = Path(tempfile.mkdtemp(prefix="cnnlab-bench-")) / "server.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
             cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
             stdout=self._log, stderr=subprocess.STDOUT)
@@ -605,10 +609,47 @@ def print_report(title: str, rounds: list[RoundResult], rss_warm: float | None, 
 
 # --------------------------------------------------------------------------- main
 
-def bench(server, args, lesson: Lesson) -> tuple[list[RoundResult], float | None, list[str] | None]:
+WARMED = "shipped model loaded and warmed"  # components.resources logs it when the warm-up is done
+
+
+def wait_until_warm(server, started: float, timeout_s: float = 180.0) -> float | None:
+    """Seconds from the server's start until every process logged its warm-up (None: no log to read)."""
+    if not server.pids:
+        return None
+    deadline = started + timeout_s
+    while time.monotonic() < deadline:
+        if server.log_text().count(WARMED) >= len(server.pids):
+            return time.monotonic() - started
+        time.sleep(0.2)
+    raise RuntimeError(f"no '{WARMED}' in the server log {timeout_s:.0f} s after start: no warm start")
+
+
+@dataclass
+class FirstVisit:
+    """The first visitors of a freshly started server, against the first measured round (warm start)."""
+    warmed_s: float | None  # server start -> warm-up logged (None: a server we did not start)
+    round: RoundResult
+
+    def lines(self, base: RoundResult) -> list[str]:
+        lines = [f"first visitor of a fresh server (warm-up done {fmt(self.warmed_s, ' s', 1)} after start), "
+                 f"median / max, and the ratio of its max to N={base.students}'s median:"]
+        for action, values in self.round.latencies.items():
+            ratio = (f"{max(values) / statistics.median(base.latencies[action]):.1f}x"
+                     if base.latencies.get(action) else "—")
+            lines.append(f"  {action:26}{fmt(statistics.median(values))} / {fmt(max(values))} s   {ratio}")
+        if self.round.errors or self.round.tracebacks:
+            lines.append(f"  errors: {self.round.errors[:3]}, tracebacks: {self.round.tracebacks}")
+        return lines
+
+
+def bench(server, args, lesson: Lesson, started: float):
+    warmed_s = wait_until_warm(server, started)
+    if warmed_s is not None:
+        print(f"warm start: TensorFlow and the model loaded {warmed_s:.1f} s after the server started, "
+              "before anyone connected", flush=True)
     warm = max(1, len(server.pids))  # one student per replica: round robin warms every one of them
-    print(f"warm-up: {warm} student(s) through the lesson on {server.url} ...", flush=True)
-    run_round(server, warm, warm, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=2.0)
+    print(f"first visitors: {warm} student(s) through the lesson on {server.url} ...", flush=True)
+    first_visit = run_round(server, warm, warm, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=2.0)
     rss_warm = rss_mb(server.pids)
     rounds = []
     for n in args.students:
@@ -616,7 +657,7 @@ def bench(server, args, lesson: Lesson) -> tuple[list[RoundResult], float | None
         print(f"round: {n} students, {trainers} training ...", flush=True)
         rounds.append(run_round(server, n, trainers, lesson, args.settle))
     browser = None if args.no_browser else browser_check(server.url)
-    return rounds, rss_warm, browser
+    return rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit)
 
 
 def parse_args() -> argparse.Namespace:
@@ -652,17 +693,20 @@ def main() -> int:
         else [("one server, started like `make run`", SingleServer)])
     results = []
     for title, start in configs:
+        started = time.monotonic()
         server = start()
         try:
-            results.append((title, *bench(server, args, lesson)))
+            results.append((title, *bench(server, args, lesson, started)))
         finally:
             server.stop()
-    for title, rounds, rss_warm, browser in results:
+    for title, rounds, rss_warm, browser, first_visit in results:
         print_report(title, rounds, rss_warm, browser)
+        print("\n".join(first_visit.lines(rounds[0])))
     if len(results) > 1:
         print_side_by_side(results)
-    failed = [f"{title}, N={r.students}" for title, rounds, _, _ in results for r in rounds
-              if r.errors or r.tracebacks] + [title for title, _, _, browser in results if browser]
+    failed = [f"{title}, N={r.students}" for title, rounds, *_ in results for r in rounds
+              if r.errors or r.tracebacks] + [title for title, _, _, browser, _ in results if browser] + [
+        f"{title}, first visitors" for title, *_, first in results if first.round.errors or first.round.tracebacks]
     if failed:  # errors, tracebacks or a page that did not render: the run fails, like the other benchmarks
         print("FAILED:", "; ".join(failed))
         return 1
@@ -673,7 +717,7 @@ def print_side_by_side(results) -> None:
     """p95 latency per action and the errors, one column per configuration, for the largest class."""
     print(f"\n== side by side, N = {results[0][1][-1].students} students")
     print(f"{'':28}" + "".join(f"{title[:28]:>30}" for title, *_ in results))
-    last = [rounds[-1] for _, rounds, _, _ in results]
+    last = [rounds[-1] for _, rounds, *_ in results]
     for action in dict.fromkeys(a for r in last for a in r.latencies):
         cells = [f"{fmt(statistics.median(v))} / {fmt(pct(v, 0.95))} s" if (v := r.latencies.get(action)) else "—"
                  for r in last]

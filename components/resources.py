@@ -3,7 +3,8 @@
 Shared objects are read-only: nobody writes into the data arrays, and the shipped model is only read
 through cnnlab.inspect_model.layer_outputs (its probe, made once under a lock), which is safe from many
 threads at once (tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
-thread as soon as the first session runs app.py, so the first drawing does not pay for it.
+thread as the server starts (serve.py's lifespan; app.py calls it too, for `streamlit run app.py` and AppTest),
+so the first drawing does not pay for it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""One change to Streamlit's runtime, applied once per process (by the warm-start hook in app.py).
+"""One change to Streamlit's runtime, applied once per process (by resources.start_warmup, at server start).
 
 After every script run Streamlit calls `keras.backend.clear_session()` in that session's thread
 (streamlit/runtime/scriptrunner/script_runner.py, `_clean_problem_modules`). That resets Keras'

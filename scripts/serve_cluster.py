@@ -1,7 +1,7 @@
 """`make serve REPLICAS=N`: N CNN Lab processes behind HAProxy with sticky sessions, stopped together on Ctrl-C.
 
 One Streamlit process runs every session's script under one interpreter lock; N processes use N
-cores. Each replica is `streamlit run app.py` on its own port on 127.0.0.1 (no file watcher, as
+cores. Each replica is `streamlit run serve.py` (as `make run`) on its own port on 127.0.0.1 (no file watcher, as
 `make run`); HAProxy (Debian package `haproxy`) listens on PORT and keeps every browser on the
 replica holding its session with an inserted cookie, proxies the websockets and health-checks
 each replica on /_stcore/health. Its config is deploy/haproxy.cfg.in, filled in and written to a
@@ -85,7 +85,7 @@ class Replica:
     def start(self, env: dict[str, str]) -> None:
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
              "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env={**env, "CNNLAB_REPLICA": self.name}, stdout=log, stderr=subprocess.STDOUT,

@@ -7,6 +7,7 @@ CNNLAB_REQUIRE_BROWSER=1 (set by .ci/run): CI must never pass by skipping them.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -42,13 +43,16 @@ def _free_port() -> int:
 
 
 class Server:
+    """The app served as `make run` serves it (serve.py), on a free port."""
+
     def __init__(self) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        self._log = tempfile.TemporaryFile()
+        self.log_path = Path(tempfile.mkdtemp(prefix="cnnlab-test-server-")) / "server.log"
+        self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             # a file, not a pipe nobody reads: a full pipe (64 kB of log) would block the server mid-suite
@@ -65,6 +69,9 @@ class Server:
         self.stop()
         raise RuntimeError("streamlit server did not become healthy within 60 s")
 
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -73,6 +80,7 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+        shutil.rmtree(self.log_path.parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
