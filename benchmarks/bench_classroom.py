@@ -609,7 +609,7 @@ def print_report(title: str, rounds: list[RoundResult], rss_warm: float | None, 
 
 # --------------------------------------------------------------------------- main
 
-WARMED = "shipped model loaded and warmed"  # components.resources logs it when the warm-up is done
+WARMED = "warm-up done"  # components.resources logs it when the warm-up is done
 
 
 def wait_until_warm(server, started: float, timeout_s: float = 180.0) -> float | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-WARMED = "shipped model loaded and warmed"
+WARMED = "warm-up done"
 
 
 def test_model_is_loaded_before_anyone_connects(fresh_server):
