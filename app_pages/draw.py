@@ -71,8 +71,7 @@ def show_prediction(probs: np.ndarray, image: np.ndarray) -> None:
         st.warning(t("draw.unsure_close", digit=verdict["digit"], percent=f"{verdict['p']:.0%}",
                      second=verdict["second"], second_percent=f"{verdict['p_second']:.0%}"), icon=":material/help:")
     fig = bar_chart([str(d) for d in range(10)], probs, highlight=verdict["digit"], height=230,
-                    title=t("draw.probabilities"))
-    fig.update_yaxes(range=[0, 1.18], tickformat=".0%")
+                    title=t("draw.probabilities"), value_range=(0, 1.18), tick_format=".0%")
     show_chart(fig, key="draw_probabilities")
 
 
@@ -112,9 +111,8 @@ def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         count = layer.shape[0]
         st.caption(t("draw.layer_output" if is_last else "draw.layer_dense", count=count))
         fig = bar_chart([str(i) for i in range(count)], layer.output, highlight=int(np.argmax(layer.output)),
-                        height=240, value_format=".2f", yaxis_title=t("draw.activation"))
-        fig.update_traces(texttemplate="" if count > 16 else "%{y:.2f}")
-        fig.update_xaxes(title=t("draw.unit"))
+                        height=240, value_format=".2f", yaxis_title=t("draw.activation"), xaxis_title=t("draw.unit"),
+                        show_values=count <= 16)
         show_chart(fig, key=f"draw_dense_{layer.index}")
     else:
         st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))

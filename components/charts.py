@@ -168,12 +168,18 @@ def tiled_maps(maps: Sequence[np.ndarray], columns: int, *, height: int | None =
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, highlight: int | None = None,
               height: int = 280, title: str | None = None, value_format: str = ".0%",
-              yaxis_title: str | None = None) -> go.Figure:
+              yaxis_title: str | None = None, xaxis_title: str | None = None,
+              value_range: tuple[float, float] | None = None, tick_format: str | None = None,
+              show_values: bool = True) -> go.Figure:
     """Bars in the palette's first colour; the `highlight` bar in the accent colour.
 
-    Made from a cached empty chart (bar_skeleton) with the bars filled in, like heatmap().
+    Each value is written above its bar in `value_format` (none when `show_values` is False). Made from a
+    cached empty chart (bar_skeleton) with the bars filled in, like heatmap(): so the options are arguments
+    here, not plotly updates after it (fig.update_yaxes alone costs several ms on every stroke).
     """
-    spec = json.loads(bar_skeleton(height, bool(title), value_format, yaxis_title))
+    spec = json.loads(bar_skeleton(height, bool(title), value_format, yaxis_title, xaxis_title,
+                                   None if value_range is None else tuple(map(float, value_range)),
+                                   tick_format, show_values))
     trace = spec["data"][0]
     trace["x"], trace["y"] = [str(label) for label in labels], np.asarray(values, dtype=float).tolist()
     trace["marker"]["color"] = [ACCENT if i == highlight else PALETTE[0] for i in range(len(trace["x"]))]
@@ -183,12 +189,15 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, highlight: int 
 
 
 @functools.lru_cache(maxsize=64)
-def bar_skeleton(height: int, titled: bool, value_format: str, yaxis_title: str | None) -> str:
+def bar_skeleton(height: int, titled: bool, value_format: str, yaxis_title: str | None, xaxis_title: str | None,
+                 value_range: tuple[float, float] | None, tick_format: str | None, show_values: bool) -> str:
     """bar_chart()'s chart without bars, as JSON (shared by every session's thread: a string)."""
-    fig = go.Figure(go.Bar(x=[], y=[], marker_color=[], texttemplate=f"%{{y:{value_format}}}", textposition="outside",
+    fig = go.Figure(go.Bar(x=[], y=[], marker_color=[],
+                           texttemplate=f"%{{y:{value_format}}}" if show_values else "", textposition="outside",
                            hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra></extra>"))
-    fig.update_yaxes(title=yaxis_title)
-    fig.update_xaxes(type="category")
+    fig.update_yaxes(title=yaxis_title, range=None if value_range is None else list(value_range),
+                     tickformat=tick_format)
+    fig.update_xaxes(type="category", **({} if xaxis_title is None else {"title": xaxis_title}))
     return styled(fig, height=height, title=" " if titled else None).to_json()
 
 

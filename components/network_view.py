@@ -330,9 +330,8 @@ def channel_sums_figure(trace: network_trace.CellTrace, *, height: int = 300) ->
     sums = trace.products.sum(axis=(0, 1))
     fig = charts.bar_chart([str(c) for c in trace.channels], sums, highlight=int(np.argmax(np.abs(sums))),
                            height=height, value_format=".2f", title=t("network.channel_sums_title"),
-                           yaxis_title=t("network.channel_sum"))
-    fig.update_traces(texttemplate="" if len(sums) > 16 else "%{y:.2f}")
-    fig.update_xaxes(title=t("network.input_channel"))
+                           yaxis_title=t("network.channel_sum"), xaxis_title=t("network.input_channel"),
+                           show_values=len(sums) <= 16)
     return fig
 
 

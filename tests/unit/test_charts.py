@@ -69,14 +69,23 @@ def _plain_heatmap(values, *, colorscale=charts.IMAGE_SCALE, zmin=None, zmax=Non
     return charts.styled(fig, height=height, title=title)
 
 
-def _plain_bar(labels, values, *, highlight=None, height=280, title=None, value_format=".0%", yaxis_title=None):
+def _plain_bar(labels, values, *, highlight=None, height=280, title=None, value_format=".0%", yaxis_title=None,
+               xaxis_title=None, value_range=None, tick_format=None, show_values=True):
+    """What the pages built before bar_chart took these options: plotly's own updates after the chart."""
     colors = [charts.ACCENT if i == highlight else charts.PALETTE[0] for i in range(len(values))]
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors,
                            texttemplate=f"%{{y:{value_format}}}", textposition="outside",
                            hovertemplate=f"%{{x}}: %{{y:{value_format}}}<extra></extra>"))
     fig.update_yaxes(title=yaxis_title)
     fig.update_xaxes(type="category")
-    return charts.styled(fig, height=height, title=title)
+    fig = charts.styled(fig, height=height, title=title)
+    if value_range is not None:
+        fig.update_yaxes(range=list(value_range), tickformat=tick_format)
+    if not show_values:
+        fig.update_traces(texttemplate="")
+    if xaxis_title is not None:
+        fig.update_xaxes(title=xaxis_title)
+    return fig
 
 
 def _same(a: go.Figure, b: go.Figure) -> None:
@@ -98,7 +107,9 @@ def test_heatmap_equals_plotlys_own_construction_for_every_option():
 def test_bar_chart_equals_plotlys_own_construction_and_highlights_one_bar():
     labels, values = [str(d) for d in range(10)], np.linspace(0.01, 0.9, 10)
     for options in ({}, {"highlight": 7, "title": "probabilities", "height": 230},
-                    {"highlight": 2, "value_format": ".2f", "yaxis_title": "activation"}):
+                    {"highlight": 2, "value_format": ".2f", "yaxis_title": "activation"},
+                    {"highlight": 3, "title": "확률", "height": 230, "value_range": (0, 1.18), "tick_format": ".0%"},
+                    {"value_format": ".2f", "yaxis_title": "activation", "xaxis_title": "unit", "show_values": False}):
         _same(charts.bar_chart(labels, values, **options), _plain_bar(labels, values, **options))
     fig = charts.bar_chart(["a", "b", "c"], [1, 2, 3], highlight=1)
     assert list(fig.data[0].marker.color) == [charts.PALETTE[0], charts.ACCENT, charts.PALETTE[0]]
