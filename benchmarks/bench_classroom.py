@@ -20,7 +20,8 @@ Per action: latency median and p95 (rerun request sent -> script_finished receiv
 elements in the deltas, st.error alerts, timeouts, wrong values (cross-session check: a student's
 Conv2D output shape and parameter count must match the settings IT chose; with distinct settings per
 student another session's values would show up there) and "Traceback" in the server log. Server: RSS
-after warm-up, at peak and after all sessions closed, idle CPU. Ratios to the smallest N.
+after warm-up, at peak, after all sessions closed and, after the last round, once Streamlit has dropped
+the closed sessions (it keeps them 120 s for a reconnect, and drops them at its next write), idle CPU. Ratios to the smallest N.
 
 A small real-browser check follows: 3 Chromium sessions (Playwright) open Conv2D, MaxPooling2D and
 Draw and must render them without an exception.
@@ -609,6 +610,7 @@ def print_report(title: str, rounds: list[RoundResult], rss_warm: float | None, 
 
 # --------------------------------------------------------------------------- main
 
+SESSION_TTL_S = 120  # Streamlit's default server.disconnectedSessionTTL, which .streamlit/config.toml keeps
 WARMED = "warm-up done"  # components.resources logs it when the warm-up is done
 
 
@@ -657,7 +659,17 @@ def bench(server, args, lesson: Lesson, started: float):
         print(f"round: {n} students, {trainers} training ...", flush=True)
         rounds.append(run_round(server, n, trainers, lesson, args.settle))
     browser = None if args.no_browser else browser_check(server.url)
-    return rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit)
+    rss_expired = None
+    if server.pids and args.expire:
+        # Streamlit keeps a closed tab's session (its state, model, figures) for server.disconnectedSessionTTL,
+        # up to 128 of them, so that a student whose connection dropped comes back to it: "after all closed"
+        # above is within that window. Memory has to come back once those sessions are gone. Expired sessions
+        # are dropped lazily, when the session store is next written: one more visitor's closing does that.
+        print(f"waiting {SESSION_TTL_S + args.settle:.0f} s for the closed sessions to expire ...", flush=True)
+        time.sleep(SESSION_TTL_S + args.settle)
+        run_round(server, 1, 0, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=args.settle)
+        rss_expired = rss_mb(server.pids)
+    return rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired
 
 
 def parse_args() -> argparse.Namespace:
@@ -670,6 +682,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", help="a running server or balancer (nothing is started; no RSS/log)")
     parser.add_argument("--replicas", help="comma-separated replica counts: start a cluster per count, side by side")
     parser.add_argument("--no-browser", action="store_true", help="skip the 3-Chromium render check")
+    parser.add_argument("--no-expire", dest="expire", action="store_false",
+                        help="skip the final wait for closed sessions to expire (~130 s) and its RSS")
     args = parser.parse_args()
     args.students = [int(n) for n in args.students.split(",")]
     args.replicas = [int(n) for n in args.replicas.split(",")] if args.replicas else None
@@ -699,14 +713,17 @@ def main() -> int:
             results.append((title, *bench(server, args, lesson, started)))
         finally:
             server.stop()
-    for title, rounds, rss_warm, browser, first_visit in results:
+    for title, rounds, rss_warm, browser, first_visit, rss_expired in results:
         print_report(title, rounds, rss_warm, browser)
+        if rss_expired is not None and rss_warm:
+            print(f"RSS once the closed sessions expired ({SESSION_TTL_S} s TTL, then one visitor): "
+                  f"{rss_expired:.0f} MB ({100 * (rss_expired / rss_warm - 1):+.0f}% vs warm)")
         print("\n".join(first_visit.lines(rounds[0])))
     if len(results) > 1:
         print_side_by_side(results)
     failed = [f"{title}, N={r.students}" for title, rounds, *_ in results for r in rounds
-              if r.errors or r.tracebacks] + [title for title, _, _, browser, _ in results if browser] + [
-        f"{title}, first visitors" for title, *_, first in results if first.round.errors or first.round.tracebacks]
+              if r.errors or r.tracebacks] + [title for title, _, _, browser, *_ in results if browser] + [
+        f"{title}, first visitors" for title, _, _, _, first, _ in results if first.round.errors or first.round.tracebacks]
     if failed:  # errors, tracebacks or a page that did not render: the run fails, like the other benchmarks
         print("FAILED:", "; ".join(failed))
         return 1

@@ -6,6 +6,7 @@ waited for TensorFlow's import and the model's load. No browser here: the point 
 
 from __future__ import annotations
 
+import re
 import time
 
 WARMED = "warm-up done"
@@ -21,3 +22,6 @@ def test_model_is_loaded_before_anyone_connects(fresh_server):
     warmed_line = next(line for line in log.splitlines() if WARMED in line)
     assert "[cnnlab-warmup]" in warmed_line  # the background thread, not a session's script
     assert "Traceback" not in log
+    # TensorFlow, plotly and the model are frozen out of the garbage collector's full collections
+    frozen = int(re.search(r"\((\d+) objects frozen\)", warmed_line).group(1))
+    assert frozen > 100_000, warmed_line
