@@ -35,6 +35,7 @@ Run (the server is started like `make run`, without a file watcher, on a free po
   .venv/bin/python benchmarks/bench_classroom.py --students 1,10 --no-browser
   .venv/bin/python benchmarks/bench_classroom.py --url http://127.0.0.1:8501   # a running server/balancer
   .venv/bin/python benchmarks/bench_classroom.py --replicas 1,2 --students 30  # clusters side by side
+  .venv/bin/python benchmarks/bench_classroom.py --students 30,30,30,30 --gap 130 --no-browser  # 4 classes in a row
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
 
@@ -654,7 +655,10 @@ def bench(server, args, lesson: Lesson, started: float):
     first_visit = run_round(server, warm, warm, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=2.0)
     rss_warm = rss_mb(server.pids)
     rounds = []
-    for n in args.students:
+    for i, n in enumerate(args.students):
+        if i and args.gap:  # one class after another: the previous class's sessions have expired meanwhile
+            print(f"gap: {args.gap:.0f} s before the next class ...", flush=True)
+            time.sleep(args.gap)
         trainers = min(n, args.trainers if args.trainers is not None else max(1, n // 10))
         print(f"round: {n} students, {trainers} training ...", flush=True)
         rounds.append(run_round(server, n, trainers, lesson, args.settle))
@@ -682,6 +686,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", help="a running server or balancer (nothing is started; no RSS/log)")
     parser.add_argument("--replicas", help="comma-separated replica counts: start a cluster per count, side by side")
     parser.add_argument("--no-browser", action="store_true", help="skip the 3-Chromium render check")
+    parser.add_argument("--gap", type=float, default=0.0,
+                        help="seconds between two rounds, e.g. 130: each class comes after the last one's sessions "
+                             "expired, so 'after all closed' shows whether memory is reused or only grows")
     parser.add_argument("--no-expire", dest="expire", action="store_false",
                         help="skip the final wait for closed sessions to expire (~130 s) and its RSS")
     args = parser.parse_args()
