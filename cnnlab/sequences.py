@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnnlab import optimizers
+
 # --------------------------------------------------------------------------------------
 # 1. Sequential data, seen
 # --------------------------------------------------------------------------------------
@@ -412,7 +414,6 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
     same time): seeded initializers, and each epoch's order of the windows from a seeded numpy generator.
     The caller holds a training slot (cnnlab.training.training_slot) while this runs.
     """
-    import keras
 
     started = time.perf_counter()
     truth = data.to_raw(data.y_test)
@@ -423,7 +424,7 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
         model = build_model(kind, data.window, units, seed=seed)
         # One compiled execution per epoch: the same updates as step by step, with less Python overhead.
         steps = max(1, -(-len(data.y_train) // batch_size))
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", steps_per_execution=steps)
+        model.compile(optimizer=optimizers.make("adam", learning_rate), loss="mse", steps_per_execution=steps)
         result = ModelResult(kind=kind, params=int(model.count_params()))
         x_train, x_test = data.x_train, data.x_test
         if kind != "dense":
