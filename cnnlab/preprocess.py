@@ -179,14 +179,8 @@ def ink_map(image: np.ndarray) -> np.ndarray:
       background or light ink on a dark one, scaled so the strongest ink is 1.
     Faint contrast (< NOISE) is set to 0: paper texture, JPEG ringing, shadows.
     """
-    a = np.asarray(image)
-    if a.dtype == np.uint8 and a.ndim == 3 and a.shape[2] in (2, 4) and np.median(_border(a[..., -1])) < 127.5:
-        # The canvas's case, on every stroke: a transparent background in 8 bits. The ink is the alpha, so the
-        # luminance of every pixel (most of the work below) is not needed.
-        lum, alpha = None, a[..., -1].astype(np.float32) / 255.0
-    else:
-        lum, alpha = _as_float_rgba(image)
-    if lum is None or np.median(_border(alpha)) < 0.5:
+    lum, alpha = _as_float_rgba(image)
+    if np.median(_border(alpha)) < 0.5:
         ink = alpha
     else:
         bg = float(np.median(_border(lum)))
