@@ -645,7 +645,25 @@ class FirstVisit:
         return lines
 
 
-def bench(server, args, lesson: Lesson, started: float):
+@dataclass
+class BenchResult:
+    """One configuration (a server, or a cluster of N replicas) through every round."""
+    title: str
+    rounds: list[RoundResult]
+    rss_warm: float | None
+    browser: list[str] | None  # problems the real-browser check saw; None: not run
+    first_visit: FirstVisit
+    rss_expired: float | None  # once the closed sessions expired; None: not measured
+
+    def failures(self) -> list[str]:
+        """Errors, tracebacks or a page that did not render: any of them fails the run."""
+        return ([f"{self.title}, N={r.students}" for r in self.rounds if r.errors or r.tracebacks]
+                + ([self.title] if self.browser else [])
+                + ([f"{self.title}, first visitors"]
+                   if self.first_visit.round.errors or self.first_visit.round.tracebacks else []))
+
+
+def bench(server, args, lesson: Lesson, started: float, title: str) -> BenchResult:
     warmed_s = wait_until_warm(server, started)
     if warmed_s is not None:
         print(f"warm start: TensorFlow and the model loaded {warmed_s:.1f} s after the server started, "
@@ -673,7 +691,7 @@ def bench(server, args, lesson: Lesson, started: float):
         time.sleep(SESSION_TTL_S + args.settle)
         run_round(server, 1, 0, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=args.settle)
         rss_expired = rss_mb(server.pids)
-    return rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired
+    return BenchResult(title, rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired)
 
 
 def parse_args() -> argparse.Namespace:
@@ -717,31 +735,29 @@ def main() -> int:
         started = time.monotonic()
         server = start()
         try:
-            results.append((title, *bench(server, args, lesson, started)))
+            results.append(bench(server, args, lesson, started, title))
         finally:
             server.stop()
-    for title, rounds, rss_warm, browser, first_visit, rss_expired in results:
-        print_report(title, rounds, rss_warm, browser)
-        if rss_expired is not None and rss_warm:
+    for r in results:
+        print_report(r.title, r.rounds, r.rss_warm, r.browser)
+        if r.rss_expired is not None and r.rss_warm:
             print(f"RSS once the closed sessions expired ({SESSION_TTL_S} s TTL, then one visitor): "
-                  f"{rss_expired:.0f} MB ({100 * (rss_expired / rss_warm - 1):+.0f}% vs warm)")
-        print("\n".join(first_visit.lines(rounds[0])))
+                  f"{r.rss_expired:.0f} MB ({100 * (r.rss_expired / r.rss_warm - 1):+.0f}% vs warm)")
+        print("\n".join(r.first_visit.lines(r.rounds[0])))
     if len(results) > 1:
         print_side_by_side(results)
-    failed = [f"{title}, N={r.students}" for title, rounds, *_ in results for r in rounds
-              if r.errors or r.tracebacks] + [title for title, _, _, browser, *_ in results if browser] + [
-        f"{title}, first visitors" for title, _, _, _, first, _ in results if first.round.errors or first.round.tracebacks]
+    failed = [failure for r in results for failure in r.failures()]
     if failed:  # errors, tracebacks or a page that did not render: the run fails, like the other benchmarks
         print("FAILED:", "; ".join(failed))
         return 1
     return 0
 
 
-def print_side_by_side(results) -> None:
+def print_side_by_side(results: list[BenchResult]) -> None:
     """p95 latency per action and the errors, one column per configuration, for the largest class."""
-    print(f"\n== side by side, N = {results[0][1][-1].students} students")
-    print(f"{'':28}" + "".join(f"{title[:28]:>30}" for title, *_ in results))
-    last = [rounds[-1] for _, rounds, *_ in results]
+    print(f"\n== side by side, N = {results[0].rounds[-1].students} students")
+    print(f"{'':28}" + "".join(f"{r.title[:28]:>30}" for r in results))
+    last = [r.rounds[-1] for r in results]
     for action in dict.fromkeys(a for r in last for a in r.latencies):
         cells = [f"{fmt(statistics.median(v))} / {fmt(pct(v, 0.95))} s" if (v := r.latencies.get(action)) else "—"
                  for r in last]
