@@ -123,7 +123,7 @@ def _warm(freeze_heap: bool) -> None:
         logger.info("warm-up done in %.1f s (%d objects frozen)", time.perf_counter() - started,
                     gc.get_freeze_count())  # tests and bench_classroom wait for this line
     except Exception:  # noqa: BLE001 - the page that needs the model will report it to its user
-        logger.exception("warm-up failed: the model loads on first use instead")
+        logger.exception("warm-up failed: what it did not load loads on first use instead")
 
 
 def _warm_views() -> None:
