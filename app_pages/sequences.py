@@ -187,7 +187,7 @@ if train:
     alive = session_alive_checker()  # a tab closed while it waits in line leaves the line
     try:
         with training.training_slot(on_wait=on_wait, cancelled=None if alive is None else lambda: not alive()):
-            status.caption(t("sequences.loading_tf"))
+            status.caption(t("sequences.preparing"))
             st.session_state[keys.SEQUENCES_RESULT] = seq.train_models(data, kinds, units=units, epochs=epochs,
                                                                        on_epoch=on_epoch)
     except training.SlotCancelled:  # nobody is left to show the experiment to
