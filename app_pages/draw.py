@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import inspect_model, preprocess
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
-from components.charts import bar_chart, heatmap, tiled_maps, with_lean_template
+from components.charts import bar_chart, heatmap, tiled_maps
 from components.i18n import t
 from components.pages import page_info
-from components.ui import page_header
-from components.ui import show_chart as show_styled_chart
+from components.ui import page_header, show_chart
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
@@ -27,11 +25,6 @@ MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 6
 def decode_upload(data: bytes) -> np.ndarray:
     """Uploaded bytes -> RGBA (cached: the same file is decoded once, not on every rerun)."""
     return preprocess.decode_image_bytes(data)
-
-
-def show_chart(fig: go.Figure, *, key: str) -> None:
-    """Every chart of this page is redrawn on each stroke: sent with a lean template (charts.with_lean_template)."""
-    show_styled_chart(with_lean_template(fig), key=key)
 
 
 def read_upload(uploaded) -> preprocess.Preprocessed | None:

@@ -132,3 +132,27 @@ def test_tiled_maps_show_each_map_on_its_own_range_in_one_heatmap():
     assert scale[-1] == (1.0, "white") and scale[-2][0] == pytest.approx(254 / 255, abs=1e-6)
     assert (fig.data[0].zmin, fig.data[0].zmax) == (0, 255) and fig.layout.height == 2 * 60 + 20
     assert len(fig.to_json()) < 40_000
+
+
+def test_every_figure_carries_plotly_whites_look_without_its_unused_kilobytes():
+    import plotly.io as pio
+
+    from components import window_views
+
+    white = pio.templates["plotly_white"]
+    figures = [charts.heatmap(np.eye(3), title="t"), charts.bar_chart([str(d) for d in range(10)], [0.1] * 10),
+               window_views.number_grid(np.arange(9.0).reshape(3, 3), title="t"),
+               charts.heatmap_grid([np.eye(3)] * 2, columns=2),
+               charts.styled(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))]
+    for fig in figures:
+        template = fig.layout.template
+        # the look: plotly_white's axes, backgrounds, hover, colour bars and bar/heatmap/scatter defaults
+        assert template.layout.xaxis == white.layout.xaxis and template.layout.yaxis == white.layout.yaxis
+        assert template.layout.plot_bgcolor == "white" and template.layout.autotypenumbers == "strict"
+        assert template.data.heatmap[0].colorbar == white.data.heatmap[0].colorbar
+        assert template.data.bar[0].marker.line == white.data.bar[0].marker.line
+        # not its defaults for 3-D, maps, polar plots and other trace types, nor its default colour scales
+        assert not template.layout.scene.to_plotly_json() and not template.data.surface
+        assert len(json.dumps(template.to_plotly_json())) < 1500 < len(json.dumps(white.to_plotly_json()))
+    # without a default colour scale in the template, every heatmap must name its own
+    assert all(trace.colorscale for fig in figures for trace in fig.data if trace.type == "heatmap")
