@@ -3,11 +3,15 @@
 1. Throughput: the app's path (TrainingJob: background thread, live-recording callback,
    weight snapshots with their watch records, and a "page" thread reading the history and
    building the chart and the watch view's figures every second) against
-   a plain `model.fit(verbose=0)` on the same data, model and batch size.
+   a plain `model.fit(verbose=0)` on the same data, model and batch size (both with the optimizer's and
+   metrics' state built before fit, as the app does, so only the watching differs).
    Target: app >= 0.95x plain (issue 11: watching the training must not slow it). Runs alternate (plain, app, plain, app...) and the median is used.
-2. Memory: resident memory after each of three trainings in a row in this process.
+2. The first train step: CPU time of its trace when Keras creates the optimizer's and metrics'
+   variables inside it (its default without a distribution strategy) and when they are built first
+   (cnnlab.training.build_state_before_fit). Printed as a ratio; it holds the interpreter lock.
+3. Memory: resident memory after each of three trainings in a row in this process.
    Target: growth after the first < 10%.
-3. Accuracy: the chapter's settings (5 epochs, adam, batch 32) on the bundled data
+4. Accuracy: the chapter's settings (5 epochs, adam, batch 32) on the bundled data
    (8,000 train / 2,000 test), several seeds. Target >= 98%. Full MNIST (target >= 99%)
    only when it is already in the Keras cache; otherwise reported as not measured.
 
@@ -46,6 +50,7 @@ def plain_fit_seconds(stack, config, data) -> float:
     split = training.split_data(data, config)
     model = architecture.build_model(stack)
     training.compile_model(model, config)
+    training.build_state_before_fit(model, split.x_train, split.y_train)  # as the job does: only watching differs
     val = (split.x_val, split.y_val) if split.x_val is not None else None
     start = time.perf_counter()
     model.fit(split.x_train, split.y_train, batch_size=config.batch_size, epochs=config.epochs,
@@ -157,11 +162,55 @@ def accuracy_investigation(data) -> None:
         print(f"  investigation: same model and data, {epochs} epochs: test accuracy {job.evaluation.test_accuracy:.2%}")
 
 
+def first_step_cpu(stack, config, data, build_first: bool) -> float:
+    """CPU seconds of fit's first batch (the train step's trace), with or without the state built first."""
+    import keras
+
+    from cnnlab import architecture, training
+
+    split = training.split_data(data, config)
+    model = architecture.build_model(stack)
+    training.compile_model(model, config)
+    if build_first:
+        training.build_state_before_fit(model, split.x_train, split.y_train)
+    cpu = {}
+
+    class FirstStep(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            if batch == 0:
+                cpu["start"] = time.thread_time()
+
+        def on_train_batch_end(self, batch, logs=None):
+            if batch == 0:
+                cpu["first"] = time.thread_time() - cpu["start"]
+                self.model.stop_training = True
+
+    model.fit(split.x_train, split.y_train, batch_size=config.batch_size, epochs=1, verbose=0, callbacks=[FirstStep()])
+    return cpu["first"]
+
+
+def first_step(data, rounds: int) -> None:
+    """The first train step traces the graph while holding the interpreter lock every page needs."""
+    from cnnlab import architecture, training
+
+    stack, config = architecture.chapter_spec(), training.TrainConfig(epochs=1, data_fraction=0.1)
+    first_step_cpu(stack, config, data, True)  # warm-up: TensorFlow's one-time setup
+    keras_way, built = [], []
+    for _ in range(rounds):  # alternating, so a change in the machine's load hits both alike
+        keras_way.append(first_step_cpu(stack, config, data, False))
+        built.append(first_step_cpu(stack, config, data, True))
+    k, b = statistics.median(keras_way), statistics.median(built)
+    print("first train step (the trace), CPU of the training thread, chapter CNN, median of", rounds)
+    print(f"  Keras creates the state while tracing:   {k:.3f} s  (runs {[round(x, 3) for x in keras_way]})")
+    print(f"  state built first (build_state_before_fit): {b:.3f} s  (runs {[round(x, 3) for x in built]})")
+    print(f"  ratio {b / k:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer rounds and seeds")
     parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "memory", "accuracy"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "trace", "memory", "accuracy"])
     args = parser.parse_args()
 
     from cnnlab import data as data_module
@@ -170,6 +219,8 @@ def main() -> None:
     print(f"CPU cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     if "throughput" not in args.skip:
         throughput(bundled, rounds=2 if args.quick else 7, epochs=2)
+    if "trace" not in args.skip:
+        first_step(bundled, rounds=3 if args.quick else 5)
     if "memory" not in args.skip:
         memory(bundled, epochs=1)
     if "accuracy" not in args.skip:

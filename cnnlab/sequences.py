@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnlab import optimizers
+from cnnlab.training import build_state_before_fit
 
 # --------------------------------------------------------------------------------------
 # 1. Sequential data, seen
@@ -429,6 +430,7 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
         x_train, x_test = data.x_train, data.x_test
         if kind != "dense":
             x_train, x_test = x_train[..., None], x_test[..., None]
+        build_state_before_fit(model, x_train, data.y_train)
         order = np.random.default_rng(seed)
         for epoch in range(1, epochs + 1):
             shuffled = order.permutation(len(data.y_train))

@@ -111,6 +111,23 @@ def compile_model(model, config: TrainConfig) -> None:
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 
 
+def build_state_before_fit(model, x: np.ndarray, y: np.ndarray) -> None:
+    """Create a compiled model's optimizer, loss and metric variables now, eagerly, not inside fit's first trace.
+
+    With no tf.distribute strategy Keras 3 leaves them to the first trace of the train step, where
+    TensorFlow must lift each new variable's initializer out of the graph: that trace then took ~0.8 s of
+    CPU for the chapter's CNN instead of ~0.33 s (benchmarks/bench_training.py), all of it holding the
+    interpreter lock every student's page needs. Two samples go through the model, the loss and the
+    metrics; reset_metrics() forgets them (fit resets them at every epoch anyway); weights do not change.
+    """
+    model.optimizer.build(model.trainable_variables)
+    sample_x, sample_y = x[:2], y[:2]
+    predicted = model(sample_x, training=False)
+    model.compute_loss(sample_x, sample_y, predicted)
+    model.compute_metrics(sample_x, sample_y, predicted, sample_weight=None)
+    model.reset_metrics()
+
+
 def publishable_model(stack, config: TrainConfig):
     """The copy of a job's model that other pages use: compiled, so a downloaded file can evaluate()."""
     model = architecture.build_model(stack)
@@ -509,6 +526,7 @@ class TrainingJob:
             compile_model(model, self.config)
             if self.model is None:
                 self.model = publishable_model(self.stack, self.config)
+            build_state_before_fit(model, split.x_train, split.y_train)
             self._train_model = model
             self._snapshot()
             self._notify()
