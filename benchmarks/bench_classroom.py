@@ -9,8 +9,10 @@ websocket handshake), then walks a short lesson:
   open Conv2D, move its sliders (every student picks its own filters and kernel size) -> open
   MaxPooling2D, move a slider -> open Draw, draw digits (the canvas component's real value: Fabric
   JSON + a PNG data URL of a digit from cnnlab.drawn_digits, as streamlit_drawable_canvas 0.13's
-  frontend sends it) -> a few students open Train and start a short training (1 epoch, 5% of the
-  data), following its live panel's auto-reruns until the test results show.
+  frontend sends it). A few students (the trainers) first open Train and start a short training
+  (1 epoch on 25% of the data; one trains at a time, the others wait in the queue), walk the same
+  lesson while it runs, then come back to Train and follow its live panel's auto-reruns until the
+  test results show: the class works with a training running, as the targets ask.
 
 Widget ids come from the ForwardMsg deltas (an element's `id` ends with its user key); values are
 sent with each widget's own WidgetState type, all of them on every rerun as the browser does, and
@@ -73,6 +75,7 @@ from websockets.asyncio.client import connect  # noqa: E402
 
 ACTION_TIMEOUT_S = 120.0  # one rerun; a cold server imports TensorFlow on the first drawing
 TRAINING_TIMEOUT_S = 240.0  # one short training, start to results
+TRAINING_FRACTION_INDEX = 2  # the Train page's 25% (2,000 of the 8,000 digits): a training lasts through the lesson
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
             ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 CONV_INPUT = (4, 28, 28, 3)  # the Conv2D page's default input (batch, height, width, channels)
@@ -213,6 +216,7 @@ class StudentLog:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     mispredictions: int = 0
+    trains: bool = False  # a trainer draws with its own model, still in training: misreads are expected
     training_s: float | None = None
     replica: str = ""  # the balancer's cookie value (CNNLAB_REPLICA), "" without a balancer
 
@@ -412,13 +416,20 @@ async def draw_part(student: Student, digits, rng: random.Random, lesson: Lesson
             student.log.mispredictions += 1
 
 
-async def train_part(student: Student, rng: random.Random, lesson: Lesson) -> None:
-    await student.goto("train")
+async def start_training(student: Student, rng: random.Random, lesson: Lesson) -> float:
+    """A trainer's first steps: open Train, pick a short training (1 epoch, 25% of the data), start it."""
+    await student.open("train")
     await think(rng, lesson)
     await student.set("Train setting", "train_epochs", 1)
-    await student.set("Train setting", "train_fraction", 0)  # the smallest fraction (5%)
+    await student.set("Train setting", "train_fraction", TRAINING_FRACTION_INDEX)
     started = time.monotonic()
     await student.click("start training", "train_start")
+    return started
+
+
+async def training_results(student: Student, started: float) -> None:
+    """Back on Train after the lesson: follow the live panel's auto-reruns until the test results show."""
+    await student.goto("train")
     deadline = started + TRAINING_TIMEOUT_S
     while "Test accuracy" not in student.metrics and time.monotonic() < deadline:
         if student.auto_rerun is None:
@@ -434,17 +445,21 @@ async def train_part(student: Student, rng: random.Random, lesson: Lesson) -> No
 
 
 async def one_student(url: str, index: int, trains: bool, digits, lesson: Lesson) -> StudentLog:
-    log = StudentLog()
+    log = StudentLog(trains=trains)
     rng = random.Random(index)
     await asyncio.sleep(rng.uniform(0, lesson.stagger_s))
     student = Student(url, log)
     try:
-        await student.open("conv")
+        if trains:  # the training runs in the background while its student (and the class) works
+            started = await start_training(student, rng, lesson)
+            await student.goto("conv")
+        else:
+            await student.open("conv")
         await conv_part(student, index, rng, lesson)
         await pooling_part(student, index, rng, lesson)
         await draw_part(student, digits, rng, lesson)
         if trains:
-            await train_part(student, rng, lesson)
+            await training_results(student, started)
     except Exception as exc:  # noqa: BLE001 - one student's failure is a result, the others go on
         log.errors.append(f"client: {type(exc).__name__}: {exc}")
     finally:
@@ -461,8 +476,10 @@ class RoundResult:
     latencies: dict[str, list[float]]
     errors: list[str]
     tracebacks: int
-    mispredictions: int
+    mispredictions: int  # by students who read with the shipped model: each one is a fault
     draws: int
+    trainer_mispredictions: int  # by trainers, whose active model is the one they are training
+    trainer_draws: int
     training_s: list[float]
     replicas: dict[str, int]  # students per replica (from the balancer's cookie)
     rss_peak: float | None
@@ -509,7 +526,10 @@ def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float) ->
     return RoundResult(
         students=n, trainers=trainers, latencies=latencies, errors=[e for log in logs for e in log.errors],
         tracebacks=server.log_text()[log_before:].count("Traceback"),
-        mispredictions=sum(log.mispredictions for log in logs), draws=n * lesson.draws,
+        mispredictions=sum(log.mispredictions for log in logs if not log.trains),
+        draws=sum(not log.trains for log in logs) * lesson.draws,
+        trainer_mispredictions=sum(log.mispredictions for log in logs if log.trains),
+        trainer_draws=sum(log.trains for log in logs) * lesson.draws,
         training_s=[log.training_s for log in logs if log.training_s is not None],
         replicas=dict(sorted(Counter(log.replica for log in logs if log.replica).items())),
         rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall,
@@ -586,7 +606,8 @@ def summary_table(rounds: list[RoundResult], rss_warm: float | None) -> list[str
         ("CPU: server / load generator", lambda r: f"{fmt(r.server_cpu_s, ' s', 1)} / {fmt(r.client_cpu_s, ' s', 1)}"),
         ("client errors", lambda r: str(len(r.errors))),
         ("server log tracebacks", lambda r: str(r.tracebacks)),
-        ("drawings misread", lambda r: f"{r.mispredictions}/{r.draws}"),
+        ("misread: shipped model / in training", lambda r: f"{r.mispredictions}/{r.draws} / "
+                                                           f"{r.trainer_mispredictions}/{r.trainer_draws}"),
         ("training start->results", lambda r: ", ".join(fmt(s, " s", 1) for s in r.training_s) or "—"),
         ("server RSS after warm-up", lambda r: fmt(rss_warm, " MB", 0)),
         ("server RSS at peak", lambda r: fmt(r.rss_peak, " MB", 0)),
