@@ -142,7 +142,8 @@ def heatmap_grid(maps: Sequence[np.ndarray], *, titles: Sequence[str] | None = N
 # Tiled maps are sent as one byte per pixel: levels 0-254 of the activation scale, 255 for the gaps between
 # tiles (drawn white). Viridis squeezed into 0..254/255, white above it.
 _GAP_LEVEL = 255
-TILE_SCALE = tuple((round(i / (len(_VIRIDIS) - 1) * (_GAP_LEVEL - 1) / _GAP_LEVEL, 6), colour)
+TILE_TOP_LEVEL = _GAP_LEVEL - 1  # a map's highest value
+TILE_SCALE = tuple((round(i / (len(_VIRIDIS) - 1) * TILE_TOP_LEVEL / _GAP_LEVEL, 6), colour)
                    for i, colour in enumerate(_VIRIDIS)) + ((1.0, "white"),)
 
 
@@ -157,7 +158,7 @@ def tiled_maps(maps: Sequence[np.ndarray], columns: int, *, height: int | None =
     """
     rows = -(-len(maps) // columns)
     picture = tile(np.stack(maps), columns=columns, gap=2, normalise=True)  # 0..1, NaN between the tiles
-    levels = np.where(np.isnan(picture), _GAP_LEVEL, np.round(np.nan_to_num(picture) * (_GAP_LEVEL - 1)))
+    levels = np.where(np.isnan(picture), _GAP_LEVEL, np.round(np.nan_to_num(picture) * TILE_TOP_LEVEL))
     # About as tall as the tiles are at a laptop's width (~60 px in rows of 16, ~115 px in rows of 8): a taller
     # figure leaves empty bands above and below the square pixels.
     cell_px = 60 if columns == 16 else 115

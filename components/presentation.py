@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from components import state_keys as keys
-from components.charts import IMAGE_SCALE
+from components.charts import IMAGE_SCALE, TILE_SCALE, TILE_TOP_LEVEL
 from components.i18n import t
 
 QUERY_PARAM = "present"
@@ -191,6 +191,9 @@ def _add_colour_bar(traces: list[dict], originals) -> None:
     group = [tr for tr in heatmaps if _same_scale(tr.get("colorscale"), last.get("colorscale"))]
     last["showscale"] = True
     last["colorbar"] = dict(thickness=14, len=0.9, outlinewidth=0)
+    if _same_scale(last.get("colorscale"), TILE_SCALE):  # tiled maps: levels of each map's own range, not values
+        last["colorbar"].update(tickvals=[0, TILE_TOP_LEVEL], ticktext=[t("common.scale_low"), t("common.scale_high")])
+        return
     if len({(tr.get("zmin"), tr.get("zmax")) for tr in group}) == 1 and last.get("zmin") is not None:
         return  # one shared range: plotly's numbered ticks are right for every map
     low, high = _value_range(originals[traces.index(last)])  # the dict holds z encoded (plotly 6)

@@ -81,6 +81,12 @@ def test_feature_maps_get_a_colour_bar_that_says_low_and_high_when_each_map_has_
     assert list(bars[0].colorbar.ticktext) == ["common.scale_low", "common.scale_high"]
     assert list(bars[0].colorbar.tickvals) == [0.0, 80.0]
 
+    # tiled into one heatmap, each map on its own range: the bar's numbers would be levels, not values
+    tiled = present.for_screen(charts.tiled_maps(maps, columns=2))
+    bar = next(trace for trace in tiled.data if trace.showscale)
+    assert list(bar.colorbar.ticktext) == ["common.scale_low", "common.scale_high"]
+    assert list(bar.colorbar.tickvals) == [0, charts.TILE_TOP_LEVEL]
+
     shared = present.for_screen(charts.heatmap_grid(maps, columns=2, shared_scale=True))
     bar = next(trace for trace in shared.data if trace.showscale)
     assert bar.colorbar.tickvals is None, "one shared range: plotly's own numbers"
