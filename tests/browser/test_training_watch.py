@@ -34,13 +34,15 @@ def _slider(page, label):
 def test_filters_change_between_epochs_while_training(server, page):
     page.goto(f"{server.url}/train?lang=en")
     wait_for_app(page)
-    # 2 epochs, batch size 8, 5% of the data (no validation split, as in the chapter): 50 batches per epoch.
-    for label, keys in (("Epochs", ["Home", "ArrowRight"]), ("Batch size", ["Home"]), ("Training data used", ["Home"])):
+    # 2 epochs, batch size 8, 25% of the data (no validation split, as in the chapter): 250 batches per epoch,
+    # a few seconds each, so the page (refreshed every second) shows the picture after each epoch.
+    for label, keys in (("Epochs", ["Home", "ArrowRight"]), ("Batch size", ["Home"]),
+                        ("Training data used", ["Home", "ArrowRight", "ArrowRight"])):
         _slider(page, label).focus()
         for key in keys:
             page.keyboard.press(key)
         wait_for_app(page)
-    expect(page.get_by_text("400 images for training, 50 batches per epoch", exact=False)).to_be_visible(
+    expect(page.get_by_text("2,000 images for training, 250 batches per epoch", exact=False)).to_be_visible(
         timeout=60_000)
 
     page.get_by_role("button", name="Start training").click()

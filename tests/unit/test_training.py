@@ -113,7 +113,7 @@ def test_a_finished_training_leaves_no_traced_graph_behind(small_data):
     graphs = _live("FuncGraph")
     for _ in range(3):
         train_once()
-    assert _live("FuncGraph") == graphs
+    assert _live("FuncGraph") <= graphs  # a leak adds 2 a training; some of the first one's may go later
 
 
 def test_the_optimizer_makes_the_same_step_without_the_one_replica_all_reduce(small_data):
