@@ -42,15 +42,22 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def plain_fit_seconds(stack, config, data) -> float:
-    import gc
-
+def compiled_model(stack, config, data, *, build_first: bool = True):
+    """(model, split) as a TrainingJob prepares them: built, compiled and, by default, its state built first."""
     from cnnlab import architecture, training
 
     split = training.split_data(data, config)
     model = architecture.build_model(stack)
     training.compile_model(model, config)
-    training.build_state_before_fit(model, split.x_train, split.y_train)  # as the job does: only watching differs
+    if build_first:
+        training.build_state_before_fit(model, split.x_train, split.y_train)
+    return model, split
+
+
+def plain_fit_seconds(stack, config, data) -> float:
+    import gc
+
+    model, split = compiled_model(stack, config, data)  # as the job does: only the watching differs
     val = (split.x_val, split.y_val) if split.x_val is not None else None
     start = time.perf_counter()
     model.fit(split.x_train, split.y_train, batch_size=config.batch_size, epochs=config.epochs,
@@ -166,13 +173,7 @@ def first_step_cpu(stack, config, data, build_first: bool) -> float:
     """CPU seconds of fit's first batch (the train step's trace), with or without the state built first."""
     import keras
 
-    from cnnlab import architecture, training
-
-    split = training.split_data(data, config)
-    model = architecture.build_model(stack)
-    training.compile_model(model, config)
-    if build_first:
-        training.build_state_before_fit(model, split.x_train, split.y_train)
+    model, split = compiled_model(stack, config, data, build_first=build_first)
     cpu = {}
 
     class FirstStep(keras.callbacks.Callback):

@@ -415,7 +415,6 @@ def train_models(data: WindowData, kinds: Sequence[str] = ("dense", "rnn"), *, u
     same time): seeded initializers, and each epoch's order of the windows from a seeded numpy generator.
     The caller holds a training slot (cnnlab.training.training_slot) while this runs.
     """
-
     started = time.perf_counter()
     truth = data.to_raw(data.y_test)
     naive_mse, naive_mae = errors(data.to_raw(data.x_test[:, -1]), truth)

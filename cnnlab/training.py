@@ -115,8 +115,8 @@ def build_state_before_fit(model, x: np.ndarray, y: np.ndarray) -> None:
     """Create a compiled model's optimizer, loss and metric variables now, eagerly, not inside fit's first trace.
 
     With no tf.distribute strategy Keras 3 leaves them to the first trace of the train step, where
-    TensorFlow must lift each new variable's initializer out of the graph: that trace then took ~0.8 s of
-    CPU for the chapter's CNN instead of ~0.33 s (benchmarks/bench_training.py), all of it holding the
+    TensorFlow must lift each new variable's initializer out of the graph: that trace then took ~0.75 s of
+    CPU for the chapter's CNN instead of ~0.31 s (benchmarks/bench_training.py), all of it holding the
     interpreter lock every student's page needs. Two samples go through the model, the loss and the
     metrics; reset_metrics() forgets them (fit resets them at every epoch anyway); weights do not change.
     """
