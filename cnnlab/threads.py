@@ -8,14 +8,13 @@ One server holds a class: while students train, every other page must stay respo
   left for trainings (half of them) shared between the slots, at least 1.
 
 TensorFlow's thread pools are process-wide and fixed when its runtime starts (the first op), not per
-model or per thread, so they are sized here once for the whole process: each op uses at most
-`tf_threads()` threads (intra-op pool) and at most `max_trainings()` graphs run side by side (inter-op
-pool: model.fit runs one graph at a time per training). `configure_tensorflow()` runs when `cnnlab` is
-imported, before any of our code imports TensorFlow: it sets TensorFlow's own environment variables
-TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (read when its runtime starts; an operator's own
-values win) or, if TensorFlow is already loaded, calls tf.config.threading while that still works.
-Pages read a model with one traced call (cnnlab.inspect_model's probe), which shares the inter-op pool with
-the training: measured here with a training running, a probe call takes 3.5 ms median, 10 ms p95 (3 ms idle).
+model or per thread, so they are sized once per process: each op uses at most `tf_threads()` threads
+(intra-op pool) and at most `max_trainings()` graphs run side by side (inter-op pool). `configure_tensorflow()`
+runs when `cnnlab` is imported, before any of our code imports TensorFlow: it sets TensorFlow's own
+environment variables TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (read when its runtime starts; an
+operator's own values win) or, if TensorFlow is already loaded, calls tf.config.threading while that still
+works. The Train page's trainings run in worker processes (cnnlab.training_process, one per slot), which
+inherit those variables; the server's own pools serve the pages' models and the sequences experiment.
 """
 
 from __future__ import annotations

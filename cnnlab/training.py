@@ -1,16 +1,18 @@
 """Training a layer stack in the background: one `TrainingJob` per session, a shared queue.
 
-A job runs `model.fit` in its own thread. It never touches Streamlit: pages read the
-job (history, progress, result) and may pass `on_update`, called from the training
-thread after each weight snapshot, to keep their own objects current.
+A job's thread waits for its slot, then hands the training to a worker process
+(cnnlab.training_process: `model.fit` and the test predictions run there, under their own
+interpreter lock) and relays the worker's reports into the job. It never touches Streamlit:
+pages read the job (history, progress, result) and may pass `on_update`, called from the
+job's thread after each weight snapshot, to keep their own objects current.
 
-- Live data: a cheap Keras callback appends the per-batch logs (Python floats) to
-  lists under a lock; `chart_series()` turns them into chart lines.
-- Inference while training: the job keeps a second copy of the model (`job.model`)
-  that only receives weights (each epoch end, every few seconds, and at the end).
-  Other pages may call it at any time; the model being trained is never shared.
-- Stop: `job.stop()` sets a flag that the callback turns into `model.stop_training`
-  after the next batch; the model keeps the weights trained so far and is evaluated.
+- Live data: the worker sends the per-batch logs in bundles; the job appends them (Python
+  floats) to lists under a lock; `chart_series()` turns them into chart lines.
+- Inference while training: the job keeps the published model (`job.model`), in this process,
+  that only receives the worker's weights (each epoch end, every few seconds, and at the end).
+  Other pages may call it at any time; the model being trained is in the worker.
+- Stop: `job.stop()` sets a flag that the job passes on; the worker ends `model.fit` after the
+  current batch; the model keeps the weights trained so far and is evaluated.
 - Fairness: `TrainingSlots` lets at most N jobs train at once in the process
   (N = $CNNLAB_MAX_TRAININGS, default 1 on 2 cores: see cnnlab/threads.py, which also bounds
   TensorFlow's threads); the others wait in a first-come queue and know their position.
@@ -37,13 +39,14 @@ from cnnlab import architecture, optimizers
 from cnnlab.data import MnistData, to_model_input
 from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
 from cnnlab.threads import max_trainings
+from cnnlab.training_process import TrainerGone, TrainerPool, TrainerProcess, TrainingProcessError, shared_pool
 from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_EVERY_S = 2.0  # the published copy gets fresh weights at least this often
 MISCLASSIFIED_KEPT = 60
 OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
+ABORT_GRACE_S = 5.0  # a worker told to leave (owner gone) that has not left by then is killed
 
 # Job states. Active: queued, running, evaluating. Final: done, stopped, cancelled, failed.
 QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
@@ -326,10 +329,11 @@ class TrainingJob:
 
     def __init__(self, stack, config: TrainConfig, data: MnistData, *, slots: TrainingSlots | None = None,
                  on_update: Callable[[TrainingJob], None] | None = None, published_model=None,
-                 owner_alive: Callable[[], bool] | None = None):
+                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None):
         """published_model: an untrained model of this same stack to publish right away (so a page can
         show it before the thread starts); by default the job builds its own.
-        owner_alive: asked from the training thread about every OWNER_CHECK_S; False ends the job."""
+        owner_alive: asked from the job's thread about every OWNER_CHECK_S; False ends the job.
+        pool: where its worker process comes from (default: the process-wide one)."""
         config.check()
         architecture.validate(stack)
         self.id = uuid.uuid4().hex
@@ -337,6 +341,7 @@ class TrainingJob:
         self.config = config
         self._data = data
         self._slots = slots or shared_slots()
+        self._pool = pool or shared_pool()
         self._on_update = on_update
         self._owner_alive = owner_alive
         self._owner_checked = 0.0
@@ -360,9 +365,7 @@ class TrainingJob:
         self._batches_done = 0
         self._run_started: float | None = None
         self._run_ended: float | None = None
-        self._epoch_started = 0.0
-        self._last_snapshot = 0.0
-        self._train_model = None
+        self.trainer_pid: int | None = None  # the worker process that trains it
         self.fit_seconds: float | None = None  # model.fit's own duration, for benchmarks
 
     # -- control
@@ -435,24 +438,23 @@ class TrainingJob:
             self._stop.set()
         return not alive
 
-    def _snapshot(self) -> None:
-        """Copy the trained weights into the published model (called from the training side)."""
-        if self._train_model is not None and self.model is not None:
-            self.model.set_weights(self._train_model.get_weights())
+    def _snapshot(self, weights: list) -> None:
+        """Give the published model the worker's latest weights and record what it now sees."""
+        if self.model is not None:
+            self.model.set_weights(weights)
             self.watch.record(self.model, self.epochs_done, self._batches_done)
-            self._last_snapshot = time.monotonic()
 
-    def _record_batch(self, batch: int, logs: dict) -> None:
+    def _record_batches(self, epoch: int, batches: list[tuple[int, float, float]]) -> None:
         with self._lock:
             h = self._history
-            h.batch_loss.append(float(logs.get("loss", math.nan)))
-            h.batch_accuracy.append(float(logs.get("accuracy", math.nan)))
-            h.batch_epoch.append(self._epoch - 1)
-            h.batch_index.append(batch)
-            self._batches_done += 1
+            for batch, loss, accuracy in batches:
+                h.batch_loss.append(loss)
+                h.batch_accuracy.append(accuracy)
+                h.batch_epoch.append(epoch)
+                h.batch_index.append(batch)
+            self._batches_done += len(batches)
 
-    def _record_epoch(self, epoch: int, logs: dict) -> None:
-        seconds = time.monotonic() - self._epoch_started
+    def _record_epoch(self, epoch: int, logs: dict, seconds: float) -> None:
         with self._lock:
             complete = (self._batches_done - epoch * self.steps_per_epoch) >= self.steps_per_epoch
             self._history.epochs.append(EpochRecord(
@@ -461,56 +463,55 @@ class TrainingJob:
             if complete:
                 self.epochs_done = epoch + 1
 
-    def _callback(self):
-        import keras
-
-        job = self
-
-        class LiveRecorder(keras.callbacks.Callback):
-            # Runs on the training thread after each batch (the TensorFlow backend calls
-            # callbacks synchronously), so it only appends floats under a lock.
-
-            def on_train_begin(self, logs=None):
-                if job._should_stop():
-                    job._leave_if_abandoned()
-                    self.model.stop_training = True
-
-            def on_train_batch_begin(self, batch, logs=None):  # also before the first step's graph is built
-                if job._should_stop():
-                    job._leave_if_abandoned()
-
-            def on_epoch_begin(self, epoch, logs=None):
-                with job._lock:
-                    job._epoch = epoch + 1
-                job._epoch_started = time.monotonic()
-
-            def on_train_batch_end(self, batch, logs=None):
-                job._record_batch(batch, logs or {})
-                if job._should_stop():
-                    job._leave_if_abandoned()
-                    self.model.stop_training = True
-                elif time.monotonic() - job._last_snapshot > SNAPSHOT_EVERY_S:
-                    job._snapshot()
-                    job._notify()
-
-            def on_test_batch_end(self, batch, logs=None):  # validation at an epoch's end
-                if job._should_stop():
-                    job._leave_if_abandoned()
-
-            def on_epoch_end(self, epoch, logs=None):
-                job._record_epoch(epoch, logs or {})
-                job._snapshot()
-                job._notify()
-
-        return LiveRecorder()
-
-    def _leave_if_abandoned(self) -> None:
-        """Nobody is left to watch: leave model.fit now (a plain stop would still validate the epoch)."""
-        if self.abandoned:
-            raise _OwnerGone
+    def _follow(self, worker: TrainerProcess) -> None:
+        """Relay the worker's reports into this job until its request ends; pass on Stop and owner gone."""
+        told, abort_sent = None, 0.0
+        while True:
+            if self._should_stop():
+                if self.abandoned and told != "abort":
+                    worker.send(("abort",))
+                    told, abort_sent = "abort", time.monotonic()
+                elif told is None:
+                    worker.send(("stop",))
+                    told = "stop"
+            if told == "abort" and time.monotonic() - abort_sent > ABORT_GRACE_S:
+                raise TrainerGone(f"training process {worker.pid} did not stop in {ABORT_GRACE_S:.0f} s")
+            message = worker.receive(0.2)
+            if message is None:
+                continue
+            kind = message[0]
+            if kind == "batches":
+                self._record_batches(self._epoch - 1, message[1])
+            elif kind == "epoch_begin":
+                with self._lock:
+                    self._epoch = message[1] + 1
+            elif kind == "epoch_end":
+                self._record_epoch(*message[1:])
+            elif kind == "weights":
+                self._snapshot(message[1])
+                self._notify()
+            elif kind == "fit_done":
+                self.fit_seconds = message[1]
+                with self._lock:
+                    self._run_ended = time.monotonic()
+            elif kind == "evaluating":
+                self.state = EVALUATING
+                self._notify()
+            elif kind == "evaluation":
+                self.evaluation = evaluation_from_probs(message[1], self._data.x_test, self._data.y_test)
+            elif kind == "done":
+                return
+            elif kind == "aborted":
+                raise _OwnerGone
+            elif kind == "failed":
+                error = TrainingProcessError(message[1])
+                error.add_note(f"in training process {worker.pid}:\n{message[2]}")
+                raise error
 
     def _run(self) -> None:
         acquired = False
+        worker: TrainerProcess | None = None
+        worker_healthy = False
         try:
             acquired = self._slots.acquire(self.id, self._should_stop)
             if not acquired:
@@ -521,47 +522,37 @@ class TrainingJob:
             self.state = RUNNING
             logger.info("training %s started: %d epochs of %d images", self.id[:8], self.config.epochs,
                         self.train_samples)
-            split = split_data(self._data, self.config)
-            model = architecture.build_model(self.stack)
-            compile_model(model, self.config)
             if self.model is None:
                 self.model = publishable_model(self.stack, self.config)
-            build_state_before_fit(model, split.x_train, split.y_train)
-            self._train_model = model
-            self._snapshot()
             self._notify()
-            validation = (split.x_val, split.y_val) if split.x_val is not None else None
-            fit_started = time.perf_counter()
-            model.fit(split.x_train, split.y_train, batch_size=self.config.batch_size, epochs=self.config.epochs,
-                      validation_data=validation, callbacks=[self._callback()], verbose=0, shuffle=True)
-            self.fit_seconds = time.perf_counter() - fit_started
-            self._snapshot()
-            with self._lock:
-                self._run_ended = time.monotonic()
-            self._train_model = None
-            del model, split
-            self.state = EVALUATING
-            self._notify()
-            self.evaluation = evaluate(self.model, self._data.x_test, self._data.y_test)
+            worker = self._pool.take()
+            self.trainer_pid = worker.pid
+            worker.send(("train", self.stack, self.config, self._data))
+            try:
+                self._follow(worker)
+                worker_healthy = True
+            except _OwnerGone:
+                worker_healthy = True  # it left model.fit and said so: ready for the next request
+                raise
             self.state = STOPPED if self._stop.is_set() else DONE
         except _OwnerGone:  # nobody is left to read the weights or an evaluation: the slot is freed at once
             self.state = STOPPED
         except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
             logger.exception("training %s failed", self.id[:8])
-            self.error = f"{type(exc).__name__}: {exc}"[:500]
+            message = str(exc) if isinstance(exc, TrainingProcessError) else f"{type(exc).__name__}: {exc}"
+            self.error = message[:500]
             self.state = FAILED
         finally:
             with self._lock:
                 if self._run_started and not self._run_ended:
                     self._run_ended = time.monotonic()
-            self._train_model = None
+            if worker is not None:
+                self._pool.give_back(worker, worker_healthy)
             self._data = None  # the job keeps only its results
             if acquired:
                 self._slots.release(self.id)
             if self.abandoned:
                 logger.info("training %s: slot freed after its session ended", self.id[:8])
-            # No gc.collect() here: a full collection while another thread builds a TensorFlow graph
-            # can hang the process (see components/streamlit_patches.py); Python's collector suffices.
             self._done.set()
             self._notify()
 

@@ -4,7 +4,8 @@ Shared objects are read-only: nobody writes into the data arrays, and the shippe
 through cnnlab.inspect_model.layer_outputs (its probe, made once under a lock), which is safe from many
 threads at once (tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
 thread as the server starts (serve.py's lifespan; app.py calls it too, for `streamlit run app.py` and AppTest),
-so the first drawing does not pay for it.
+so the first drawing does not pay for it; it also starts the training worker processes (cnnlab.training_process),
+so the first training does not wait for one.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cnnlab import data, models
+from cnnlab import data, models, training_process
 from components import app_logging, streamlit_patches
 from components import state_keys as keys
 
@@ -93,6 +94,8 @@ def _load_and_warm():
 def start_warmup(*, freeze_heap: bool = False) -> None:
     """Load TensorFlow and the shipped model in a daemon thread, once per process; returns at once.
 
+    The thread first starts the training worker processes, which import TensorFlow on their own.
+
     Also sets up the app's logging (components.app_logging) and stops Streamlit from clearing the Keras
     session after each run (components.streamlit_patches) first: this is the process's first app code.
     `freeze_heap` (serve.py, at server start, before any session exists): once warm, move every object
@@ -116,6 +119,7 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
 def _warm(freeze_heap: bool) -> None:
     started = time.perf_counter()
     try:
+        training_process.shared_pool().prepare()  # the training workers import TensorFlow beside us
         pretrained_model()
         _warm_views()
         if freeze_heap:  # no gc.collect() first: a full collection while a training traces its graph can hang

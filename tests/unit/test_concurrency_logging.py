@@ -25,22 +25,23 @@ def test_no_exception_handler_only_passes():
     assert silent == []
 
 
-def test_a_failed_training_is_logged_with_its_traceback(caplog, monkeypatch):
+def test_a_failed_training_is_logged_with_its_traceback(caplog):
+    """The training fails in its worker process: the server logs the worker's traceback, the user gets the error."""
     full = load_bundled()
-    small = MnistData(full.x_train[:50], full.y_train[:50], full.x_test[:20], full.y_test[:20], "bundled")
-
-    def broken_split(*args, **kwargs):
-        raise MemoryError("no room for the data")
-
-    monkeypatch.setattr(training, "split_data", broken_split)
+    labels = full.y_train[:50].copy()
+    labels[7] = 12  # no such digit: the loss cannot be computed
+    broken = MnistData(full.x_train[:50], labels, full.x_test[:20], full.y_test[:20], "bundled")
     stack = (arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
     with caplog.at_level(logging.INFO, logger="cnnlab"):
-        job = training.TrainingJob(stack, training.TrainConfig(epochs=1), small,
+        job = training.TrainingJob(stack, training.TrainConfig(epochs=1), broken,
                                    slots=training.TrainingSlots(1)).start()
-        assert job.wait(60)
-    assert job.state == training.FAILED and "no room" in job.error  # what the user sees
+        assert job.wait(120)
+    assert job.state == training.FAILED and "label value of 12" in job.error  # what the user sees
     logged = [r for r in caplog.records if r.name == "cnnlab.training" and r.exc_info]
-    assert logged and "no room for the data" in str(logged[0].exc_info[1])
+    assert logged, "the failure is logged with a traceback"
+    text = logging.Formatter().format(logged[0])
+    assert "label value of 12" in text and f"in training process {job.trainer_pid}" in text
+    assert "Traceback (most recent call last)" in text.split(f"in training process {job.trainer_pid}")[1]
 
 
 def test_app_logging_sends_our_records_to_one_handler():

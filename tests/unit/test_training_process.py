@@ -1,0 +1,113 @@
+"""Trainings run in worker processes: the server's interpreter lock stays with the students' pages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cnnlab import architecture as arch
+from cnnlab import training, training_process
+from cnnlab.data import MnistData, load_bundled
+
+TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    full = load_bundled()
+    return MnistData(full.x_train[:300], full.y_train[:300], full.x_test[:100], full.y_test[:100], "bundled")
+
+
+@pytest.fixture(scope="module")
+def pool():
+    """One worker kept ready for this module's jobs (a fresh one costs a TensorFlow import)."""
+    workers = training_process.TrainerPool(1)
+    workers.prepare()
+    yield workers
+    workers.close()
+
+
+def wait_for(condition, seconds: float = 60) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        threading.Event().wait(0.05)
+    raise AssertionError("condition not reached")
+
+
+def niceness(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+
+
+def test_a_job_trains_in_a_worker_process_at_a_lower_priority_and_the_worker_stays_ready(small_data, pool):
+    job = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
+                               pool=pool).start()
+    assert job.wait(120) and job.state == training.DONE, job.error
+    assert job.trainer_pid not in (None, os.getpid())
+    assert niceness(job.trainer_pid) == niceness(os.getpid()) + training_process.DEFAULT_NICE
+    assert pool.idle_pids() == [job.trainer_pid]  # back in the pool for the next training
+    assert job.fit_seconds and job.fit_seconds > 0
+
+
+def test_a_killed_worker_fails_its_job_frees_the_slot_and_is_replaced(small_data, pool):
+    slots = training.TrainingSlots(1)
+    long = training.TrainConfig(epochs=200, batch_size=8)
+    job = training.TrainingJob(TINY, long, small_data, slots=slots, pool=pool).start()
+    wait_for(lambda: len(job.history().batch_loss) > 3)
+    os.kill(job.trainer_pid, signal.SIGKILL)
+    assert job.wait(30)
+    assert job.state == training.FAILED and "ended unexpectedly" in job.error
+    assert slots.counts() == (0, 0) and job.model is not None  # the weights it had are kept
+    replacement = pool.idle_pids()
+    assert len(replacement) == 1 and replacement[0] != job.trainer_pid
+    after = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=slots, pool=pool).start()
+    assert after.wait(120) and after.state == training.DONE, after.error
+    assert after.trainer_pid == replacement[0]
+
+
+def test_an_abandoned_job_leaves_model_fit_at_once_and_its_worker_trains_the_next(small_data, pool):
+    owner_here = threading.Event()
+    owner_here.set()
+    long = training.TrainConfig(epochs=200, batch_size=8)
+    job = training.TrainingJob(TINY, long, small_data, slots=training.TrainingSlots(1), pool=pool,
+                               owner_alive=owner_here.is_set).start()
+    wait_for(lambda: len(job.history().batch_loss) > 3)
+    owner_here.clear()
+    assert job.wait(training.OWNER_CHECK_S + training.ABORT_GRACE_S + 5)
+    assert job.abandoned and job.state == training.STOPPED and job.evaluation is None
+    nxt = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
+                               pool=pool).start()
+    assert nxt.wait(120) and nxt.state == training.DONE, nxt.error
+    assert nxt.trainer_pid == job.trainer_pid  # it said "aborted" and was kept, not killed
+
+
+def test_the_published_model_gets_the_workers_weights_and_reproduces_its_evaluation(small_data, pool):
+    job = training.TrainingJob(TINY, training.TrainConfig(epochs=2), small_data, slots=training.TrainingSlots(1),
+                               pool=pool).start()
+    assert job.wait(120) and job.state == training.DONE, job.error
+    probs = np.asarray(job.model(training.to_model_input(small_data.x_test), training=False))
+    own = training.evaluation_from_probs(probs, small_data.x_test, small_data.y_test)
+    assert own.test_accuracy == pytest.approx(job.evaluation.test_accuracy)
+    assert own.test_loss == pytest.approx(job.evaluation.test_loss, rel=1e-4)
+
+
+def test_a_worker_leaves_when_the_server_closes_its_end():
+    worker = training_process.TrainerProcess()
+    worker.wait_ready()
+    assert worker.alive()
+    worker.close()
+    assert worker.process.returncode == 0
+
+
+def test_error_summary_keeps_the_message_not_tensorflows_graph_trace():
+    trace = ("Graph execution error:\n\nDetected at node loss defined at (most recent call last):\n"
+             '  File "x.py", line 1, in <module>\n\nReceived a label value of 12 which is outside the valid range.\n'
+             "\t [[{{node loss}}]] [Op:__inference_step_1]")
+    assert training_process.error_summary(ValueError(trace)) == (
+        "ValueError: Received a label value of 12 which is outside the valid range.")
+    assert training_process.error_summary(MemoryError("no room")) == "MemoryError: no room"
