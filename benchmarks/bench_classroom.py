@@ -21,7 +21,7 @@ with the fragment id when the widget lives in an @st.fragment.
 Per action: latency median and p95 (rerun request sent -> script_finished received). Errors: exception
 elements in the deltas, st.error alerts, timeouts, wrong values (cross-session check: a student's
 Conv2D output shape and parameter count must match the settings IT chose; with distinct settings per
-student another session's values would show up there) and "Traceback" in the server log. Server: RSS
+student another session's values would show up there) and "Traceback" in the server log. Server (with its training worker processes): RSS
 after warm-up, at peak, after all sessions closed and, after the last round, once Streamlit has dropped
 the closed sessions (it keeps them 120 s for a reconnect, and drops them at its next write), idle CPU. Ratios to the smallest N.
 
@@ -168,10 +168,24 @@ class ClusterServer:
         self.cluster.stop()
 
 
+def with_children(pids: list[int]) -> list[int]:
+    """The app processes and all their descendants (each one's training worker processes)."""
+    found, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for children in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo.extend(int(c) for c in children.read_text().split())
+            except OSError:
+                continue
+    return found
+
+
 def rss_mb(pids: list[int]) -> float | None:
-    """Resident memory of the app processes, summed (None when there is nothing to measure)."""
+    """Resident memory of the app processes and their workers, summed (None when there is nothing to measure)."""
     total = 0
-    for pid in pids:
+    for pid in with_children(pids):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
         except OSError:
@@ -182,9 +196,10 @@ def rss_mb(pids: list[int]) -> float | None:
 
 
 def cpu_seconds(pids: list[int]) -> float:
+    """CPU time used so far by the app processes and their workers (a worker that ended takes its share along)."""
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for pid in pids:
+    for pid in with_children(pids):
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
