@@ -30,6 +30,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test shows the end of its server's log (a slow start, a traceback, a hang)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for name in ("server", "fresh_server"):
+        server = getattr(item, "funcargs", {}).get(name)
+        if isinstance(server, Server):
+            report.sections.append((f"{name} log (last 4,000 characters)", server.log_text()[-4000:]))
+
+
 def _unavailable(reason: str):
     if REQUIRED:
         pytest.fail(f"browser test cannot run: {reason} (CNNLAB_REQUIRE_BROWSER=1)")
