@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import sequences as seq
-from cnnlab import training
+from cnnlab import training, training_process
 from components import sequence_views as views
 from components import state_keys as keys
 from components.charts import PALETTE
@@ -171,7 +171,7 @@ if train:
     live: dict[str, list[float]] = {t(f"sequences.model_{k}"): [] for k in kinds}
 
     def on_epoch(model_kind: str, epoch: int, loss: float) -> None:
-        """Called by the Keras callback after every epoch, in this script's thread: redraw the loss chart."""
+        """Called in this script's thread as the worker reports each epoch: redraw the loss chart."""
         name = t(f"sequences.model_{model_kind}")
         live[name].append(loss)
         status.caption(t("sequences.training", model=name, epoch=epoch, epochs=epochs))
@@ -184,12 +184,18 @@ if train:
         status.warning(t("sequences.queued", position=position, capacity=training.shared_slots().capacity),
                        icon=":material/hourglass_top:")
 
-    alive = session_alive_checker()  # a tab closed while it waits in line leaves the line
+    alive = session_alive_checker()  # a tab closed while it waits in line, or trains, ends the experiment
+    gone = None if alive is None else lambda: not alive()
     try:
-        with training.training_slot(on_wait=on_wait, cancelled=None if alive is None else lambda: not alive()):
+        with training.training_slot(on_wait=on_wait, cancelled=gone):
             status.caption(t("sequences.preparing"))
-            st.session_state[keys.SEQUENCES_RESULT] = seq.train_models(data, kinds, units=units, epochs=epochs,
-                                                                       on_epoch=on_epoch)
+            # in a worker process (cnnlab.training_process): the class's pages keep the server's lock
+            result = training_process.sequences_experiment(data, kinds, units=units, epochs=epochs,
+                                                           on_epoch=on_epoch, cancelled=gone)
+        if result is None:
+            logger.info("sequences experiment: its session ended while it trained")
+        else:
+            st.session_state[keys.SEQUENCES_RESULT] = result
     except training.SlotCancelled:  # nobody is left to show the experiment to
         logger.info("sequences experiment: its session ended while it waited for a training slot")
     except Exception as exc:  # noqa: BLE001 - shown to the user instead of a traceback

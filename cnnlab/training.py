@@ -39,7 +39,14 @@ from cnnlab import architecture, optimizers
 from cnnlab.data import MnistData, to_model_input
 from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
 from cnnlab.threads import max_trainings
-from cnnlab.training_process import TrainerGone, TrainerPool, TrainerProcess, TrainingProcessError, shared_pool
+from cnnlab.training_process import (
+    TrainerGone,
+    TrainerPool,
+    TrainerProcess,
+    TrainingProcessError,
+    remote_error,
+    shared_pool,
+)
 from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)
@@ -504,9 +511,7 @@ class TrainingJob:
             elif kind == "aborted":
                 raise _OwnerGone
             elif kind == "failed":
-                error = TrainingProcessError(message[1])
-                error.add_note(f"in training process {worker.pid}:\n{message[2]}")
-                raise error
+                raise remote_error(message, worker.pid)
 
     def _run(self) -> None:
         acquired = False

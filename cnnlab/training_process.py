@@ -183,6 +183,67 @@ class TrainerPool:
             worker.close()
 
 
+def sequences_experiment(data, kinds, *, on_epoch=None, cancelled=None, pool: TrainerPool | None = None,
+                         **options):
+    """cnnlab.sequences.train_models(data, kinds, **options) in a worker; None if `cancelled()` said stop.
+
+    on_epoch(kind, epoch, loss) is called in the caller's thread as the worker reports each epoch;
+    cancelled(), asked about every 0.2 s, ends the experiment (the caller's session has gone). If the
+    caller's thread is interrupted (on_epoch raised: Streamlit stops a script for a rerun), the worker
+    is told to leave and kept, not killed. The caller holds a training slot.
+    """
+    pool = pool or shared_pool()
+    worker = pool.take()
+    healthy, result = False, None
+    try:
+        worker.send(("sequences", data, tuple(kinds), options))
+        while True:
+            if cancelled is not None and cancelled():
+                healthy = _abort(worker)
+                return None
+            message = worker.receive(0.2)
+            if message is None:
+                continue
+            kind = message[0]
+            if kind == "epoch" and on_epoch is not None:
+                try:
+                    on_epoch(*message[1:])
+                except BaseException:
+                    healthy = _abort(worker)
+                    raise
+            elif kind == "result":
+                result = message[1]
+            elif kind == "done":
+                healthy = True
+                return result
+            elif kind == "failed":
+                healthy = True  # the worker caught it and is ready for the next request
+                raise remote_error(message, worker.pid)
+    finally:
+        pool.give_back(worker, healthy)
+
+
+def remote_error(message: tuple, pid: int) -> TrainingProcessError:
+    """("failed", summary, traceback) as an exception whose note carries the worker's traceback."""
+    error = TrainingProcessError(message[1])
+    error.add_note(f"in training process {pid}:\n{message[2]}")
+    return error
+
+
+def _abort(worker: TrainerProcess, grace_s: float = 5.0) -> bool:
+    """Tell the worker to leave its request and wait for it to say so: True if it did (it can be kept)."""
+    try:
+        worker.send(("abort",))
+        deadline = time.monotonic() + grace_s
+        while time.monotonic() < deadline:
+            message = worker.receive(0.2)
+            if message is not None and message[0] in ("aborted", "done", "failed"):
+                return True
+    except TrainerGone:
+        return False
+    return False
+
+
 _pool: TrainerPool | None = None
 _pool_lock = threading.Lock()
 
@@ -324,6 +385,21 @@ def run_training(stack, config, data, send, control: Control) -> None:
     send(("evaluation", np.concatenate(probabilities)))
 
 
+def run_sequences(data, kinds, options: dict, send, control: Control) -> None:
+    """The sequences experiment (cnnlab.sequences.train_models) in this process, one ("epoch", ...) per epoch."""
+    from cnnlab import sequences
+
+    def on_epoch(kind: str, epoch: int, loss: float) -> None:
+        if control.poll().abort:
+            raise Aborted
+        send(("epoch", kind, epoch, loss))
+
+    send(("result", sequences.train_models(data, kinds, on_epoch=on_epoch, **options)))
+
+
+REQUESTS = {"train": run_training, "sequences": run_sequences}
+
+
 def serve(conn: Connection) -> None:
     """The worker's loop: one request after another until the server's end closes."""
     import gc
@@ -337,11 +413,12 @@ def serve(conn: Connection) -> None:
             message = conn.recv()
         except (EOFError, OSError):
             return
-        if message[0] != "train":
+        request = REQUESTS.get(message[0])
+        if request is None:
             continue  # a stop or abort that came after its training had ended
         control = Control(conn)
         try:
-            run_training(*message[1:], send=send, control=control)
+            request(*message[1:], send=send, control=control)
             send(("done",))
         except Aborted:
             if control.server_gone:

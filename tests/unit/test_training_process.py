@@ -111,3 +111,41 @@ def test_error_summary_keeps_the_message_not_tensorflows_graph_trace():
     assert training_process.error_summary(ValueError(trace)) == (
         "ValueError: Received a label value of 12 which is outside the valid range.")
     assert training_process.error_summary(MemoryError("no room")) == "MemoryError: no room"
+
+
+def test_the_sequences_experiment_in_a_worker_gives_the_same_numbers_and_reports_each_epoch(pool):
+    from cnnlab import sequences as seq
+
+    data = seq.prepare_data("waves", 6, n_windows=60)
+    heard = []
+    caller = threading.get_ident()
+    remote = training_process.sequences_experiment(
+        data, ("dense", "rnn"), units=4, epochs=3, pool=pool,
+        on_epoch=lambda kind, epoch, loss: heard.append((kind, epoch, threading.get_ident() == caller)))
+    here = seq.train_models(data, ("dense", "rnn"), units=4, epochs=3)
+    assert heard == [(k, e, True) for k in ("dense", "rnn") for e in (1, 2, 3)]
+    for kind in ("dense", "rnn"):
+        np.testing.assert_allclose(remote.models[kind].predictions, here.models[kind].predictions, rtol=1e-4)
+        assert remote.models[kind].losses == pytest.approx(here.models[kind].losses, rel=1e-4)
+
+
+def test_a_sequences_experiment_ends_when_cancelled_or_interrupted_and_keeps_its_worker(pool):
+    from cnnlab import sequences as seq
+
+    data = seq.prepare_data("waves", 12, n_windows=400)
+    epochs_seen = []
+    assert training_process.sequences_experiment(
+        data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=lambda *a: epochs_seen.append(a),
+        cancelled=lambda: len(epochs_seen) >= 2) is None
+    assert 2 <= len(epochs_seen) < 500
+    (kept,) = pool.idle_pids()
+
+    class Interrupted(Exception):  # what Streamlit raises in a script thread it stops for a rerun
+        pass
+
+    def interrupt(*_):
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        training_process.sequences_experiment(data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=interrupt)
+    assert pool.idle_pids() == [kept]  # told to leave and kept: no new TensorFlow import for the next one
