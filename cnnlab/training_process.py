@@ -431,6 +431,18 @@ def serve(conn: Connection) -> None:
             # not in the server, where other sessions' threads use the models they hold).
             keras.backend.clear_session()
             gc.collect()
+            _release_free_memory()
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc keeps them otherwise: a request's data and
+    graphs, freed, would stay in this idle worker's resident memory until the next one)."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        logging.getLogger(__name__).debug("malloc_trim is not available")
 
 
 def main(argv: list[str]) -> int:
