@@ -72,6 +72,6 @@ def describe(active: ActiveModel | None) -> str:
         text = t("common.model_training", epochs=own.epochs_done, planned=origin.get("epochs", "?"))
     else:
         key = "common.model_trained_stopped" if own.stopped else "common.model_trained"
-        text = t(key, layers=origin.get("layers", "?"), params=f"{origin.get('params', 0):,}",
+        text = t(key, quantity=own.epochs_done, layers=origin.get("layers", "?"), params=f"{origin.get('params', 0):,}",
                  epochs=own.epochs_done, optimizer=origin.get("optimizer", "?"), accuracy=accuracy)
     return t("common.active_model", description=text)

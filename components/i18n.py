@@ -12,6 +12,7 @@ def current_language() -> str:
     return st.session_state.get(keys.LANG, DEFAULT_LANGUAGE)
 
 
-def t(key: str, **values: object) -> str:
-    """Translated text for `key` ("<namespace>.<key>"), placeholders filled from `values`."""
-    return translate(key, current_language(), **values)
+def t(key: str, quantity: int | None = None, **values: object) -> str:
+    """Translated text for `key` ("<namespace>.<key>"), placeholders filled from `values`; `quantity`
+    picks the singular text for 1 (cnnlab.i18n.translate)."""
+    return translate(key, current_language(), quantity, **values)

@@ -121,9 +121,9 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
     if state == training.EVALUATING:
         return t("train.state_evaluating")
     if state == training.DONE:
-        return t("train.state_done", epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
+        return t("train.state_done", quantity=job.epochs_done, epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
     if state == training.STOPPED:
-        return t("train.state_stopped", epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
+        return t("train.state_stopped", quantity=job.epochs_done, epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
     if state == training.CANCELLED:
         return t("train.state_cancelled")
     return t("train.state_failed", error=job.error or "?")
@@ -279,7 +279,7 @@ def results_panel(job: training.TrainingJob) -> None:
 
     if published is not None and st.session_state.get(keys.TRAINED_MODEL) is published:
         with st.container(border=True):
-            st.markdown(t("train.active_note", epochs=job.epochs_done, optimizer=job.config.optimizer,
+            st.markdown(t("train.active_note", quantity=job.epochs_done, epochs=job.epochs_done, optimizer=job.config.optimizer,
                           batch=job.config.batch_size, samples=f"{job.train_samples:,}",
                           accuracy=f"{evaluation.test_accuracy:.2%}"))
             with st.container(horizontal=True, vertical_alignment="center"):

@@ -81,7 +81,7 @@ def watch_panel(job: training.TrainingJob) -> None:
     if record is None:
         return
     st.markdown(f"**{t('train.watch_heading')}**")
-    st.caption(t("train.watch_caption", epochs=record.epochs_done, batches=f"{record.batches_done:,}"))
+    st.caption(t("train.watch_caption", quantity=record.epochs_done, epochs=record.epochs_done, batches=f"{record.batches_done:,}"))
     figures = record_figures(watch, record)
     if "filters" in figures:
         filters_col, maps_col = st.columns(2)

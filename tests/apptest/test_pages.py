@@ -51,4 +51,4 @@ def test_home_names_a_model_still_training_in_this_session(app_test):
         model=None, test_accuracy=0.9712, epochs_done=5, data_source="bundled",
         origin={"epochs": 5, "layers": 8, "params": 93322, "optimizer": "adam"})
     at.run()
-    assert "93,322 parameters, 5 epoch(s) with adam), test accuracy 97.12%" in " ".join(m.value for m in at.markdown)
+    assert "93,322 parameters, 5 epochs with adam), test accuracy 97.12%" in " ".join(m.value for m in at.markdown)

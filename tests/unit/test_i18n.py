@@ -93,3 +93,25 @@ def test_the_chapter_terms_are_used_in_korean():
     alone = {key: texts["ko"] for key, texts in i18n.catalog().items()
              if "합성곱" in texts["ko"] and "컨볼루션" not in texts["ko"]}
     assert not alone, f"합성곱 without the chapter's 컨볼루션: {alone}"
+
+
+def test_a_count_of_one_reads_in_the_singular():
+    assert i18n.translate("train.state_done", "en", quantity=1, epochs=1, seconds="4 s") == "Finished: 1 epoch in 4 s."
+    assert i18n.translate("train.state_done", "en", quantity=2, epochs=2, seconds="4 s") == "Finished: 2 epochs in 4 s."
+    assert i18n.translate("train.state_done", "en", epochs=1, seconds="4 s").startswith("Finished: 1 epochs")  # no count
+    assert "1 epoch with adam" in i18n.translate("common.model_trained", "en", quantity=1, layers=8, params="1",
+                                                 epochs=1, optimizer="adam", accuracy="9%")
+    korean = i18n.translate("train.state_done", "ko", quantity=1, epochs=1, seconds="4초")
+    assert korean == i18n.translate("train.state_done", "ko", quantity=3, epochs=1, seconds="4초")  # one form
+
+
+def test_every_singular_text_has_its_plural_and_the_same_placeholders():
+    field = re.compile(r"\{([a-z_0-9]+)[^}]*\}")
+    strings = i18n.catalog()
+    singular = [key for key in strings if key.endswith(i18n.SINGULAR)]
+    assert singular
+    for key in singular:
+        base = strings[key.removesuffix(i18n.SINGULAR)]
+        assert strings[key]["ko"] == base["ko"], key  # Korean does not count in forms
+        assert set(field.findall(strings[key]["en"])) == set(field.findall(base["en"])), key
+        assert strings[key]["en"] != base["en"], key
