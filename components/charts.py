@@ -216,7 +216,10 @@ def line_chart(series: dict[str, tuple[Sequence[float], Sequence[float]]], *, he
     return styled(fig, height=height, title=title)
 
 
-PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+# The mode bar keeps the picture download and "reset axes" (zooming is a drag, undone by a double-click):
+# with plotly's eight buttons it covered the charts' titles and top axis labels whenever the mouse was over them.
+PLOTLY_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": [
+    "lasso2d", "select2d", "zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "autoScale2d"]}
 
 
 # --- grids of small heatmaps, built from a cached skeleton -------------------------------------

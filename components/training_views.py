@@ -314,15 +314,22 @@ def results_panel(job: training.TrainingJob) -> None:
                    key="train_mistakes")
 
 
+LABEL_FITS_INSIDE = 0.3  # share of the axis a bar needs to hold "100.0%" upright at 15 px (300 px chart)
+
+
 def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
     per_class = evaluation.per_class_accuracy
     fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
                     height=300, value_format=".1%")
-    # Written upright inside the bars, at a fixed size: outside, plotly shrank them to fit a narrow bar (~5 px).
-    fig.update_traces(textposition="inside", insidetextanchor="end", textangle=-90,
-                      insidetextfont=dict(size=15, color="white"))
+    # Written upright at a fixed size: outside, plotly shrank them to fit a narrow bar (~5 px). A bar shorter
+    # than its label (a digit the model hardly gets) has it above instead: clipped inside, it read ".6%".
+    low = max(0.0, float(per_class.min()) - 0.1)
+    fits = (per_class - low) / (1.0 - low) >= LABEL_FITS_INSIDE
+    fig.update_traces(textposition=["inside" if f else "outside" for f in fits], insidetextanchor="end",
+                      textangle=-90, cliponaxis=False, insidetextfont=dict(size=15, color="white"),
+                      outsidetextfont=dict(size=15))
     fig.update_layout(uniformtext=dict(minsize=13, mode="show"))
-    fig.update_yaxes(range=[max(0.0, float(per_class.min()) - 0.1), 1.0], tickformat=".0%")
+    fig.update_yaxes(range=[low, 1.0], tickformat=".0%")
     return fig
 
 
@@ -341,8 +348,10 @@ def epoch_table(job: training.TrainingJob) -> None:
         t("train.col_epoch"): [str(r.epoch) if r.complete else t("train.partial_epoch", epoch=r.epoch) for r in records],
         t("train.col_loss"): [round(r.loss, 4) for r in records],
         t("train.col_accuracy"): [f"{r.accuracy:.2%}" for r in records],
-        t("train.col_val_loss"): [None if r.val_loss is None else round(r.val_loss, 4) for r in records],
-        t("train.col_val_accuracy"): [None if r.val_accuracy is None else f"{r.val_accuracy:.2%}" for r in records],
-        t("train.col_seconds"): [round(r.seconds, 1) for r in records],
     }
+    if any(r.val_loss is not None for r in records):  # no validation split: no columns of "None"
+        rows[t("train.col_val_loss")] = [None if r.val_loss is None else round(r.val_loss, 4) for r in records]
+        rows[t("train.col_val_accuracy")] = [None if r.val_accuracy is None else f"{r.val_accuracy:.2%}"
+                                             for r in records]
+    rows[t("train.col_seconds")] = [round(r.seconds, 1) for r in records]
     st.dataframe(rows, hide_index=True, width="stretch")

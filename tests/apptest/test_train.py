@@ -55,6 +55,9 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert len(history.batch_loss) == job.steps_per_epoch and len(history.epochs) == 1
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Test accuracy"].endswith("%") and metrics["Epochs done"] == "1 / 1"
+    assert "Finished: 1 epoch in" in " ".join(p.proto.text for p in at.get("progress"))  # one epoch, singular
+    assert list(at.dataframe[0].value.columns) == ["epoch", "loss", "accuracy", "validation loss",
+                                                   "validation accuracy", "seconds"]
     assert any("96–97%" in c.value and "60,000" in c.value for c in at.caption), "why not 99%, near the results"
     specs = _charts(at)
     assert any('"smoothed"' in s for s in specs), "the live chart is drawn"
@@ -94,6 +97,7 @@ def test_stop_during_training_leaves_a_usable_model(app_test):
     assert not at.exception
     assert job.state == training.STOPPED and job.epochs_done < 20
     assert "중지" in " ".join(p.proto.text for p in at.get("progress"))
+    assert len(at.dataframe[0].value.columns) == 4, "no validation split: no validation columns"
     published = at.session_state[keys.TRAINED_MODEL]
     assert published.finished and published.stopped
     probs = np.asarray(published.model(np.zeros((2, 28, 28, 1), np.float32), training=False))

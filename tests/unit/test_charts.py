@@ -156,3 +156,20 @@ def test_every_figure_carries_plotly_whites_look_without_its_unused_kilobytes():
         assert len(json.dumps(template.to_plotly_json())) < 1500 < len(json.dumps(white.to_plotly_json()))
     # without a default colour scale in the template, every heatmap must name its own
     assert all(trace.colorscale for fig in figures for trace in fig.data if trace.type == "heatmap")
+
+
+def test_per_digit_labels_sit_above_bars_too_short_to_hold_them():
+    from cnnlab import training
+    from components.training_views import per_class_figure
+
+    labels = np.repeat(np.arange(10), 10)
+    probs = np.full((100, 10), 0.01)
+    hits = {0: 10, 1: 10, 2: 9, 3: 1, 4: 0, 5: 10, 6: 10, 7: 10, 8: 10, 9: 10}  # right answers per digit
+    for digit, right in hits.items():
+        rows = np.flatnonzero(labels == digit)
+        probs[rows[:right], digit] = 0.9
+        probs[rows[right:], (digit + 1) % 10] = 0.9
+    evaluation = training.evaluation_from_probs(probs, np.zeros((100, 28, 28), np.uint8), labels)
+    positions = per_class_figure(evaluation).data[0].textposition
+    assert [positions[d] for d in (3, 4)] == ["outside", "outside"]  # 10% and 0% of a 0-100% axis
+    assert [positions[d] for d in (0, 2, 9)] == ["inside"] * 3
