@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for_app
 
-# Polls every 150 ms until training has finished (up to 9 minutes on a busy machine); records the watch caption (epochs done) and the
+# Polls every 150 ms until 3 s after training has finished (up to 9 minutes on a busy machine); records the watch caption (epochs done) and the
 # filter figure's z values as the browser has them (plotly's decoded _fullData), each time they change.
 WATCH = """async () => {
   const seen = [];
-  let last = '';
+  let last = '', finishedAt = -1;
   for (let i = 0; i < 3600; i++) {
     const plot = document.querySelector('.st-key-train_watch_filters .js-plotly-plot');
     const caption = [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
@@ -20,7 +20,10 @@ WATCH = """async () => {
       row => Array.from(row)))) : '';
     if (z && caption + z !== last) { seen.push({caption, z}); last = caption + z; }
     const text = document.querySelector('[data-testid="stMain"]').innerText;
-    if (text.includes('Finished:') && z) break;
+    // "Finished:" can show before the rerun that draws the last record has reached the watch panel
+    // (deltas arrive in page order): keep watching 3 s more.
+    if (finishedAt < 0 && text.includes('Finished:') && z) finishedAt = i;
+    if (finishedAt >= 0 && i - finishedAt >= 20) break;
     await new Promise(r => setTimeout(r, 150));
   }
   return seen;
