@@ -12,6 +12,7 @@ import streamlit as st
 
 from cnnlab import sequences as seq
 from cnnlab import training, training_process
+from components import presentation
 from components import sequence_views as views
 from components import state_keys as keys
 from components.charts import PALETTE
@@ -144,7 +145,7 @@ show_chart(views.window_preview(data.series, window, data.split, start=40, title
                                        "xaxis": t("sequences.time_axis")}), key="sequences_preview")
 
 st.markdown(f"**{t('sequences.summary_heading')}**")
-for column, model_kind in zip(st.columns(3), kinds, strict=False):
+for column, model_kind in zip(presentation.card_columns(len(kinds)), kinds, strict=True):
     with column.container(border=True):
         st.markdown(f"**{t(f'sequences.model_{model_kind}')}**")
         st.markdown(t("sequences.summary_input", shape=seq.input_shape(model_kind, window)))

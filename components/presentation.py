@@ -139,6 +139,16 @@ def side_by_side(ratio: tuple[float, float] = (1.0, 1.5)):
     return st.container(), st.container()
 
 
+def card_columns(count: int) -> list:
+    """Columns for `count` cards side by side: one row, or at most two a row in presentation mode, where
+    a third of 853 px is too narrow for a card's three-column table (seen on Sequences with LSTM)."""
+    per_row = min(count, 2) if is_on() else count
+    columns = []
+    for _ in range(0, count, per_row):
+        columns.extend(st.columns(per_row))
+    return columns[:count]
+
+
 # ------------------------------------------------------------------ charts
 
 _GREY = go.Heatmap(colorscale=IMAGE_SCALE).colorscale  # images stay without a colour bar

@@ -100,3 +100,35 @@ def test_images_and_number_grids_get_no_colour_bar(present):
     image = present.for_screen(charts.heatmap(np.zeros((28, 28)), zmin=0, zmax=1))
     grid = present.for_screen(window_views.number_grid(np.eye(3)))
     assert not any(trace.showscale for trace in (*image.data, *grid.data) if trace.type == "heatmap")
+
+
+def _model_card_rows(at) -> list[int]:
+    """For each row of columns on the page: how many of its columns hold a layer table (a model card)."""
+    rows = []
+
+    def visit(node) -> None:
+        children = list(getattr(node, "children", {}).values())
+        columns = [c for c in children if type(c).__name__ == "Column"]
+        cards = sum(any(type(d).__name__ == "Dataframe" for d in _descendants(c)) for c in columns)
+        if cards:
+            rows.append(cards)
+        for child in children:
+            visit(child)
+
+    visit(at._tree)
+    return rows
+
+
+def _descendants(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from _descendants(child)
+
+
+def test_sequences_model_cards_are_at_most_two_a_row_on_a_projector(app_test):
+    at = app_test("en", "app_pages/sequences.py")
+    at.toggle(key="sequences_lstm").set_value(True).run()
+    assert _model_card_rows(at) == [3], "a laptop shows the three cards in one row"
+    at.toggle(key=keys.PRESENT).set_value(True).run()
+    assert not at.exception
+    assert _model_card_rows(at) == [2, 1], "a third of 853 px cut the cards' parameter column"
