@@ -17,7 +17,7 @@ import numpy as np
 
 from cnnlab import shapes
 from cnnlab.conv_ops import activate
-from cnnlab.inspect_model import LayerOutput
+from cnnlab.inspect_model import LayerOutput, activation_name
 from cnnlab.step_through import conv_step, pool_step
 
 TRACEABLE = ("Conv2D", "MaxPooling2D")
@@ -55,11 +55,6 @@ class CellTrace:
     winner: tuple[int, int] | None = None  # pooling: the (row, col) holding the maximum
 
 
-def _activation_name(config: dict) -> str:
-    name = config.get("activation") or "linear"
-    return name if isinstance(name, str) else "linear"
-
-
 def _unpadded(cells, origin) -> tuple[tuple[int, int], ...]:
     return tuple((r - origin[0], c - origin[1]) for r, c in cells)
 
@@ -83,7 +78,7 @@ def trace_conv(layer, previous: np.ndarray, row: int, col: int, channel: int) ->
     taps = kernel[:, :, :, channel]
     products = values * taps
     total = float(np.sum(products, dtype=np.float64))
-    activation = _activation_name(config)
+    activation = activation_name(layer) or "linear"
     pre = total + bias
     cells = _unpadded(steps[0].cells, steps[0].origin)
     rows, cols = _span(cells, *previous.shape[:2])
@@ -155,7 +150,7 @@ def softmax_of(logits: np.ndarray) -> SoftmaxSteps:
 
 def softmax_steps(layer, layer_input: np.ndarray) -> SoftmaxSteps | None:
     """The Dense layer's softmax written out from its input and weights; None if it is not a softmax Dense."""
-    if type(layer).__name__ != "Dense" or _activation_name(layer.get_config()) != "softmax":
+    if type(layer).__name__ != "Dense" or activation_name(layer) != "softmax":
         return None
     weights = layer.get_weights()
     kernel = np.asarray(weights[0], dtype=np.float64)

@@ -27,3 +27,9 @@ def test_first_conv_kernels_of_a_keras_model():
     mk = kernels.first_conv_kernels(build_chapter_model())
     assert mk.kernel.shape == (3, 3, 1, 32) and mk.bias.shape == (32,) and mk.activation == "relu"
     assert kernels.first_conv_kernels(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])) is None
+
+
+@pytest.mark.parametrize(("keras_activation", "explorer_activation"), [(None, "none"), ("tanh", "tanh")])
+def test_first_conv_kernels_names_the_activation_as_the_explorer_does(keras_activation, explorer_activation):
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, activation=keras_activation)])
+    assert kernels.first_conv_kernels(model).activation == explorer_activation

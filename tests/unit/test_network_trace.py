@@ -104,3 +104,14 @@ def test_a_model_without_softmax_has_no_softmax_steps():
     model = keras.Sequential([keras.Input((4, 4, 1)), kl.Flatten(), kl.Dense(3, activation="relu")])
     outputs = inspect_model.layer_outputs(model, np.ones((4, 4), np.float32))
     assert network_trace.model_softmax(model, outputs) is None
+
+
+def test_a_linear_conv_cell_is_traced_without_an_activation():
+    keras = pytest.importorskip("keras")
+    from cnnlab import network_trace
+
+    layer = keras.layers.Conv2D(1, 2, activation=None)
+    layer.build((None, 3, 3, 1))
+    layer.set_weights([np.full((2, 2, 1, 1), -1.0, np.float32), np.zeros(1, np.float32)])
+    trace = network_trace.trace_conv(layer, np.ones((3, 3, 1), np.float32), 0, 0, 0)
+    assert trace.activation == "linear" and trace.result == pytest.approx(-4.0)  # relu would give 0
