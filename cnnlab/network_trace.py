@@ -18,7 +18,7 @@ import numpy as np
 from cnnlab import shapes
 from cnnlab.conv_ops import activate
 from cnnlab.inspect_model import LayerOutput, activation_name
-from cnnlab.step_through import conv_step, pool_step
+from cnnlab.step_through import conv_cell, conv_step, pool_step
 
 TRACEABLE = ("Conv2D", "MaxPooling2D")
 EXP_SAFE_MAX = 80.0  # exp(80) ~ 5.5e34: above this the logits are shifted by their maximum first
@@ -70,20 +70,18 @@ def trace_conv(layer, previous: np.ndarray, row: int, col: int, channel: int) ->
     config = layer.get_config()
     weights = layer.get_weights()
     kernel = np.asarray(weights[0], dtype=np.float32)  # (kh, kw, C, F)
-    bias = float(weights[1][channel]) if len(weights) > 1 else 0.0
     strides, dilation, padding = shapes.pair(config["strides"]), shapes.pair(config["dilation_rate"]), config["padding"]
-    steps = [conv_step(previous[..., c], kernel[:, :, c, channel], row, col, strides, padding, dilation)
-             for c in range(previous.shape[-1])]
-    values = np.stack([s.values for s in steps], axis=-1)
-    taps = kernel[:, :, :, channel]
-    products = values * taps
-    total = float(np.sum(products, dtype=np.float64))
     activation = activation_name(layer) or "linear"
-    pre = total + bias
-    cells = _unpadded(steps[0].cells, steps[0].origin)
+    cell = conv_cell(previous, kernel, weights[1] if len(weights) > 1 else 0.0, row, col, channel, strides, padding,
+                     dilation)
+    # the window's place: which input cells it reads and which of them are padding (the same for every channel)
+    place = conv_step(previous[..., 0], kernel[:, :, 0, channel], row, col, strides, padding, dilation)
+    total = float(np.sum(cell.products, dtype=np.float64))
+    pre = total + cell.bias  # shown as "sum + bias": the same float64 numbers the page writes out
+    cells = _unpadded(place.cells, place.origin)
     rows, cols = _span(cells, *previous.shape[:2])
-    return CellTrace("Conv2D", row, col, channel, rows, cols, cells, tuple(range(previous.shape[-1])), values,
-                     steps[0].is_pad, taps, products, total, bias, pre,
+    return CellTrace("Conv2D", row, col, channel, rows, cols, cells, tuple(range(previous.shape[-1])), cell.values,
+                     place.is_pad, cell.weights, cell.products, total, cell.bias, pre,
                      float(activate(np.float32(pre), activation)), activation)
 
 
