@@ -25,6 +25,10 @@ student another session's values would show up there) and "Traceback" in the ser
 after warm-up, at peak, after all sessions closed and, after the last round, once Streamlit has dropped
 the closed sessions (it keeps them 120 s for a reconnect, and drops them at its next write), idle CPU. Ratios to the smallest N.
 
+An abandoned training (one server only): a student starts 20 epochs and closes the tab while another
+waits in line; from the server log, the seconds from the close to the slot being freed (target <= 10 s)
+and to the waiting student's training starting.
+
 A small real-browser check follows: 3 Chromium sessions (Playwright) open Conv2D, MaxPooling2D and
 Draw and must render them without an exception.
 
@@ -72,6 +76,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
+
+from components.session_life import RECONNECT_GRACE_S  # noqa: E402
 
 ACTION_TIMEOUT_S = 120.0  # one rerun; a cold server imports TensorFlow on the first drawing
 TRAINING_TIMEOUT_S = 240.0  # one short training, start to results
@@ -459,6 +465,57 @@ async def training_results(student: Student, started: float) -> None:
         student.log.errors.append(f"training: no results within {TRAINING_TIMEOUT_S:.0f} s")
 
 
+LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*?training (\w{8})(?::| started:) (.*)$", re.M)
+
+
+def training_log(text: str) -> list[tuple[float, str, str]]:
+    """(time, job id, what) for each of cnnlab.training's lines in the server log (its clock is ours)."""
+    from datetime import datetime
+
+    return [(datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp(), job, what)
+            for stamp, job, what in LOG_LINE.findall(text)]
+
+
+@dataclass
+class Abandoned:
+    freed_s: float | None  # its tab closed -> the log says its slot was freed
+    next_started_s: float | None  # its tab closed -> the student waiting in line started training
+    errors: list[str] = field(default_factory=list)
+
+
+async def abandon_a_training(server) -> Abandoned:
+    """A student starts a long training and closes the tab while another waits in line behind it."""
+    leaving, waiting = Student(server.url, StudentLog(trains=True)), Student(server.url, StudentLog(trains=True))
+    result = Abandoned(None, None)
+    try:
+        await leaving.open("train")
+        await leaving.set("Train setting", "train_epochs", 20)  # 20 epochs of all 8,000 digits: minutes
+        await leaving.click("start training", "train_start")
+        await waiting.open("train")
+        await waiting.set("Train setting", "train_epochs", 1)
+        await waiting.set("Train setting", "train_fraction", 0)
+        await waiting.click("start training", "train_start")
+        await asyncio.sleep(4.0)  # the first one is into its first epoch
+        closed = time.time()
+        await leaving.close()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and result.next_started_s is None:
+            await asyncio.sleep(0.25)
+            lines = [line for line in training_log(server.log_text()) if line[0] >= closed - 1]
+            freed = [t for t, _job, what in lines if what.startswith("slot freed after its session ended")]
+            if freed:
+                result.freed_s = freed[0] - closed
+                started = [t for t, _job, what in lines if what.startswith("1 epochs") and t >= freed[0]]
+                result.next_started_s = started[0] - closed if started else None
+        if result.next_started_s is None:
+            result.errors.append("abandoned training: its slot was not freed, or the next did not start, in 60 s")
+    finally:
+        await leaving.close()
+        await waiting.close()
+    result.errors += leaving.log.errors + waiting.log.errors
+    return result
+
+
 async def one_student(url: str, index: int, trains: bool, digits, lesson: Lesson) -> StudentLog:
     log = StudentLog(trains=trains)
     rng = random.Random(index)
@@ -690,10 +747,13 @@ class BenchResult:
     browser: list[str] | None  # problems the real-browser check saw; None: not run
     first_visit: FirstVisit
     rss_expired: float | None  # once the closed sessions expired; None: not measured
+    abandoned: Abandoned | None = None  # None: not measured (a cluster)
 
     def failures(self) -> list[str]:
         """Errors, tracebacks or a page that did not render: any of them fails the run."""
         return ([f"{self.title}, N={r.students}" for r in self.rounds if r.errors or r.tracebacks]
+                + ([f"{self.title}, abandoned training: {self.abandoned.errors[:2]}"]
+                   if self.abandoned and self.abandoned.errors else [])
                 + ([self.title] if self.browser else [])
                 + ([f"{self.title}, first visitors"]
                    if self.first_visit.round.errors or self.first_visit.round.tracebacks else []))
@@ -716,6 +776,11 @@ def bench(server, args, lesson: Lesson, started: float, title: str) -> BenchResu
         trainers = min(n, args.trainers if args.trainers is not None else max(1, n // 10))
         print(f"round: {n} students, {trainers} training ...", flush=True)
         rounds.append(run_round(server, n, trainers, lesson, args.settle))
+    abandoned = None
+    if len(server.pids) == 1:  # in a cluster the two tabs would land on different replicas, each with a free slot
+        print("abandoned training: a tab closes while its training runs and another waits ...", flush=True)
+        abandoned = asyncio.run(abandon_a_training(server))
+        time.sleep(args.settle)
     browser = None if args.no_browser else browser_check(server.url)
     rss_expired = None
     if server.pids and args.expire:
@@ -727,7 +792,7 @@ def bench(server, args, lesson: Lesson, started: float, title: str) -> BenchResu
         time.sleep(SESSION_TTL_S + args.settle)
         run_round(server, 1, 0, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=args.settle)
         rss_expired = rss_mb(server.pids)
-    return BenchResult(title, rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired)
+    return BenchResult(title, rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired, abandoned)
 
 
 def parse_args() -> argparse.Namespace:
@@ -779,6 +844,11 @@ def main() -> int:
         if r.rss_expired is not None and r.rss_warm:
             print(f"RSS once the closed sessions expired ({SESSION_TTL_S} s TTL, then one visitor): "
                   f"{r.rss_expired:.0f} MB ({100 * (r.rss_expired / r.rss_warm - 1):+.0f}% vs warm)")
+        if r.abandoned is not None:
+            a = r.abandoned
+            print(f"abandoned training: slot freed {fmt(a.freed_s, ' s', 1)} after its tab closed (target <= 10 s, "
+                  f"incl. the {RECONNECT_GRACE_S:.0f} s reconnect grace); the student waiting in line started "
+                  f"{fmt(a.next_started_s, ' s', 1)} after it")
         print("\n".join(r.first_visit.lines(r.rounds[0])))
     if len(results) > 1:
         print_side_by_side(results)
