@@ -6,11 +6,12 @@ class of 30 then waited behind a training (bench_classroom: p95 spikes of 1.0-1.
 running, 0.4-0.6 s without). A worker process has its own lock: the server keeps the queue, the
 published model, the watch records and the evaluation's tables; the worker only fits and predicts.
 
-- `TrainerProcess`: one worker, `python -m cnnlab.training_process FD`, talking over a socket pair with
-  `multiprocessing.connection` framing (pickled tuples). It imports TensorFlow once, says ("ready", pid)
-  and then trains one request after another. It runs at a lower priority ($CNNLAB_TRAINING_NICE, default
-  10): when the machine is busy, students' reruns get the cores first. It leaves when the server does
-  (its end of the socket closes).
+- `TrainerProcess`: one worker, `python -m cnnlab.training_process PORT`, connected back to the server
+  over 127.0.0.1 (it proves itself with a token first), with `multiprocessing.connection` framing
+  (pickled tuples). It imports TensorFlow once, says ("ready", pid) and then trains one request after
+  another. It runs at a lower priority ($CNNLAB_TRAINING_NICE, default 10, where the system has `nice`):
+  when the machine is busy, students' reruns get the cores first. It leaves when the server does (its
+  end of the connection closes).
 - `TrainerPool`: workers kept ready, one per training slot; `shared_pool().prepare()` starts them at the
   server's warm-up (each takes ~4 s to import TensorFlow, on its own core, not under the server's lock).
   A worker that died or did not answer is closed and replaced.
@@ -24,8 +25,10 @@ published model, the watch records and the evaluation's tables; the worker only 
 
 from __future__ import annotations
 
+import hmac
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -39,6 +42,7 @@ from cnnlab import ROOT  # no numpy or TensorFlow at import: the worker lowers i
 logger = logging.getLogger(__name__)
 
 ENV_TRAINING_NICE = "CNNLAB_TRAINING_NICE"
+ENV_TOKEN = "CNNLAB_TRAINER_TOKEN"  # how a worker proves to the server that it is the one it started
 DEFAULT_NICE = 10
 READY_TIMEOUT_S = 180.0  # a cold worker imports TensorFlow (~4 s quiet, much longer on a loaded machine)
 BATCH_FLUSH_S = 0.25  # per-batch logs travel in bundles: one message per batch would cost the server more
@@ -64,20 +68,52 @@ def training_nice() -> int:
 # ---------------------------------------------------------------- the server's side
 
 class TrainerProcess:
-    """One worker process and the server's end of its socket (used by one job thread at a time)."""
+    """One worker process and the server's end of its connection (used by one job thread at a time).
+
+    The worker connects back to a socket on 127.0.0.1 that only this object listens on, and first sends
+    the random token it was given in its environment: nothing else is ever unpickled (a socket pair
+    handed down by fd would not work on Windows).
+    """
 
     def __init__(self):
-        ours, theirs = socket.socketpair()
+        self._listening = socket.create_server(("127.0.0.1", 0))
+        self._token = secrets.token_bytes(32)
+        port = self._listening.getsockname()[1]
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "cnnlab.training_process", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), cwd=ROOT, env=os.environ.copy())
-        finally:
-            theirs.close()
+            self.process = subprocess.Popen([sys.executable, "-m", "cnnlab.training_process", str(port)], cwd=ROOT,
+                                            env={**os.environ, ENV_TOKEN: self._token.hex()})
+        except BaseException:
+            self._listening.close()
+            raise
         self.pid = self.process.pid
-        self._conn = Connection(ours.detach())
+        self._conn: Connection | None = None
         self.ready = False
         self.started = time.monotonic()
+
+    def _accept(self, deadline: float) -> None:
+        """Take the worker's connection (the one that sends our token); TrainerGone if it never comes."""
+        while self._conn is None:
+            if not self.alive():
+                raise TrainerGone(self._gone_text())
+            if time.monotonic() > deadline:
+                raise TrainerGone(f"training process {self.pid} did not connect")
+            self._listening.settimeout(0.5)
+            try:
+                sock, _ = self._listening.accept()
+            except TimeoutError:
+                continue
+            sock.setblocking(True)
+            conn = Connection(sock.detach())
+            try:
+                token = conn.recv_bytes(maxlength=64) if conn.poll(5.0) else b""
+            except (OSError, EOFError):
+                token = b""
+            if hmac.compare_digest(token, self._token):
+                self._conn = conn
+                self._listening.close()
+            else:
+                logger.warning("training process %d: a connection without its token was refused", self.pid)
+                conn.close()
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -85,7 +121,9 @@ class TrainerProcess:
     def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> None:
         if self.ready:
             return
-        message = self.receive(timeout)
+        deadline = time.monotonic() + timeout
+        self._accept(deadline)
+        message = self.receive(max(0.0, deadline - time.monotonic()))
         if message is None or message[0] != "ready":
             raise TrainerGone(f"training process {self.pid} did not start in {timeout:.0f} s: {message!r}"[:300])
         self.ready = True
@@ -115,7 +153,11 @@ class TrainerProcess:
 
     def close(self, *, kill: bool = False) -> None:
         """Closing our end tells an idle worker to leave; `kill` does not wait for it."""
-        self._conn.close()
+        if self._conn is not None:
+            self._conn.close()
+        else:  # it never connected: nothing will tell it to leave
+            self._listening.close()
+            kill = True
         if kill:
             self.process.kill()
         try:
@@ -446,10 +488,14 @@ def _release_free_memory() -> None:
 
 
 def main(argv: list[str]) -> int:
-    os.nice(training_nice())  # before TensorFlow starts its threads: they inherit it
+    if hasattr(os, "nice"):  # POSIX; before TensorFlow starts its threads: they inherit it
+        os.nice(training_nice())
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s [training process %(process)d]: %(message)s")
-    conn = Connection(int(argv[1]))
+    sock = socket.create_connection(("127.0.0.1", int(argv[1])), timeout=30)
+    sock.setblocking(True)  # a timeout leaves the socket non-blocking; Connection reads and writes plainly
+    conn = Connection(sock.detach())
+    conn.send_bytes(bytes.fromhex(os.environ.pop(ENV_TOKEN)))
     import keras  # noqa: F401 - TensorFlow's import (~4 s) before saying ready
 
     try:

@@ -149,3 +149,21 @@ def test_a_sequences_experiment_ends_when_cancelled_or_interrupted_and_keeps_its
     with pytest.raises(Interrupted):
         training_process.sequences_experiment(data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=interrupt)
     assert pool.idle_pids() == [kept]  # told to leave and kept: no new TensorFlow import for the next one
+
+
+def test_a_connection_without_the_workers_token_is_refused_unread(caplog):
+    import pickle
+    import socket
+
+    worker = training_process.TrainerProcess()
+    stranger = socket.create_connection(worker._listening.getsockname())  # before the worker can connect
+    stranger.sendall(len(b"x" * 40).to_bytes(4, "big") + pickle.dumps(("ready", 0))[:40].ljust(40, b"x"))
+    try:
+        worker.wait_ready()
+        assert worker.ready and worker.alive()
+        assert any("without its token was refused" in r.message for r in caplog.records)
+        assert stranger.recv(1) == b""  # closed on it
+    finally:
+        stranger.close()
+        worker.close()
+    assert worker.process.returncode == 0
