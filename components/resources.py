@@ -92,9 +92,10 @@ def _load_and_warm():
 
 
 def start_warmup(*, freeze_heap: bool = False) -> None:
-    """Load TensorFlow and the shipped model in a daemon thread, once per process; returns at once.
+    """Load TensorFlow and the shipped model in a daemon thread, once per process; returns in ~0.5 s.
 
-    The thread first starts the training worker processes, which import TensorFlow on their own.
+    Our own modules are imported first, in the caller's thread (see below). The thread then starts the
+    training worker processes, which import TensorFlow on their own, and loads the model.
 
     Also sets up the app's logging (components.app_logging) and stops Streamlit from clearing the Keras
     session after each run (components.streamlit_patches) first: this is the process's first app code.
@@ -112,6 +113,11 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
         streamlit_patches.keep_keras_state_between_runs()
         if os.environ.get(ENV_WARMUP) == "0":  # e.g. a test that checks a page never needs TensorFlow
             return
+        # Our modules (and pandas, plotly's template) are imported here, before any session's script can run:
+        # imported in the background thread, a first page could see a half-imported module. plotly looks
+        # pandas up in sys.modules without importing it, and a replica's first page died with "partially
+        # initialized module 'pandas' has no attribute 'Series'" (tests/browser/test_cluster.py, 2 runs of 4).
+        _warm_views()
         _warmup_thread = threading.Thread(target=_warm, args=(freeze_heap,), name="cnnlab-warmup", daemon=True)
         _warmup_thread.start()
 
@@ -121,7 +127,6 @@ def _warm(freeze_heap: bool) -> None:
     try:
         training_process.shared_pool().prepare()  # the training workers import TensorFlow beside us
         pretrained_model()
-        _warm_views()
         if freeze_heap:  # no gc.collect() first: a full collection while a training traces its graph can hang
             gc.freeze()
         logger.info("warm-up done in %.1f s (%d objects frozen)", time.perf_counter() - started,
@@ -131,7 +136,7 @@ def _warm(freeze_heap: bool) -> None:
 
 
 def _warm_views() -> None:
-    """Import every components module (~0.4 s) and load plotly's template (~35 ms): not on a first visitor's time."""
+    """Import every components module (~0.4 s) and load plotly's template (~35 ms), in the caller's thread."""
     import components
 
     for module in pkgutil.iter_modules(components.__path__):

@@ -37,10 +37,11 @@ def pytest_runtest_makereport(item, call):
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return
-    for name in ("server", "fresh_server"):
+    for name in ("server", "fresh_server", "cluster"):
         server = getattr(item, "funcargs", {}).get(name)
-        if isinstance(server, Server):
-            report.sections.append((f"{name} log (last 4,000 characters)", server.log_text()[-4000:]))
+        text = server.log_text() if isinstance(server, Server) else getattr(server, "replica_logs", lambda: None)()
+        if text is not None:
+            report.sections.append((f"{name} log (last 6,000 characters)", text[-6000:]))
 
 
 def _unavailable(reason: str):
