@@ -40,10 +40,12 @@ from cnnlab.data import MnistData, to_model_input
 from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
 from cnnlab.threads import max_trainings
 from cnnlab.training_process import (
+    ABORT_GRACE_S,
     TrainerGone,
     TrainerPool,
     TrainerProcess,
     TrainingProcessError,
+    abort_request,
     remote_error,
     shared_pool,
 )
@@ -53,7 +55,6 @@ logger = logging.getLogger(__name__)
 
 MISCLASSIFIED_KEPT = 60
 OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
-ABORT_GRACE_S = 5.0  # a worker told to leave (owner gone) that has not left by then is killed
 
 # Job states. Active: queued, running, evaluating. Final: done, stopped, cancelled, failed.
 QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
@@ -272,14 +273,22 @@ class Evaluation:
     test_size: int
 
 
-def evaluate(model, images: np.ndarray, labels: np.ndarray, batch: int = 1000) -> Evaluation:
-    """Test loss/accuracy, confusion matrix, per-class accuracy and the most confident mistakes."""
-    probs = np.concatenate([np.asarray(model(to_model_input(images[i:i + batch]), training=False))
-                            for i in range(0, len(images), batch)])
-    return evaluation_from_probs(probs, images, labels)
+def test_probabilities(model, images: np.ndarray, batch: int = 1000,
+                       before_each: Callable[[], None] | None = None) -> np.ndarray:
+    """The model's output for uint8 test images, `batch` at a time, calling the model directly (never .predict).
+
+    before_each() runs before every batch (the worker checks there whether it should leave).
+    """
+    parts = []
+    for i in range(0, len(images), batch):
+        if before_each is not None:
+            before_each()
+        parts.append(np.asarray(model(to_model_input(images[i:i + batch]), training=False)))
+    return np.concatenate(parts)
 
 
 def evaluation_from_probs(probs: np.ndarray, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Test loss/accuracy, confusion matrix, per-class accuracy and the most confident mistakes."""
     labels = np.asarray(labels, dtype=np.int64)
     predicted = probs.argmax(axis=1)
     confidence = probs[np.arange(len(probs)), predicted]
@@ -472,17 +481,16 @@ class TrainingJob:
 
     def _follow(self, worker: TrainerProcess) -> None:
         """Relay the worker's reports into this job until its request ends; pass on Stop and owner gone."""
-        told, abort_sent = None, 0.0
+        stop_sent = False
         while True:
             if self._should_stop():
-                if self.abandoned and told != "abort":
-                    worker.send(("abort",))
-                    told, abort_sent = "abort", time.monotonic()
-                elif told is None:
+                if self.abandoned:  # nobody watches: the worker leaves now, or is killed
+                    if not abort_request(worker):
+                        raise TrainerGone(f"training process {worker.pid} did not stop in {ABORT_GRACE_S:.0f} s")
+                    raise _OwnerGone
+                if not stop_sent:
                     worker.send(("stop",))
-                    told = "stop"
-            if told == "abort" and time.monotonic() - abort_sent > ABORT_GRACE_S:
-                raise TrainerGone(f"training process {worker.pid} did not stop in {ABORT_GRACE_S:.0f} s")
+                    stop_sent = True
             message = worker.receive(0.2)
             if message is None:
                 continue
@@ -508,8 +516,6 @@ class TrainingJob:
                 self.evaluation = evaluation_from_probs(message[1], self._data.x_test, self._data.y_test)
             elif kind == "done":
                 return
-            elif kind == "aborted":
-                raise _OwnerGone
             elif kind == "failed":
                 raise remote_error(message, worker.pid)
 
@@ -537,7 +543,7 @@ class TrainingJob:
                 self._follow(worker)
                 worker_healthy = True
             except _OwnerGone:
-                worker_healthy = True  # it left model.fit and said so: ready for the next request
+                worker_healthy = True  # it left its request and said so: ready for the next one
                 raise
             self.state = STOPPED if self._stop.is_set() else DONE
         except _OwnerGone:  # nobody is left to read the weights or an evaluation: the slot is freed at once

@@ -47,7 +47,7 @@ DEFAULT_NICE = 10
 READY_TIMEOUT_S = 180.0  # a cold worker imports TensorFlow (~4 s quiet, much longer on a loaded machine)
 BATCH_FLUSH_S = 0.25  # per-batch logs travel in bundles: one message per batch would cost the server more
 SNAPSHOT_EVERY_S = 2.0  # the published copy gets fresh weights at least this often
-EVALUATION_BATCH = 1000
+ABORT_GRACE_S = 5.0  # a worker told to leave (its owner has gone) that has not left by then is killed
 
 
 class TrainerGone(Exception):
@@ -241,7 +241,7 @@ def sequences_experiment(data, kinds, *, on_epoch=None, cancelled=None, pool: Tr
         worker.send(("sequences", data, tuple(kinds), options))
         while True:
             if cancelled is not None and cancelled():
-                healthy = _abort(worker)
+                healthy = abort_request(worker)
                 return None
             message = worker.receive(0.2)
             if message is None:
@@ -251,7 +251,7 @@ def sequences_experiment(data, kinds, *, on_epoch=None, cancelled=None, pool: Tr
                 try:
                     on_epoch(*message[1:])
                 except BaseException:
-                    healthy = _abort(worker)
+                    healthy = abort_request(worker)
                     raise
             elif kind == "result":
                 result = message[1]
@@ -272,7 +272,7 @@ def remote_error(message: tuple, pid: int) -> TrainingProcessError:
     return error
 
 
-def _abort(worker: TrainerProcess, grace_s: float = 5.0) -> bool:
+def abort_request(worker: TrainerProcess, grace_s: float = ABORT_GRACE_S) -> bool:
     """Tell the worker to leave its request and wait for it to say so: True if it did (it can be kept)."""
     try:
         worker.send(("abort",))
@@ -327,6 +327,11 @@ class Control:
             self.server_gone = self.abort = True
         return self
 
+    def leave_if_told(self) -> None:
+        """Raise Aborted if the server said to leave (or has gone)."""
+        if self.poll().abort:
+            raise Aborted
+
 
 def error_summary(exc: BaseException) -> str:
     """What the student reads: the error's name and its own line, without TensorFlow's graph trace.
@@ -369,8 +374,7 @@ def run_training(stack, config, data, send, control: Control) -> None:
             self.flushed = time.monotonic()
 
         def check(self):
-            if control.poll().abort:
-                raise Aborted
+            control.leave_if_told()
             if control.stop:
                 self.model.stop_training = True
 
@@ -378,8 +382,7 @@ def run_training(stack, config, data, send, control: Control) -> None:
             self.check()
 
         def on_train_batch_begin(self, batch, logs=None):  # also before the first step's graph is built
-            if control.poll().abort:
-                raise Aborted
+            control.leave_if_told()
 
         def on_epoch_begin(self, epoch, logs=None):
             self.flush()
@@ -398,8 +401,7 @@ def run_training(stack, config, data, send, control: Control) -> None:
                 self.snapshot_at = now
 
         def on_test_batch_end(self, batch, logs=None):  # validation at an epoch's end
-            if control.poll().abort:
-                raise Aborted
+            control.leave_if_told()
 
         def on_epoch_end(self, epoch, logs=None):
             self.flush()
@@ -418,13 +420,7 @@ def run_training(stack, config, data, send, control: Control) -> None:
     send(("weights", model.get_weights()))
     del split
     send(("evaluating",))
-    probabilities = []
-    for i in range(0, len(data.x_test), EVALUATION_BATCH):
-        if control.poll().abort:
-            raise Aborted
-        batch = training.to_model_input(data.x_test[i:i + EVALUATION_BATCH])
-        probabilities.append(np.asarray(model(batch, training=False)))
-    send(("evaluation", np.concatenate(probabilities)))
+    send(("evaluation", training.test_probabilities(model, data.x_test, before_each=control.leave_if_told)))
 
 
 def run_sequences(data, kinds, options: dict, send, control: Control) -> None:
@@ -432,8 +428,7 @@ def run_sequences(data, kinds, options: dict, send, control: Control) -> None:
     from cnnlab import sequences
 
     def on_epoch(kind: str, epoch: int, loss: float) -> None:
-        if control.poll().abort:
-            raise Aborted
+        control.leave_if_told()
         send(("epoch", kind, epoch, loss))
 
     send(("result", sequences.train_models(data, kinds, on_epoch=on_epoch, **options)))
