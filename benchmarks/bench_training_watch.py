@@ -1,10 +1,11 @@
-"""Where to compute the Train page's watch view: in the training thread or lazily in the page thread?
+"""Where to compute the Train page's watch view: in the job's thread or lazily in the page thread?
 
 Side by side in one run, on the chapter's model (2 epochs, batch 32, bundled data):
   plain      model.fit(verbose=0)
   no watch   the app's TrainingJob with a page thread drawing the history chart each second, no watch records
-  in-thread  the same, with a watch record after each weight snapshot in the training thread (what the app does)
-  lazy       no records in the training thread; the page thread computes one from job.model each second
+  in-thread  the same, with a watch record after each weight snapshot in the job's thread (what the app does;
+             model.fit itself runs in a worker process, cnnlab.training_process)
+  lazy       no records in the job's thread; the page thread computes one from job.model each second
 Runs alternate and medians are compared (ratio = plain seconds / variant seconds). Also the cost of one
 record (first Conv2D on one digit + the whole model on 12 digits), in milliseconds.
 
@@ -28,7 +29,7 @@ from bench_training import plain_fit_seconds  # noqa: E402
 
 
 class NoRecords:
-    """Stands in for job.watch when the training thread must not record."""
+    """Stands in for job.watch when the job's thread must not record."""
 
     def record(self, *args, **kwargs):
         return None
@@ -69,6 +70,7 @@ def record_ms(data, repeats: int = 30) -> float:
 
     model = models.load_pretrained()
     watch = TrainingWatch.for_test_set(data.x_test, data.y_test)
+    watch.every_s = 0.0  # every call records (the app's throttle would make all but the first a no-op)
     watch.record(model, 0, 0)  # warm-up (traces the layers once)
     start = time.perf_counter()
     for i in range(repeats):
@@ -81,7 +83,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from cnnlab import architecture, training
+    from cnnlab import architecture, training, training_process
     from cnnlab import data as data_module
 
     data = data_module.load_bundled()
@@ -89,7 +91,7 @@ def main() -> None:
     config = training.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
     print(f"CPU cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     print(f"one watch record: {record_ms(data):.1f} ms (a record follows each snapshot: every epoch end and every "
-          f"{training.SNAPSHOT_EVERY_S:g} s)")
+          f"{training_process.SNAPSHOT_EVERY_S:g} s)")
     plain_fit_seconds(stack, training.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
     modes = ("no watch", "in-thread", "lazy")
     runs = {name: [] for name in ("plain", *modes)}

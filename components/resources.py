@@ -116,7 +116,7 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
         # Our modules (and pandas, plotly's template) are imported here, before any session's script can run:
         # imported in the background thread, a first page could see a half-imported module. plotly looks
         # pandas up in sys.modules without importing it, and a replica's first page died with "partially
-        # initialized module 'pandas' has no attribute 'Series'" (tests/browser/test_cluster.py, 2 runs of 4).
+        # initialized module 'pandas' has no attribute 'Series'" (tests/browser/test_cluster.py, 2 runs of 7).
         _warm_views()
         _warmup_thread = threading.Thread(target=_warm, args=(freeze_heap,), name="cnnlab-warmup", daemon=True)
         _warmup_thread.start()
