@@ -72,17 +72,17 @@ def app_fit_seconds(stack, config, data) -> float:
     """Time from fit's start to its end inside the job, with a page-like reader thread drawing charts."""
     from cnnlab import training
     from cnnlab.i18n import translate
-    from components import training_views, training_watch_views  # the real chart code, run outside Streamlit
+    from components import training_charts, training_watch_views  # the real chart code, run outside Streamlit
 
     # Outside a Streamlit session t() cannot read the language; use English directly.
-    training_views.t = training_watch_views.t = lambda key, **values: translate(key, "en", **values)
+    training_charts.t = training_watch_views.t = lambda key, **values: translate(key, "en", **values)
 
     job = training.TrainingJob(stack, config, data, slots=training.TrainingSlots(1)).start()
     def page_reader():
         while not job.wait(1.0):
             # what the page's fragment does each second: read the job, build its figures, serialise them
             job.progress()
-            training_views.history_figure(job.history(), config.epochs).to_json()
+            training_charts.history_figure(job.history(), config.epochs).to_json()
             record = job.watch.latest()  # the watch view: its figures for the latest record
             if record is not None:
                 for fig in training_watch_views.record_figures(job.watch, record).values():

@@ -39,9 +39,9 @@ def job_seconds(stack, config, data, mode: str) -> float:
     from cnnlab import training
     from cnnlab.i18n import translate
     from cnnlab.training_watch import TrainingWatch
-    from components import training_views
+    from components import training_charts
 
-    training_views.t = lambda key, **values: translate(key, "en", **values)
+    training_charts.t = lambda key, **values: translate(key, "en", **values)
     job = training.TrainingJob(stack, config, data, slots=training.TrainingSlots(1))
     lazy = TrainingWatch.for_test_set(data.x_test, data.y_test)
     if mode != "in-thread":
@@ -51,7 +51,7 @@ def job_seconds(stack, config, data, mode: str) -> float:
     def page_reader():
         while not job.wait(1.0):
             job.progress()
-            training_views.history_figure(job.history(), config.epochs).to_json()
+            training_charts.history_figure(job.history(), config.epochs).to_json()
             if mode == "lazy" and job.model is not None:
                 lazy.record(job.model, job.epochs_done, job.progress().batches_done)
 

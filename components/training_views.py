@@ -9,26 +9,22 @@ session, not in the core job. A job ends with its session (components.session_li
 
 from __future__ import annotations
 
-import functools
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
 from cnnlab import architecture as arch
 from cnnlab import training
-from cnnlab.i18n import translate
 from components import state_keys as keys
 from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
-from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
 from components.i18n import current_language, t
 from components.pages import page_info
 from components.resources import mnist
 from components.session_life import session_alive_checker
+from components.training_charts import confusion_figure, history_figure, mistakes_figure, per_class_figure
 from components.ui import show_chart
 
 REFRESH_S = 1.0
@@ -131,67 +127,6 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
 
 # ------------------------------------------------------------------ the live chart
 
-def history_figure(history: training.History, epochs_planned: int = 1) -> go.Figure:
-    """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation).
-
-    Rebuilt every second while a job trains, in a script thread that shares the interpreter lock with
-    the training: made from a cached empty figure (history_skeleton) with the lines filled in, ~1 ms
-    instead of ~35 ms for make_subplots and validated traces.
-    """
-    series = training.chart_series(history)
-    with_val = bool(np.isfinite(series.val_loss).any() or np.isfinite(series.val_accuracy).any())
-    epochs = max(1, epochs_planned, len(history.epochs))
-    spec = json.loads(history_skeleton(current_language(), epochs, with_val))  # a private copy
-    lines = [(series.x, series.loss), (series.x, series.loss_smooth), (series.epoch_x, series.epoch_loss)]
-    lines += [(series.epoch_x, series.val_loss)] if with_val else []
-    lines += [(series.x, series.accuracy), (series.x, series.accuracy_smooth),
-              (series.epoch_x, series.epoch_accuracy)]
-    lines += [(series.epoch_x, series.val_accuracy)] if with_val else []
-    for trace, (x, y) in zip(spec["data"], lines, strict=True):
-        trace["x"], trace["y"] = x, y
-    return go.Figure(spec, _validate=False)
-
-
-@functools.lru_cache(maxsize=32)
-def history_skeleton(language: str, epochs: int, with_val: bool) -> str:
-    """history_figure's empty figure as JSON, built once per language, epoch count and validation.
-
-    A JSON string, not a figure: the script threads of many sessions share this cache, and plotly
-    figures are not thread-safe even for reading (see components/charts.py).
-    """
-    def text(key: str) -> str:
-        return translate(key, language)
-
-    fig = make_subplots(rows=1, cols=2, subplot_titles=(text("train.chart_loss"), text("train.chart_accuracy")),
-                        horizontal_spacing=0.08, vertical_spacing=0.0)
-    for col in (1, 2):
-        first = col == 1
-        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=text("train.series_batch"),
-                                 line=dict(color=PALETTE[0], width=1), opacity=0.25, legendgroup="batch",
-                                 showlegend=first, hovertemplate="%{y:.3f}<extra></extra>"), row=1, col=col)
-        fig.add_trace(go.Scatter(x=[], y=[], mode="lines", name=text("train.series_smooth"),
-                                 line=dict(color=PALETTE[0], width=2.5), legendgroup="smooth", showlegend=first,
-                                 hovertemplate="%{y:.3f}<extra></extra>"), row=1, col=col)
-        fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=text("train.series_epoch"),
-                                 line=dict(color=PALETTE[2], width=2), marker=dict(size=9), legendgroup="epoch",
-                                 showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"), row=1, col=col)
-        if with_val:
-            fig.add_trace(go.Scatter(x=[], y=[], mode="lines+markers", name=text("train.series_val"),
-                                     line=dict(color=PALETTE[1], width=2, dash="dash"), marker=dict(size=9),
-                                     legendgroup="val", showlegend=first, hovertemplate="%{y:.4f}<extra></extra>"),
-                          row=1, col=col)
-    fig.update_xaxes(title=text("train.chart_epoch"), range=[0, epochs * 1.02], dtick=1 if epochs <= 20 else None)
-    fig.update_yaxes(rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], tickformat=".0%", row=1, col=2)
-    fig.update_layout(uirevision="train")
-    styled(fig, height=400)
-    # Legend below the plots so it never covers the two subplot titles.
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="center", x=0.5),
-                      margin=dict(t=40, b=20))
-    fig.update_annotations(font_size=16)
-    return fig.to_json()
-
-
 def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Figure:
     """The figure `build()` made for the same `key` last time, kept on the session's run (one per name).
 
@@ -247,19 +182,6 @@ def live_panel(job: training.TrainingJob) -> None:
 
 # ------------------------------------------------------------------ results
 
-def confusion_figure(confusion: np.ndarray) -> go.Figure:
-    labels = [str(d) for d in range(10)]
-    fig = go.Figure(go.Heatmap(
-        z=confusion, x=labels, y=labels, colorscale="Blues", showscale=False, text=confusion,
-        texttemplate="%{text}", hovertemplate=f"{t('train.true_label')} %{{y}} → {t('train.predicted_label')} "
-                                              f"%{{x}}: %{{z}}<extra></extra>"))
-    # constrain="domain": the square grid shrinks its axes with it, so the labels on top stay on the grid.
-    fig.update_xaxes(title=t("train.predicted_label"), type="category", side="top", constrain="domain")
-    fig.update_yaxes(title=t("train.true_label"), type="category", autorange="reversed", scaleanchor="x",
-                     constrain="domain")
-    return styled(fig, height=460)
-
-
 def results_panel(job: training.TrainingJob) -> None:
     evaluation = job.evaluation
     if evaluation is None:
@@ -312,31 +234,6 @@ def results_panel(job: training.TrainingJob) -> None:
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
         show_chart(memo_figure(run, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
                    key="train_mistakes")
-
-
-LABEL_FITS_INSIDE = 0.3  # share of the axis a bar needs to hold "100.0%" upright at 15 px (300 px chart)
-
-
-def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
-    per_class = evaluation.per_class_accuracy
-    fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
-                    height=300, value_format=".1%")
-    # Written upright at a fixed size: outside, plotly shrank them to fit a narrow bar (~5 px). A bar shorter
-    # than its label (a digit the model hardly gets) has it above instead: clipped inside, it read ".6%".
-    low = max(0.0, float(per_class.min()) - 0.1)
-    fits = (per_class - low) / (1.0 - low) >= LABEL_FITS_INSIDE
-    fig.update_traces(textposition=["inside" if f else "outside" for f in fits], insidetextanchor="end",
-                      textangle=-90, cliponaxis=False, insidetextfont=dict(size=15, color="white"),
-                      outsidetextfont=dict(size=15))
-    fig.update_layout(uniformtext=dict(minsize=13, mode="show"))
-    fig.update_yaxes(range=[low, 1.0], tickformat=".0%")
-    return fig
-
-
-def mistakes_figure(evaluation: training.Evaluation, shown: int) -> go.Figure:
-    titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
-    return heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
-                        colorscale=IMAGE_SCALE, cell_px=130)
 
 
 def epoch_table(job: training.TrainingJob) -> None:

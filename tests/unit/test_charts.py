@@ -160,7 +160,7 @@ def test_every_figure_carries_plotly_whites_look_without_its_unused_kilobytes():
 
 def test_per_digit_labels_sit_above_bars_too_short_to_hold_them():
     from cnnlab import training
-    from components.training_views import per_class_figure
+    from components.training_charts import per_class_figure
 
     labels = np.repeat(np.arange(10), 10)
     probs = np.full((100, 10), 0.01)

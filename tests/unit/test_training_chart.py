@@ -10,7 +10,7 @@ import pytest
 
 from cnnlab import training
 from cnnlab.i18n import translate
-from components import training_views
+from components import training_charts
 
 
 def _history(epochs: int, steps: int, with_val: bool) -> training.History:
@@ -31,9 +31,9 @@ def _history(epochs: int, steps: int, with_val: bool) -> training.History:
 @pytest.mark.parametrize("language", ["en", "ko"])
 @pytest.mark.parametrize("with_val", [False, True])
 def test_history_chart_draws_each_series_in_its_panel_with_the_sessions_words(monkeypatch, language, with_val):
-    monkeypatch.setattr(training_views, "current_language", lambda: language)
+    monkeypatch.setattr(training_charts, "current_language", lambda: language)
     history = _history(epochs=3, steps=150, with_val=with_val)
-    fig = training_views.history_figure(history, epochs_planned=5)
+    fig = training_charts.history_figure(history, epochs_planned=5)
     series = training.chart_series(history)
 
     expected = [series.loss, series.loss_smooth, series.epoch_loss] + ([series.val_loss] if with_val else [])
@@ -54,8 +54,8 @@ def test_history_chart_draws_each_series_in_its_panel_with_the_sessions_words(mo
 
 
 def test_history_chart_equals_a_validated_figure_and_leaves_the_cached_skeleton_empty():
-    fig = training_views.history_figure(_history(epochs=2, steps=40, with_val=True), epochs_planned=2)
+    fig = training_charts.history_figure(_history(epochs=2, steps=40, with_val=True), epochs_planned=2)
     validated = go.Figure(json.loads(fig.to_json()))  # plotly's validation accepts every property
     assert json.loads(fig.to_json()) == json.loads(validated.to_json())
-    skeleton = json.loads(training_views.history_skeleton(training_views.current_language(), 2, True))
+    skeleton = json.loads(training_charts.history_skeleton(training_charts.current_language(), 2, True))
     assert all(trace["x"] == [] and trace["y"] == [] for trace in skeleton["data"])
