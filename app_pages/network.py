@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnlab import inspect_model, network_trace
+from cnnlab import images, inspect_model, network_trace
 from components import network_view as view
 from components import state_keys as keys
 from components.active_model import active_model, describe
@@ -36,7 +36,7 @@ def input_controls() -> tuple[np.ndarray, str]:
     caption = t("network.input_test", index=index, label=int(test.y_test[index]))
     if drawn is None:
         caption += " " + t("network.no_drawing")
-    return test.x_test[index].astype(np.float32) / 255.0, caption
+    return images.unit_image(test.x_test[index]), caption
 
 
 def overview(image, layers, selection, trace) -> None:

@@ -41,8 +41,9 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from cnnlab import models, preprocess  # noqa: E402
-from cnnlab.data import load_bundled, to_model_input  # noqa: E402
+from cnnlab.data import load_bundled  # noqa: E402
 from cnnlab.drawn_digits import drawn_digits  # noqa: E402
+from cnnlab.images import batch, one_image_batch  # noqa: E402
 
 
 def data_url(image: np.ndarray) -> str:
@@ -348,11 +349,11 @@ def main() -> None:
     samples = drawn_digits(24, seed=99)
     urls = [data_url(d.image) for d in samples]
     server_breakdown(model, urls, args.repeats)
-    inputs = [preprocess.preprocess(d.image)[None, ..., None] for d in samples]
+    inputs = [one_image_batch(preprocess.preprocess(d.image)) for d in samples]
 
     def page_path(url: str) -> int:
         image = preprocess.decode_data_url(url)
-        x = preprocess.preprocess(image)
+        x = one_image_batch(preprocess.preprocess(image))
         return int(models.predict_proba(model, x).argmax())
 
     def predict_only(x: np.ndarray) -> int:
@@ -380,7 +381,7 @@ def main() -> None:
     print(f"  ratio page / predict   {page / predict:6.2f}x   target <= 0.25x: {'OK' if page / predict <= 0.25 else 'MISSED'}")
 
     digits = drawn_digits(args.n_drawn, seed=args.seed)
-    x = np.stack([preprocess.preprocess(d.image) for d in digits])
+    x = np.concatenate([one_image_batch(preprocess.preprocess(d.image)) for d in digits])
     pred = models.predict_proba(model, x).argmax(axis=1)
     labels = np.array([d.label for d in digits])
     acc = float((pred == labels).mean())
@@ -398,7 +399,7 @@ def main() -> None:
             print(f"  {r}: " + " ".join(f"{v:3d}" for v in confusion[r]))
 
     data = load_bundled()
-    held_out = float((models.predict_proba(model, to_model_input(data.x_test)).argmax(1) == data.y_test).mean())
+    held_out = float((models.predict_proba(model, batch(data.x_test)).argmax(1) == data.y_test).mean())
     print(f"bundled held-out MNIST: {held_out:.2%} of {len(data.x_test):,}   "
           f"target >= 98.5%: {'OK' if held_out >= 0.985 else 'MISSED'}")
     if failures:

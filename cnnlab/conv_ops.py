@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab import shapes
+from cnnlab import images, shapes
 
 ACTIVATIONS = ("none", "relu", "sigmoid", "tanh")
 
@@ -68,14 +68,9 @@ def pad2d(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], fill: fl
     return np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)), mode="constant", constant_values=fill)
 
 
-def as_batch(x: np.ndarray) -> np.ndarray:
-    """(H, W) -> (1, H, W, 1); (H, W, C) -> (1, H, W, C); (N, H, W, C) unchanged."""
-    x = np.asarray(x, dtype=np.float32)
-    if x.ndim == 2:
-        return x[None, :, :, None]
-    if x.ndim == 3:
-        return x[None]
-    return x
+def _batch_of(x) -> np.ndarray:
+    """A batch (N, H, W, C) as it is; one float image (H, W) or (H, W, C) as a batch of one."""
+    return np.asarray(x, dtype=np.float32) if np.ndim(x) == 4 else images.one_image_batch(x)
 
 
 def _windows(x: np.ndarray, kernel_hw, strides, dilation, out_hw):
@@ -101,11 +96,11 @@ def activate(z: np.ndarray, activation: str) -> np.ndarray:
 
 def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, strides=1,
                    padding: str = "valid", dilation_rate=1, activation: str = "none") -> np.ndarray:
-    """What keras.layers.Conv2D computes, for x (N, H, W, C) (or (H, W) / (H, W, C)).
+    """What keras.layers.Conv2D computes, for a batch x (N, H, W, C) or one float image (H, W) / (H, W, C).
 
     Raises shapes.ShapeError for settings Keras rejects.
     """
-    x = as_batch(x)
+    x = _batch_of(x)
     kernel = np.asarray(kernel, dtype=np.float32)
     kh, kw, c_in, filters = kernel.shape
     if c_in != x.shape[3]:
@@ -124,8 +119,8 @@ def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = 
 
 
 def max_pool_forward(x: np.ndarray, pool_size=2, strides=None, padding: str = "valid") -> np.ndarray:
-    """What keras.layers.MaxPooling2D computes: padded cells are -inf, so they never win."""
-    x = as_batch(x)
+    """What keras.layers.MaxPooling2D computes (x as in conv2d_forward): padded cells are -inf, so they never win."""
+    x = _batch_of(x)
     ph, pw = shapes.pair(pool_size)
     sh, sw = shapes.pair(strides) if strides is not None else (ph, pw)
     _, oh, ow, _ = shapes.pool2d_output_shape(x.shape, (ph, pw), (sh, sw), padding)

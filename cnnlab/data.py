@@ -30,7 +30,7 @@ MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1
 
 @dataclass(frozen=True)
 class MnistData:
-    """Images are uint8 (n, 28, 28) in 0..255, labels uint8 (n,) in 0..9."""
+    """Images are uint8 (n, 28, 28) in 0..255 (cnnlab.images.batch makes them model input), labels uint8 (n,) in 0..9."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -135,8 +135,3 @@ def download_full_mnist(cache_path: Path | None = None, *, url: str = MNIST_URL,
     except (OSError, ValueError) as exc:  # URLError and socket timeouts are OSErrors
         raise DownloadError(str(exc) or type(exc).__name__) from exc
     return path
-
-
-def to_model_input(images: np.ndarray) -> np.ndarray:
-    """uint8 (n, 28, 28) -> float32 (n, 28, 28, 1) in [0, 1], as the chapter does."""
-    return (images.astype(np.float32) / 255.0)[..., None]

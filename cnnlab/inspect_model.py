@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab import images
+
 logger = logging.getLogger(__name__)
 
 
@@ -79,21 +81,9 @@ def tile(maps: np.ndarray, columns: int, gap: int = 1, normalise: bool = False) 
     return out
 
 
-def as_batch(image: np.ndarray) -> np.ndarray:
-    """(28, 28) / (28, 28, 1) / (1, 28, 28, 1) -> float32 (1, h, w, c)."""
-    x = np.asarray(image, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[None, ..., None]
-    elif x.ndim == 3:
-        x = x[None]
-    if x.ndim != 4 or x.shape[0] != 1:
-        raise ValueError(f"expected one image, got shape {np.shape(image)}")
-    return x
-
-
 def layer_outputs(model, image: np.ndarray) -> list[LayerOutput]:
-    """Every layer's output for one image, in order."""
-    x = as_batch(image)
+    """Every layer's output for one float image (h, w) or (h, w, c) in [0, 1], in order."""
+    x = images.one_image_batch(image)
     layers = [(i, layer) for i, layer in enumerate(model.layers) if type(layer).__name__ != "InputLayer"]
     probe = _probe(model, x.shape)
     if probe is not None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cnnlab.conv_ops import ConvSettings, PoolSettings, as_batch, conv2d_forward
+from cnnlab import images
+from cnnlab.conv_ops import ConvSettings, PoolSettings, conv2d_forward
 from cnnlab.kernels import random_kernels
 
 
@@ -34,10 +35,12 @@ def keras_conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, s: ConvSet
     return np.asarray(layer(x))
 
 
-def keras_max_pool(x: np.ndarray, p: PoolSettings) -> np.ndarray:
+def keras_max_pool(matrix: np.ndarray, p: PoolSettings) -> np.ndarray:
+    """The real keras.layers.MaxPooling2D on one float matrix (H, W) or (H, W, C) (imports TensorFlow)."""
     import keras
 
-    return np.asarray(keras.layers.MaxPooling2D(p.pool_size, strides=p.strides, padding=p.padding)(as_batch(x)))
+    layer = keras.layers.MaxPooling2D(p.pool_size, strides=p.strides, padding=p.padding)
+    return np.asarray(layer(images.one_image_batch(matrix)))
 
 
 def verify_conv2d(s: ConvSettings, seed: int = 0) -> Verification:

@@ -49,15 +49,14 @@ def pretrained_info() -> dict[str, Any] | None:
     return json.loads(PRETRAINED_INFO_PATH.read_text(encoding="utf-8"))
 
 
-def predict_proba(model, images: np.ndarray) -> np.ndarray:
-    """Class probabilities for float32 images (n, 28, 28, 1) in [0, 1].
+def predict_proba(model, batch: np.ndarray) -> np.ndarray:
+    """Class probabilities (n, 10) for a float32 batch (n, 28, 28, 1) in [0, 1].
 
-    Calls the model directly: for one image this is ~10x faster than
-    model.predict, and safe to call from several sessions' threads at once.
+    The batch comes from cnnlab.images (batch(pixels) or one_image_batch(image)); anything else is
+    refused. The model is called directly, never through model.predict, which is slower for a few
+    images and not safe to call from several sessions' threads at once.
     """
-    x = np.asarray(images, dtype=np.float32)
-    if x.ndim == 2:
-        x = x[None, ..., None]
-    elif x.ndim == 3:
-        x = x[..., None]
+    x = np.asarray(batch)
+    if x.dtype != np.float32 or x.ndim != 4:
+        raise ValueError(f"expected a float32 batch (n, h, w, c) from cnnlab.images, got {x.dtype} {x.shape}")
     return np.asarray(model(x, training=False))

@@ -190,10 +190,8 @@ def small_grid(size: int = 7, seed: int = 0) -> np.ndarray:
 
 
 def digit_crop(image: np.ndarray, size: int = 8) -> np.ndarray:
-    """The size x size patch of a digit around its ink's centre, rounded to 1 decimal for reading."""
+    """The size x size patch of a float digit in [0, 1] around its ink's centre, rounded to 1 decimal for reading."""
     image = np.asarray(image, dtype=np.float32)
-    if image.max() > 1.0:
-        image = image / 255.0
     ys, xs = np.nonzero(image > 0.2)
     cy, cx = (int(ys.mean()), int(xs.mean())) if len(ys) else (image.shape[0] // 2, image.shape[1] // 2)
     top = int(np.clip(cy - size // 2, 0, image.shape[0] - size))

@@ -35,8 +35,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+import cnnlab.images
 from cnnlab import architecture, optimizers
-from cnnlab.data import MnistData, to_model_input
+from cnnlab.data import MnistData
 from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
 from cnnlab.threads import max_trainings
 from cnnlab.training_process import (
@@ -112,9 +113,9 @@ def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
     sizes = split_sizes(len(data.x_train), config)
     order = np.random.default_rng(config.seed).permutation(len(data.x_train))[:sizes.train + sizes.val]
     train_idx, val_idx = order[sizes.val:], order[:sizes.val]
-    x_val = to_model_input(data.x_train[val_idx]) if sizes.val else None
+    x_val = cnnlab.images.batch(data.x_train[val_idx]) if sizes.val else None
     y_val = data.y_train[val_idx].astype(np.int32) if sizes.val else None
-    return DataSplit(to_model_input(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
+    return DataSplit(cnnlab.images.batch(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
 
 
 def compile_model(model, config: TrainConfig) -> None:
@@ -283,7 +284,7 @@ def test_probabilities(model, images: np.ndarray, batch: int = 1000,
     for i in range(0, len(images), batch):
         if before_each is not None:
             before_each()
-        parts.append(np.asarray(model(to_model_input(images[i:i + batch]), training=False)))
+        parts.append(np.asarray(model(cnnlab.images.batch(images[i:i + batch]), training=False)))
     return np.concatenate(parts)
 
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import cnnlab.images
+
 STREAM_SIZE = 12  # test digits whose current prediction is shown
 RECORD_EVERY_S = 4.0  # between two records within one epoch (each epoch's end is always recorded)
 WATCH_DIGIT = 0  # which of the stream's digits also shows its first-layer feature maps
@@ -99,7 +101,7 @@ class TrainingWatch:
         self._recorded_at = -math.inf
         self.images = np.asarray(images, dtype=np.uint8)
         self.labels = np.asarray(labels, dtype=np.int64)
-        self._inputs = (self.images.astype(np.float32) / 255.0)[..., None]
+        self._inputs = cnnlab.images.batch(self.images)
         self._lock = threading.Lock()
         self._first: WatchRecord | None = None
         self._latest: WatchRecord | None = None

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import codegen, conv_ops, keras_check, kernels, latex, shapes, step_through
+from cnnlab import codegen, conv_ops, images, keras_check, kernels, latex, shapes, step_through
 from components import charts, resources
 from components import explorer_common as common
 from components import state_keys as keys
@@ -101,11 +101,11 @@ def _picture_controls() -> tuple[np.ndarray, str, int]:
     source = st.radio(t("conv.digit_source"), sources, key="conv_digit_source", horizontal=True,
                       format_func=lambda v: t(f"conv.digit_{v}"), **P)
     if source == "drawn" and drawn is not None:
-        digit = as_unit_image(drawn)
+        digit = drawn
     else:
         index = st.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
                                 key="conv_digit", **P)
-        digit = as_unit_image(mnist.x_test[int(index)])
+        digit = images.unit_image(mnist.x_test[int(index)])
     kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
                              format_func=lambda v: t(f"conv.kernels_{v}"), **P)
     if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
@@ -274,14 +274,6 @@ def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -
 
 
 # ---------------------------------------------------------------- kernels and feature maps
-
-def as_unit_image(image: np.ndarray) -> np.ndarray:
-    """A digit as float32 (28, 28) in [0, 1], whether it came as uint8 MNIST or a drawn float image."""
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim == 3:
-        image = image[..., 0]
-    return image / 255.0 if image.max() > 1.0 else image
-
 
 @dataclass
 class KernelBank:

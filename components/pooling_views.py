@@ -13,11 +13,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, shapes, step_through
+from cnnlab import codegen, conv_ops, images, kernels, latex, matrix_input, shapes, step_through
 from components import charts, resources
 from components import explorer_common as common
 from components import window_views as grids
-from components.conv_views import as_unit_image
 from components.explorer_common import BOUND, P
 from components.i18n import t
 from components.ui import code_panel, show_chart
@@ -231,7 +230,7 @@ def digit_view(s: PoolExplorerSettings) -> None:
                             key="pooling_digit", **P)
     kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(kernels.CLASSIC_KERNELS), key="pooling_kernel",
                                format_func=lambda v: t(f"conv.classic_{v}"), **P)
-    digit = as_unit_image(mnist.x_test[int(index)])
+    digit = images.unit_image(mnist.x_test[int(index)])
     fmap = conv_ops.conv2d_forward(digit, kernels.classic_kernel(kernel_name, 3)[:, :, None, None],
                                    None, 1, "valid", 1, "relu")[0, :, :, 0]
     try:

@@ -28,10 +28,11 @@ from cnnlab.preprocess import preprocess  # noqa: E402
 
 def evaluate(model, digits) -> tuple[float, np.ndarray, np.ndarray]:
     """Accuracy, predictions and the (n, 28, 28) model inputs for a list of DrawnDigit."""
+    from cnnlab.images import one_image_batch
     from cnnlab.models import predict_proba
 
     x = np.stack([preprocess(d.image) for d in digits])
-    pred = predict_proba(model, x).argmax(axis=1)
+    pred = predict_proba(model, np.concatenate([one_image_batch(image) for image in x])).argmax(axis=1)
     labels = np.array([d.label for d in digits])
     return float((pred == labels).mean()), pred, x
 

@@ -79,15 +79,16 @@ def train(epochs: int, out: Path, seed: int) -> dict:
     import numpy as np
     import tensorflow as tf
 
-    from cnnlab.data import load_bundled, to_model_input
+    from cnnlab.data import load_bundled
+    from cnnlab.images import batch
     from cnnlab.models import build_chapter_model
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
 
     data = load_bundled()
-    x_train, y_train = to_model_input(data.x_train), data.y_train.astype("int32")
-    x_test, y_test = to_model_input(data.x_test), data.y_test.astype("int32")
+    x_train, y_train = batch(data.x_train), data.y_train.astype("int32")
+    x_test, y_test = batch(data.x_test), data.y_test.astype("int32")
 
     augment = augmenter(seed)
     train_ds = (

@@ -67,17 +67,18 @@ def test_heatmap_grids_drawn_by_many_threads_are_all_correct():
 def test_the_shipped_model_called_from_many_threads_gives_each_caller_its_own_answer():
     """One model object serves every session's Draw page: called directly (never .predict) it is safe."""
     from cnnlab import inspect_model, models
+    from cnnlab.images import one_image_batch
 
     model = models.load_pretrained()  # fresh: the first calls (which build the graph) race too
     if model is None:
         pytest.skip("assets/mnist_cnn.keras is missing")
     images = [np.random.default_rng(i).random((28, 28)).astype(np.float32) for i in range(THREADS)]
     results, errors = run_together(
-        lambda i: (models.predict_proba(model, images[i]), inspect_model.layer_outputs(model, images[i])[-1].output),
+        lambda i: (models.predict_proba(model, one_image_batch(images[i])), inspect_model.layer_outputs(model, images[i])[-1].output),
         repeats=8)
     assert errors == [] and len(results) == THREADS * 8
     for i, (probs, last_layer) in results:
-        expected = models.predict_proba(model, images[i])
+        expected = models.predict_proba(model, one_image_batch(images[i]))
         np.testing.assert_allclose(probs, expected, atol=1e-6)
         np.testing.assert_allclose(last_layer, expected[0], atol=1e-6)
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from cnnlab import conv_ops, keras_check, kernels
+from cnnlab import conv_ops, images, keras_check, kernels
 from cnnlab.conv_ops import ConvSettings, PoolSettings
 
 keras = pytest.importorskip("keras")
@@ -26,12 +26,12 @@ CASES = [
 def test_numpy_conv_matches_keras_on_a_digit(case):
     from cnnlab.data import load_bundled
 
-    digit = load_bundled().x_test[0].astype(np.float32) / 255.0  # single-channel, as the page uses it
+    digit = images.unit_image(load_bundled().x_test[0])  # single-channel, as the page uses it
     s = ConvSettings(input_shape=(1, 28, 28, 1), filters=3, **case)
     kernel, _ = kernels.random_kernels(s.kernel_size, 1, 3, seed=1)
     bias = np.array([0.1, -0.2, 0.0], dtype=np.float32)
     ours = conv_ops.conv2d_forward(digit, kernel, bias, s.strides, s.padding, s.dilation_rate, s.activation)
-    theirs = keras_check.keras_conv2d(digit[None, :, :, None], kernel, bias, s)
+    theirs = keras_check.keras_conv2d(images.one_image_batch(digit), kernel, bias, s)
     assert ours.shape == theirs.shape == s.output_shape()[:3] + (3,)
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
 

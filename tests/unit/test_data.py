@@ -144,9 +144,3 @@ def test_download_script_reports_failure_without_a_traceback(monkeypatch, tmp_pa
     failures = [r for r in caplog.records if r.levelname == "ERROR"]
     assert [r.getMessage().split(":")[0] for r in failures] == ["download failed, nothing changed"]
     assert not any(r.exc_info for r in caplog.records)  # a message, no traceback
-
-
-def test_model_input_is_float_in_unit_range_with_channel():
-    x = data.to_model_input(np.array([[[0, 255] * 14] * 28], dtype=np.uint8))
-    assert x.shape == (1, 28, 28, 1) and x.dtype == np.float32
-    assert x.min() == 0.0 and x.max() == 1.0

@@ -7,6 +7,7 @@ import pytest
 
 from cnnlab import drawn_digits as dd
 from cnnlab import models
+from cnnlab.images import batch, one_image_batch
 from cnnlab.preprocess import preprocess
 
 N_DRAWN = 240
@@ -37,7 +38,7 @@ def test_the_set_is_seeded_varied_and_covers_every_style():
 
 def test_shipped_model_reads_at_least_97_percent_of_drawn_digits(shipped):
     digits = dd.drawn_digits(N_DRAWN)
-    x = np.stack([preprocess(d.image) for d in digits])
+    x = np.concatenate([one_image_batch(preprocess(d.image)) for d in digits])
     pred = models.predict_proba(shipped, x).argmax(axis=1)
     labels = np.array([d.label for d in digits])
     accuracy = float((pred == labels).mean())
@@ -48,10 +49,10 @@ def test_shipped_model_reads_at_least_97_percent_of_drawn_digits(shipped):
 
 
 def test_shipped_model_reaches_its_recorded_held_out_accuracy(shipped):
-    from cnnlab.data import load_bundled, to_model_input
+    from cnnlab.data import load_bundled
 
     data = load_bundled()
-    accuracy = float((models.predict_proba(shipped, to_model_input(data.x_test)).argmax(1) == data.y_test).mean())
+    accuracy = float((models.predict_proba(shipped, batch(data.x_test)).argmax(1) == data.y_test).mean())
     info = models.pretrained_info()
     assert accuracy >= 0.985
     assert isinstance(info["test_accuracy"], float) and 0 <= info["test_accuracy"] <= 1

@@ -7,6 +7,7 @@ import pytest
 
 from cnnlab import inspect_model, models
 from cnnlab.drawn_digits import drawn_digits
+from cnnlab.images import one_image_batch
 from cnnlab.preprocess import preprocess
 
 
@@ -23,7 +24,7 @@ def test_every_layer_of_the_chapter_model_in_order(chapter_model):
         ("MaxPooling2D", (5, 5, 64)), ("Conv2D", (3, 3, 64)), ("Flatten", (576,)), ("Dense", (64,)),
         ("Dense", (10,))]
     assert [o.is_spatial for o in layers] == [True] * 5 + [False] * 3
-    np.testing.assert_allclose(layers[-1].output, models.predict_proba(chapter_model, image)[0], atol=1e-5)
+    np.testing.assert_allclose(layers[-1].output, models.predict_proba(chapter_model, one_image_batch(image))[0], atol=1e-5)
     # pooling keeps the largest value of each 2x2 window of the conv output before it
     conv, pool = layers[0].output, layers[1].output
     np.testing.assert_allclose(pool, conv[:26, :26].reshape(13, 2, 13, 2, 32).max(axis=(1, 3)), atol=1e-6)
@@ -56,7 +57,7 @@ def test_each_layer_names_its_activation_function():
     outs = inspect_model.layer_outputs(model, np.linspace(0, 1, 64, dtype=np.float32).reshape(8, 8))
     assert [o.activation for o in outs] == ["tanh", "linear", None, None, "softmax"]
     assert outs[0].output.min() < 0, "tanh keeps negative responses (the Draw page must not say 'after ReLU')"
-    np.testing.assert_allclose(outs[-1].output, models.predict_proba(model, np.linspace(0, 1, 64).reshape(8, 8))[0],
+    np.testing.assert_allclose(outs[-1].output, models.predict_proba(model, one_image_batch(np.linspace(0, 1, 64).reshape(8, 8)))[0],
                                atol=1e-6)
 
 
@@ -74,7 +75,7 @@ def test_the_probe_gives_what_calling_each_layer_gives_and_follows_new_weights()
                               kl.MaxPooling2D(2), kl.Flatten(), kl.Dense(4, activation="softmax")])
     image = np.random.default_rng(0).random((12, 12)).astype(np.float32)
     for _ in range(2):  # the second round after new weights: the probe reads the model's variables, not a copy
-        walked = inspect_model._layer_by_layer(model.layers, inspect_model.as_batch(image))
+        walked = inspect_model._layer_by_layer(model.layers, one_image_batch(image))
         probed = inspect_model.layer_outputs(model, image)
         assert inspect_model._probes.get(model) is not None
         for out, expected in zip(probed, walked, strict=True):

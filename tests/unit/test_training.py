@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, optimizers, training, training_process
+from cnnlab import codegen, images, optimizers, training, training_process
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -86,7 +86,7 @@ def test_a_job_trains_records_and_evaluates(small_data):
     ev = job.evaluation
     assert ev.test_size == 100 and ev.confusion.sum() == 100
     # the published model is the trained one: it reproduces the evaluation
-    probs = np.asarray(job.model(training.to_model_input(small_data.x_test), training=False))
+    probs = np.asarray(job.model(images.batch(small_data.x_test), training=False))
     assert np.mean(probs.argmax(1) == small_data.y_test) == pytest.approx(ev.test_accuracy)
     assert updates[-1] == training.DONE and training.RUNNING in updates
     progress = job.progress()
@@ -120,7 +120,7 @@ def test_a_finished_training_leaves_no_traced_graph_behind(small_data):
 def test_the_optimizer_makes_the_same_step_without_the_one_replica_all_reduce(small_data):
     import keras
 
-    x = training.to_model_input(small_data.x_train[:64])
+    x = images.batch(small_data.x_train[:64])
     y = small_data.y_train[:64]
     ours, keras_own = arch.build_model(TINY), arch.build_model(TINY)
     initial = ours.get_weights()
@@ -141,7 +141,7 @@ def _state_variables(model) -> set[int]:
 def test_state_built_before_fit_leaves_fit_nothing_to_create_and_trains_the_same(small_data):
     """Variables that fit's first trace creates cost TensorFlow a second, lifted trace (~0.5 s of CPU)."""
     config = training.TrainConfig(epochs=1)
-    x = training.to_model_input(small_data.x_train[:96])
+    x = images.batch(small_data.x_train[:96])
     y = small_data.y_train[:96]
     prepared, plain = arch.build_model(TINY), arch.build_model(TINY)
     plain.set_weights(prepared.get_weights())

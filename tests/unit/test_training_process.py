@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import training, training_process
+from cnnlab import images, training, training_process
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -90,7 +90,7 @@ def test_the_published_model_gets_the_workers_weights_and_reproduces_its_evaluat
     job = training.TrainingJob(TINY, training.TrainConfig(epochs=2), small_data, slots=training.TrainingSlots(1),
                                pool=pool).start()
     assert job.wait(120) and job.state == training.DONE, job.error
-    probs = np.asarray(job.model(training.to_model_input(small_data.x_test), training=False))
+    probs = np.asarray(job.model(images.batch(small_data.x_test), training=False))
     own = training.evaluation_from_probs(probs, small_data.x_test, small_data.y_test)
     assert own.test_accuracy == pytest.approx(job.evaluation.test_accuracy)
     assert own.test_loss == pytest.approx(job.evaluation.test_loss, rel=1e-4)
