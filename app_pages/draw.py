@@ -92,7 +92,7 @@ def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         caption = {"Conv2D": "draw.layer_conv" if layer.activation == "relu" else "draw.layer_conv_other",
                    "MaxPooling2D": "draw.layer_pool"}.get(layer.kind, "draw.layer_spatial")
         st.caption(t(caption, count=count, height=height, width=width, kind=layer.kind,
-                     activation=layer.activation or "linear"))
+                     activation=layer.activation))
         maps = layer.feature_maps(MAX_MAPS)
         columns = 16 if len(maps) > 16 else 8
         show_chart(tiled_maps(maps, columns), key=f"draw_maps_{layer.index}")

@@ -24,7 +24,7 @@ from cnnlab import shapes
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 LAYER_KINDS = ("Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "BatchNormalization")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")  # Keras' names; "linear" is activation=None
 # A guard for a shared 2-core server: a stack this large would train for many minutes.
 MAX_PARAMS = 3_000_000
 
@@ -67,6 +67,18 @@ class LayerSpec:
         if self.kind == "Dropout":
             return f"Dropout({self.rate:g})"
         return f"{self.kind}()"
+
+
+def activation_name(value) -> str:
+    """Keras' name of an activation ("relu", "linear", ...) for a value entering the core.
+
+    The core spells activations as Keras does; None and "none" (Keras' activation=None, the identity)
+    are "linear". A Keras activation function (layer.activation) gives its own name.
+    """
+    if value is None:
+        return "linear"
+    name = value if isinstance(value, str) else getattr(value, "__name__", None) or type(value).__name__.lower()
+    return "linear" if name == "none" else name
 
 
 def conv(filters: int, kernel_size: int = 3, **kw) -> LayerSpec:

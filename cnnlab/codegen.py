@@ -28,11 +28,11 @@ def _pair_arg(v: tuple[int, int]) -> str:
 
 
 def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
-                activation: str = "none", *, kernel_as_pair: bool = False) -> str:
+                activation: str = "linear", *, kernel_as_pair: bool = False) -> str:
     """The arguments of the one Conv2D code generator, default arguments left out as the chapter does.
 
     kernel_as_pair: (3, 3) as in the chapter's model code; else 3, as in its Conv2D(2, 3) example.
-    activation "none" is Keras' activation=None and is left out.
+    activation "linear" is Keras' default (activation=None) and is left out.
     """
     kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
     args = [str(filters), _pair_arg(kernel) if kernel_as_pair else _size_arg(kernel)]
@@ -42,7 +42,7 @@ def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", di
         args.append(f"padding='{padding}'")
     if dilation != (1, 1):
         args.append(f"dilation_rate={_pair_arg(dilation)}")
-    if activation != "none":
+    if activation != "linear":
         args.append(f"activation='{activation}'")
     return ", ".join(args)
 

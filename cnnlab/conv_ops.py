@@ -21,7 +21,7 @@ import numpy as np
 
 from cnnlab import images, shapes
 
-ACTIVATIONS = ("none", "relu", "sigmoid", "tanh")
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")  # Keras' names; "linear" is activation=None
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ConvSettings:
     strides: tuple[int, int] = (1, 1)
     padding: str = "valid"
     dilation_rate: tuple[int, int] = (1, 1)
-    activation: str = "relu"  # one of ACTIVATIONS; "none" is Keras' activation=None
+    activation: str = "relu"  # one of ACTIVATIONS
 
     def output_shape(self) -> tuple[int, int, int, int]:
         """Keras' output shape, or shapes.ShapeError for a setting Keras rejects."""
@@ -83,7 +83,8 @@ def _windows(x: np.ndarray, kernel_hw, strides, dilation, out_hw):
 
 
 def activate(z: np.ndarray, activation: str) -> np.ndarray:
-    if activation in ("none", None, "linear"):
+    """`activation` by its Keras name (one of ACTIVATIONS); "linear" is the identity."""
+    if activation == "linear":
         return z
     if activation == "relu":
         return np.maximum(z, 0)
@@ -95,7 +96,7 @@ def activate(z: np.ndarray, activation: str) -> np.ndarray:
 
 
 def conv2d_forward(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None = None, strides=1,
-                   padding: str = "valid", dilation_rate=1, activation: str = "none") -> np.ndarray:
+                   padding: str = "valid", dilation_rate=1, activation: str = "linear") -> np.ndarray:
     """What keras.layers.Conv2D computes, for a batch x (N, H, W, C) or one float image (H, W) / (H, W, C).
 
     Raises shapes.ShapeError for settings Keras rejects.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnlab import images
+from cnnlab.architecture import activation_name
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ def layer_outputs(model, image: np.ndarray) -> list[LayerOutput]:
     else:
         values = _layer_by_layer([layer for _i, layer in layers], x)
     return [LayerOutput(i, layer.name, type(layer).__name__, value[0] if value.shape[0] == 1 else value,
-                        activation_name(layer))
+                        layer_activation(layer))
             for (i, layer), value in zip(layers, values, strict=True)]
 
 
@@ -146,12 +147,10 @@ def _make_probe(model, input_shape: tuple[int, ...]):
         return None
 
 
-def activation_name(layer) -> str | None:
-    """"relu", "tanh", "sigmoid", "linear", ... for a layer with an activation function; None otherwise."""
+def layer_activation(layer) -> str | None:
+    """"relu", "tanh", "sigmoid", "linear", ... for a layer with an activation function; None for a layer without."""
     fn = getattr(layer, "activation", None)
-    if fn is None:
-        return None
-    return getattr(fn, "__name__", None) or type(fn).__name__.lower()
+    return None if fn is None else activation_name(fn)
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

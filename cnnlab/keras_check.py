@@ -28,8 +28,7 @@ def keras_conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, s: ConvSet
     import keras
 
     layer = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], strides=s.strides, padding=s.padding,
-                                dilation_rate=s.dilation_rate,
-                                activation=None if s.activation == "none" else s.activation)
+                                dilation_rate=s.dilation_rate, activation=s.activation)
     layer.build(x.shape)
     layer.set_weights([kernel, bias])
     return np.asarray(layer(x))

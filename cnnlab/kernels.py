@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnlab import shapes
-from cnnlab.inspect_model import activation_name
+from cnnlab.inspect_model import layer_activation
 
 KERNEL_SOURCES = ("random", "classic", "model")
 
@@ -84,8 +84,7 @@ def first_conv_kernels(model) -> ModelKernels | None:
             weights = layer.get_weights()
             config = layer.get_config()
             bias = weights[1] if len(weights) > 1 else np.zeros(weights[0].shape[-1], dtype=np.float32)
-            activation = activation_name(layer) or "linear"  # the explorer calls Keras' linear "none"
             return ModelKernels(np.asarray(weights[0], dtype=np.float32), np.asarray(bias, dtype=np.float32),
                                 tuple(config["strides"]), config["padding"], tuple(config["dilation_rate"]),
-                                "none" if activation == "linear" else activation, layer.name)
+                                layer_activation(layer), layer.name)
     return None

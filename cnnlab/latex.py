@@ -47,7 +47,7 @@ def _latex_num(v: float, padded: bool = False, paren: bool = True) -> str:
     return f"\\color{{gray}}{{{text}}}" if padded else text
 
 
-def conv_step_latex(step: WindowStep, activation: str = "none") -> str:
+def conv_step_latex(step: WindowStep, activation: str = "linear") -> str:
     """y[r, c] = sum of input x weight, one kernel row per line; padded zeros in grey."""
     kh, kw = step.values.shape
     lines = []
@@ -57,7 +57,7 @@ def conv_step_latex(step: WindowStep, activation: str = "none") -> str:
         lines.append((f"y_{{{step.row},{step.col}}} &= " if a == 0 else "&\\quad + ") + terms)
     z = format_number(step.pre_activation)
     lines.append(f"&\\quad + \\underbrace{{{_latex_num(step.bias)}}}_{{b}} = {z}")
-    if activation != "none":
+    if activation != "linear":
         lines.append(f"\\operatorname{{{activation}}}({z}) &= {format_number(step.result)}")
     return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from cnnlab import shapes
 from cnnlab.conv_ops import activate
-from cnnlab.inspect_model import LayerOutput, activation_name
+from cnnlab.inspect_model import LayerOutput, layer_activation
 from cnnlab.step_through import conv_cell, conv_step, pool_step
 
 TRACEABLE = ("Conv2D", "MaxPooling2D")
@@ -71,7 +71,7 @@ def trace_conv(layer, previous: np.ndarray, row: int, col: int, channel: int) ->
     weights = layer.get_weights()
     kernel = np.asarray(weights[0], dtype=np.float32)  # (kh, kw, C, F)
     strides, dilation, padding = shapes.pair(config["strides"]), shapes.pair(config["dilation_rate"]), config["padding"]
-    activation = activation_name(layer) or "linear"
+    activation = layer_activation(layer)
     cell = conv_cell(previous, kernel, weights[1] if len(weights) > 1 else 0.0, row, col, channel, strides, padding,
                      dilation)
     # the window's place: which input cells it reads and which of them are padding (the same for every channel)
@@ -148,7 +148,7 @@ def softmax_of(logits: np.ndarray) -> SoftmaxSteps:
 
 def softmax_steps(layer, layer_input: np.ndarray) -> SoftmaxSteps | None:
     """The Dense layer's softmax written out from its input and weights; None if it is not a softmax Dense."""
-    if type(layer).__name__ != "Dense" or activation_name(layer) != "softmax":
+    if type(layer).__name__ != "Dense" or layer_activation(layer) != "softmax":
         return None
     weights = layer.get_weights()
     kernel = np.asarray(weights[0], dtype=np.float64)

@@ -126,7 +126,7 @@ class ConvCellSum:
 
 
 def conv_cell(x: np.ndarray, kernel: np.ndarray, bias, row: int, col: int, filter_index: int = 0, strides=1,
-              padding: str = "valid", dilation_rate=1, activation: str = "none") -> ConvCellSum:
+              padding: str = "valid", dilation_rate=1, activation: str = "linear") -> ConvCellSum:
     """The multiply-and-sum behind output cell (row, col) of filter `filter_index` of a Conv2D.
 
     x: (H, W, C) or (H, W); kernel: (kh, kw, C, F) as Keras stores it, or (kh, kw) for one channel;
@@ -147,7 +147,7 @@ def conv_cell(x: np.ndarray, kernel: np.ndarray, bias, row: int, col: int, filte
 
 
 def conv_step(image: np.ndarray, kernel: np.ndarray, row: int, col: int, strides=1, padding: str = "valid",
-              dilation_rate=1, bias: float = 0.0, activation: str = "none") -> WindowStep:
+              dilation_rate=1, bias: float = 0.0, activation: str = "linear") -> WindowStep:
     """The multiply-and-sum behind output cell (row, col) of a single-channel conv."""
     image = np.asarray(image, dtype=np.float32)
     kernel = np.asarray(kernel, dtype=np.float32)

@@ -74,7 +74,7 @@ def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     dilation = st.slider(t("conv.dilation"), 1, 5, 1, key="conv_dilation", help=t("conv.dilation_help"), **BOUND)
     dilation_slot = st.empty()
     activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), index=1, key="conv_activation",
-                              format_func=lambda v: t("conv.activation_none") if v == "none" else f"'{v}'", **P)
+                              format_func=lambda v: t("conv.activation_none") if v == "linear" else f"'{v}'", **P)
     layer = conv_ops.ConvSettings((int(batch), int(height), int(width), int(channels)), int(filters),
                                   kernel_size, (stride, stride), padding, (dilation, dilation), activation)
     error = _shape_error(layer)

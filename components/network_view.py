@@ -351,8 +351,7 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
                 show_chart(number_grid(values, pad_mask=trace.is_pad, symmetric=signed, height=300, title=t(key),
                                        colorscale=charts.SIGNED_SCALE if signed else "Greys"),
                            key=f"network_grid_{index}")
-        st.latex(latex.conv_step_latex(window_step(trace), "none" if trace.activation == "linear"
-                                          else trace.activation))
+        st.latex(latex.conv_step_latex(window_step(trace), trace.activation))
     else:
         show_chart(channel_sums_figure(trace), key="network_channel_sums")
     st.markdown(t("network.sum_line", count=trace.products.size, total=f"{trace.total:.4f}", bias=f"{trace.bias:.4f}",

@@ -53,7 +53,7 @@ def test_changing_controls_changes_shape_formula_and_code(conv):
     conv.toggle(key="conv_square").set_value(False).run()
     conv.slider(key="conv_kernel_w").set_value(5).run()
     conv.button_group(key="conv_padding").set_value("valid").run()
-    conv.selectbox(key="conv_activation").set_value("none").run()
+    conv.selectbox(key="conv_activation").set_value("linear").run()
     assert metric(conv, "Output shape") == "(4, 13, 12, 7)"
     assert "Conv2D(7, (3, 5), strides=(2, 2))(x)" in conv.code[0].value
     assert not conv.exception

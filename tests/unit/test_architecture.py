@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, shapes
+from cnnlab import codegen, conv_ops, shapes
 
 VARIANTS = {
     "chapter": arch.chapter_spec(),
@@ -162,3 +162,27 @@ def test_generated_code_builds_and_compiles_the_same_model():
     assert model.optimizer is not None and model.loss == "sparse_categorical_crossentropy"
     assert "optimizer='adam'" in codegen.keras_code(arch.chapter_spec())
     assert "model.add(layers.Conv2D(32, (3, 3), activation='relu'))" in codegen.keras_code(arch.chapter_spec())
+
+
+@pytest.mark.parametrize("name", sorted(set(arch.ACTIVATIONS) | set(conv_ops.ACTIVATIONS)))
+def test_activation_names_round_trip_through_keras(name):
+    """Every name the core offers is Keras' own: a layer built with it reads back as the same name."""
+    import keras
+
+    from cnnlab.inspect_model import layer_activation
+
+    assert arch.activation_name(name) == name
+    assert arch.activation_name(keras.activations.get(name)) == name
+    layer = keras.layers.Dense(3, activation=name)
+    assert layer_activation(layer) == name
+
+
+def test_none_is_keras_linear_at_the_edges():
+    import keras
+
+    from cnnlab.inspect_model import layer_activation
+
+    assert arch.activation_name(None) == arch.activation_name("none") == "linear"
+    assert layer_activation(keras.layers.Conv2D(2, 3, activation=None)) == "linear"
+    assert layer_activation(keras.layers.MaxPooling2D()) is None  # a layer without an activation function
+    assert "linear" in arch.ACTIVATIONS and "linear" in conv_ops.ACTIVATIONS and "none" not in conv_ops.ACTIVATIONS

@@ -47,7 +47,7 @@ def test_generated_code_runs_and_prints_what_the_page_shows():
 
 
 def test_code_changes_with_settings():
-    s = ConvSettings(filters=7, kernel_size=(3, 5), strides=(2, 2), padding="same", activation="none")
+    s = ConvSettings(filters=7, kernel_size=(3, 5), strides=(2, 2), padding="same", activation="linear")
     layer = codegen.conv2d_layer_code(s)
     assert layer == "tf.keras.layers.Conv2D(7, (3, 5), strides=(2, 2), padding='same')"
     assert "print(y.shape)  # (4, 14, 14, 7)" in codegen.conv2d_code(s)

@@ -15,7 +15,7 @@ keras = pytest.importorskip("keras")
 
 CASES = [
     dict(kernel_size=(3, 3), strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation="relu"),
-    dict(kernel_size=(4, 2), strides=(2, 3), padding="same", dilation_rate=(1, 1), activation="none"),
+    dict(kernel_size=(4, 2), strides=(2, 3), padding="same", dilation_rate=(1, 1), activation="linear"),
     dict(kernel_size=(3, 3), strides=(1, 1), padding="same", dilation_rate=(2, 3), activation="tanh"),
     dict(kernel_size=(5, 5), strides=(3, 3), padding="valid", dilation_rate=(1, 1), activation="sigmoid"),
     dict(kernel_size=(2, 2), strides=(2, 2), padding="same", dilation_rate=(1, 1), activation="relu"),

@@ -29,7 +29,7 @@ def test_first_conv_kernels_of_a_keras_model():
     assert kernels.first_conv_kernels(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])) is None
 
 
-@pytest.mark.parametrize(("keras_activation", "explorer_activation"), [(None, "none"), ("tanh", "tanh")])
+@pytest.mark.parametrize(("keras_activation", "explorer_activation"), [(None, "linear"), ("tanh", "tanh")])
 def test_first_conv_kernels_names_the_activation_as_the_explorer_does(keras_activation, explorer_activation):
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3, activation=keras_activation)])
     assert kernels.first_conv_kernels(model).activation == explorer_activation
