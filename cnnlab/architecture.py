@@ -1,10 +1,10 @@
-"""A Sequential CNN as plain data: layer specs, Keras shape/parameter rules, validation, code.
+"""A Sequential CNN as plain data: a stack of layer specs, editing it, validating it, building it.
 
-A model is a tuple of `LayerSpec`s on a (28, 28, 1) input. `analyze()` walks the
-stack with the formulas of `cnnlab.shapes` (no TensorFlow) and gives every layer its
-output shape and parameter count exactly as `model.summary()` prints them, or the
-reason it cannot exist. `build_model()` makes the Keras model; `cnnlab.codegen.keras_code()`
-the tf.keras code that builds and compiles it.
+A model is a tuple of `LayerSpec`s on a (28, 28, 1) input. `analyze()` walks the stack with
+each kind's rules from `cnnlab.layers` (no TensorFlow) and gives every layer its output shape
+and parameter count exactly as `model.summary()` prints them, or the reason it cannot exist.
+`build_model()` makes the Keras model; `cnnlab.codegen.keras_code()` the tf.keras code that
+builds and compiles it.
 
     input (None, 28, 28, 1)
     Conv2D(32, 3x3) -> (None, 26, 26, 32)   (3*3*1 + 1) * 32 = 320 params
@@ -16,57 +16,15 @@ the tf.keras code that builds and compiles it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 
 from cnnlab import shapes
+from cnnlab.layers import KINDS, LAYER_KINDS, LayerError, LayerSpec, kind_of
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
-LAYER_KINDS = ("Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "BatchNormalization")
-ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")  # Keras' names; "linear" is activation=None
 # A guard for a shared 2-core server: a stack this large would train for many minutes.
 MAX_PARAMS = 3_000_000
-
-# Keras' default layer names in a fresh session: conv2d, conv2d_1, ...
-_KERAS_NAMES = {"Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "Dropout": "dropout",
-                "Flatten": "flatten", "Dense": "dense", "BatchNormalization": "batch_normalization"}
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """One layer. Only the fields of its kind matter:
-
-    Conv2D: filters, kernel_size, strides, padding, activation
-    MaxPooling2D: pool_size, padding (strides = pool size, the Keras default)
-    Dense: units, activation        Dropout: rate        Flatten, BatchNormalization: none
-    `uid` identifies a layer in an editor across moves; it is not part of the model.
-    """
-
-    kind: str
-    filters: int = 32
-    kernel_size: int = 3
-    strides: int = 1
-    padding: str = "valid"
-    activation: str = "relu"
-    pool_size: int = 2
-    units: int = 64
-    rate: float = 0.25
-    uid: int = field(default=0, compare=False)
-
-    def label(self) -> str:
-        """Short text such as "Conv2D(32, 3x3, relu)"."""
-        if self.kind == "Conv2D":
-            extra = "".join([f", strides {self.strides}" if self.strides != 1 else "",
-                             ", same" if self.padding == "same" else ""])
-            return f"Conv2D({self.filters}, {self.kernel_size}x{self.kernel_size}, {self.activation}{extra})"
-        if self.kind == "MaxPooling2D":
-            return f"MaxPooling2D({self.pool_size}x{self.pool_size}{', same' if self.padding == 'same' else ''})"
-        if self.kind == "Dense":
-            return f"Dense({self.units}, {self.activation})"
-        if self.kind == "Dropout":
-            return f"Dropout({self.rate:g})"
-        return f"{self.kind}()"
 
 
 def activation_name(value) -> str:
@@ -101,11 +59,7 @@ def chapter_spec() -> tuple[LayerSpec, ...]:
 
 def default_layer(kind: str) -> LayerSpec:
     """What "add layer" inserts for each kind."""
-    defaults = {"Conv2D": conv(32), "MaxPooling2D": pool(), "Dropout": LayerSpec("Dropout", rate=0.25),
-                "Flatten": LayerSpec("Flatten"), "Dense": dense(64), "BatchNormalization": LayerSpec("BatchNormalization")}
-    if kind not in defaults:
-        raise ValueError(f"unknown layer kind {kind!r}")
-    return defaults[kind]
+    return kind_of(kind).default
 
 
 def with_uids(stack, start: int = 1) -> tuple[LayerSpec, ...]:
@@ -243,39 +197,14 @@ class SpecError(ValueError):
 
 
 def _layer_output(layer: LayerSpec, shape: tuple) -> tuple[tuple, int, int]:
-    """(output shape, params, trainable params) of one layer, or raises LayerIssue-bearing errors."""
-    kind = layer.kind
-    if kind in ("Conv2D", "MaxPooling2D"):
-        if len(shape) != 4:
-            raise _Issue("needs_image", {"shape": shape})
-        if kind == "Conv2D":
-            out = shapes.conv2d_output_shape(shape, layer.filters, layer.kernel_size, layer.strides, layer.padding)
-            n = shapes.conv2d_params(layer.kernel_size, shape[3], layer.filters)
-            return out, n, n
-        return shapes.pool2d_output_shape(shape, layer.pool_size, None, layer.padding), 0, 0
-    if kind == "Flatten":
-        return (None, math.prod(shape[1:])), 0, 0
-    if kind == "Dense":
-        if len(shape) != 2:
-            raise _Issue("dense_before_flatten", {"shape": shape})
-        if layer.units < 1:
-            raise _Issue("bad_value", {"name": "units", "value": layer.units})
-        n = shapes.dense_params(shape[1], layer.units)
-        return (None, layer.units), n, n
-    if kind == "Dropout":
-        if not 0 <= layer.rate < 1:
-            raise _Issue("bad_value", {"name": "rate", "value": layer.rate})
-        return shape, 0, 0
-    if kind == "BatchNormalization":
-        channels = shape[-1]
-        return shape, 4 * channels, 2 * channels  # gamma, beta trainable; moving mean/variance not
-    raise _Issue("bad_value", {"name": "kind", "value": kind})
-
-
-class _Issue(Exception):
-    def __init__(self, reason: str, values: dict):
-        super().__init__(reason)
-        self.issue = LayerIssue(reason, values)
+    """(output shape, params, trainable params) of one layer; LayerError or shapes.ShapeError if impossible."""
+    kind = KINDS.get(layer.kind)
+    if kind is None:
+        raise LayerError("bad_value", {"name": "kind", "value": layer.kind})
+    if kind.input_rank is not None and len(shape) != kind.input_rank[0]:
+        raise LayerError(kind.input_rank[1], {"shape": shape})
+    out = kind.output(layer, shape)
+    return (out, *kind.params(layer, shape))
 
 
 def analyze(stack, input_shape: tuple = INPUT_SHAPE) -> Analysis:
@@ -297,8 +226,8 @@ def analyze(stack, input_shape: tuple = INPUT_SHAPE) -> Analysis:
             values = {**exc.values, "axis": exc.axis, "field": exc.field, "shape": shape}
             reports.append(LayerReport(i, layer, shape, None, 0, 0, LayerIssue(exc.reason, values)))
             shape = None
-        except _Issue as exc:
-            reports.append(LayerReport(i, layer, shape, None, 0, 0, exc.issue))
+        except LayerError as exc:
+            reports.append(LayerReport(i, layer, shape, None, 0, 0, LayerIssue(exc.reason, exc.values)))
             shape = None
     model_issue = None
     if not reports:
@@ -328,16 +257,9 @@ def validate(stack) -> Analysis:
 
 def param_formula(report: LayerReport) -> str:
     """How the parameter count comes about, e.g. "(3×3×1 + 1)×32" for the first Conv2D; "" when 0."""
-    layer, shape = report.layer, report.input_shape
-    if shape is None or report.output_shape is None:
+    if report.input_shape is None or report.output_shape is None:
         return ""
-    if layer.kind == "Conv2D":
-        return f"({layer.kernel_size}×{layer.kernel_size}×{shape[-1]} + 1)×{layer.filters}"
-    if layer.kind == "Dense":
-        return f"({shape[-1]} + 1)×{layer.units}"
-    if layer.kind == "BatchNormalization":
-        return f"4×{shape[-1]}"
-    return ""
+    return kind_of(report.layer.kind).formula(report.layer, report.input_shape)
 
 
 # ---------------------------------------------------------------- Keras model and code
@@ -347,31 +269,11 @@ def layer_names(stack) -> list[str]:
     seen: dict[str, int] = {}
     names = []
     for layer in stack:
-        base = _KERAS_NAMES[layer.kind]
+        base = kind_of(layer.kind).keras_name
         count = seen.get(base, 0)
         names.append(base if count == 0 else f"{base}_{count}")
         seen[base] = count + 1
     return names
-
-
-def _keras_layer(layer: LayerSpec, name: str | None = None):
-    from keras import layers
-
-    kw = {"name": name} if name else {}
-    if layer.kind == "Conv2D":
-        return layers.Conv2D(layer.filters, (layer.kernel_size, layer.kernel_size), strides=layer.strides,
-                             padding=layer.padding, activation=layer.activation, **kw)
-    if layer.kind == "MaxPooling2D":
-        return layers.MaxPooling2D((layer.pool_size, layer.pool_size), padding=layer.padding, **kw)
-    if layer.kind == "Dense":
-        return layers.Dense(layer.units, activation=layer.activation, **kw)
-    if layer.kind == "Dropout":
-        return layers.Dropout(layer.rate, **kw)
-    if layer.kind == "Flatten":
-        return layers.Flatten(**kw)
-    if layer.kind == "BatchNormalization":
-        return layers.BatchNormalization(**kw)
-    raise ValueError(f"unknown layer kind {layer.kind!r}")
 
 
 def build_model(stack, *, validate_first: bool = True, name: str = "sequential"):
@@ -380,9 +282,8 @@ def build_model(stack, *, validate_first: bool = True, name: str = "sequential")
 
     if validate_first:
         validate(stack)
-    names = layer_names(stack)
-    return keras.Sequential([keras.Input(shape=INPUT_SHAPE)] + [_keras_layer(layer, n) for layer, n in zip(stack, names, strict=True)],
-                            name=name)
+    layers = [kind_of(layer.kind).keras(layer, keras.layers, n) for layer, n in zip(stack, layer_names(stack), strict=True)]
+    return keras.Sequential([keras.Input(shape=INPUT_SHAPE), *layers], name=name)
 
 
 def summary_text(model) -> str:

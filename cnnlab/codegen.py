@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from cnnlab import optimizers, shapes, training
-from cnnlab.architecture import INPUT_SHAPE, LayerSpec
+from cnnlab.architecture import INPUT_SHAPE
 from cnnlab.conv_ops import ConvSettings, PoolSettings
+from cnnlab.layers import conv2d_args, kind_of, pair_arg
 
 
 def tf_print(y: np.ndarray, dtype: str = "float32") -> str:
@@ -19,36 +20,8 @@ def tf_print(y: np.ndarray, dtype: str = "float32") -> str:
     return f"tf.Tensor(\n{np.array2string(y)}, shape={tuple(y.shape)}, dtype={dtype})"
 
 
-def _size_arg(v: tuple[int, int]) -> str:
-    return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
-
-
-def _pair_arg(v: tuple[int, int]) -> str:
-    return f"({v[0]}, {v[1]})"
-
-
-def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
-                activation: str = "linear", *, kernel_as_pair: bool = False) -> str:
-    """The arguments of the one Conv2D code generator, default arguments left out as the chapter does.
-
-    kernel_as_pair: (3, 3) as in the chapter's model code; else 3, as in its Conv2D(2, 3) example.
-    activation "linear" is Keras' default (activation=None) and is left out.
-    """
-    kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
-    args = [str(filters), _pair_arg(kernel) if kernel_as_pair else _size_arg(kernel)]
-    if strides != (1, 1):
-        args.append(f"strides={_pair_arg(strides)}")
-    if padding != "valid":
-        args.append(f"padding='{padding}'")
-    if dilation != (1, 1):
-        args.append(f"dilation_rate={_pair_arg(dilation)}")
-    if activation != "linear":
-        args.append(f"activation='{activation}'")
-    return ", ".join(args)
-
-
 def conv2d_layer_code(s: ConvSettings) -> str:
-    """`tf.keras.layers.Conv2D(...)` for the explorer's settings."""
+    """`tf.keras.layers.Conv2D(...)` for the explorer's settings (written by the Conv2D kind's conv2d_args)."""
     args = conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, s.dilation_rate, s.activation)
     return f"tf.keras.layers.Conv2D({args})"
 
@@ -71,8 +44,8 @@ def conv2d_code(s: ConvSettings) -> str:
 
 
 def pool_layer_code(p: PoolSettings, *, wrap: bool = False) -> str:
-    strides = "None" if p.strides is None else _pair_arg(p.strides)
-    args = f"pool_size={_pair_arg(p.pool_size)}, strides={strides}, padding='{p.padding}'"
+    strides = "None" if p.strides is None else pair_arg(p.strides)
+    args = f"pool_size={pair_arg(p.pool_size)}, strides={strides}, padding='{p.padding}'"
     return f"tf.keras.layers.MaxPooling2D(\n    {args})" if wrap else f"tf.keras.layers.MaxPooling2D({args})"
 
 
@@ -97,22 +70,6 @@ def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
 
 # ---------------------------------------------------------------- the Model page's Sequential
 
-def _code_args(layer: LayerSpec) -> str:
-    if layer.kind == "Conv2D":
-        return conv2d_args(layer.filters, layer.kernel_size, layer.strides, layer.padding,
-                           activation=layer.activation, kernel_as_pair=True)
-    if layer.kind == "MaxPooling2D":
-        args = [f"({layer.pool_size}, {layer.pool_size})"]
-        if layer.padding != "valid":
-            args.append(f"padding='{layer.padding}'")
-        return ", ".join(args)
-    if layer.kind == "Dense":
-        return f"{layer.units}, activation='{layer.activation}'"
-    if layer.kind == "Dropout":
-        return f"{layer.rate:g}"
-    return ""
-
-
 def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
     """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
     lines = [
@@ -122,7 +79,7 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
         "model = models.Sequential()",
         f"model.add(layers.Input(shape={INPUT_SHAPE}))",
     ]
-    lines += [f"model.add(layers.{layer.kind}({_code_args(layer)}))" for layer in stack]
+    lines += [f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer)}))" for layer in stack]
     lines += [
         "",
         "model.summary()",

@@ -15,18 +15,9 @@ import streamlit as st
 
 from cnnlab import architecture as arch
 from cnnlab import shapes
+from cnnlab.layers import Field, kind_of
 from components import state_keys as keys
 from components.i18n import t
-
-# (field, kind of widget, min, max) per layer kind, in display order.
-FIELDS = {
-    "Conv2D": [("filters", 1, 256), ("kernel_size", 1, 11), ("strides", 1, 4), ("padding",), ("activation",)],
-    "MaxPooling2D": [("pool_size", 1, 8), ("padding",)],
-    "Dense": [("units", 1, 1024), ("activation",)],
-    "Dropout": [("rate",)],
-    "Flatten": [],
-    "BatchNormalization": [],
-}
 
 
 def current_spec() -> tuple:
@@ -107,21 +98,18 @@ def training_blocker(analysis: arch.Analysis) -> str | None:
 
 # ------------------------------------------------------------------ the editor
 
-def _field_widget(layer: arch.LayerSpec, spec: tuple) -> None:
-    name = spec[0]
-    key = f"model_{layer.uid}_{name}"
-    common = dict(key=key, on_change=_edit, args=(layer.uid, name, key), label=t(f"model.field_{name}"))
-    if name == "padding":
-        st.selectbox(options=shapes.PADDINGS, index=shapes.PADDINGS.index(layer.padding), width=100, **common)
-    elif name == "activation":
-        st.selectbox(options=arch.ACTIVATIONS, index=arch.ACTIVATIONS.index(layer.activation), width=110,
-                     **common)
-    elif name == "rate":
-        st.slider(min_value=0.0, max_value=0.9, step=0.05, value=float(layer.rate), width=220, **common)
+def _field_widget(layer: arch.LayerSpec, field: Field) -> None:
+    """One setting's widget, as the layer's kind describes it (cnnlab.layers.Field)."""
+    key = f"model_{layer.uid}_{field.name}"
+    common = dict(key=key, on_change=_edit, args=(layer.uid, field.name, key), label=t(f"model.field_{field.name}"),
+                  width=field.width)
+    value = getattr(layer, field.name)
+    if field.widget == "choice":
+        st.selectbox(options=field.options, index=field.options.index(value), **common)
+    elif field.widget == "slider":
+        st.slider(min_value=field.low, max_value=field.high, step=field.step, value=float(value), **common)
     else:
-        _low, low, high = spec
-        st.number_input(min_value=low, max_value=high, value=int(getattr(layer, name)), step=1, width=82,
-                        **common)
+        st.number_input(min_value=field.low, max_value=field.high, value=int(value), step=1, **common)
 
 
 def layer_row(report: arch.LayerReport, count: int) -> None:
@@ -134,10 +122,11 @@ def layer_row(report: arch.LayerReport, count: int) -> None:
             st.markdown(f"**{i + 1}. {layer.kind}**")
             st.caption(t(f"model.kind_{layer.kind}"))
         with settings_col:
-            if FIELDS[layer.kind]:
+            fields = kind_of(layer.kind).fields
+            if fields:
                 with st.container(horizontal=True, gap="small"):
-                    for spec in FIELDS[layer.kind]:
-                        _field_widget(layer, spec)
+                    for field in fields:
+                        _field_widget(layer, field)
             else:
                 st.caption(t("model.no_settings"))
         with numbers_col:

@@ -5,7 +5,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, conv_ops, shapes
+from cnnlab import codegen, conv_ops, layers, shapes
 
 VARIANTS = {
     "chapter": arch.chapter_spec(),
@@ -164,7 +164,7 @@ def test_generated_code_builds_and_compiles_the_same_model():
     assert "model.add(layers.Conv2D(32, (3, 3), activation='relu'))" in codegen.keras_code(arch.chapter_spec())
 
 
-@pytest.mark.parametrize("name", sorted(set(arch.ACTIVATIONS) | set(conv_ops.ACTIVATIONS)))
+@pytest.mark.parametrize("name", sorted(set(layers.ACTIVATIONS) | set(conv_ops.ACTIVATIONS)))
 def test_activation_names_round_trip_through_keras(name):
     """Every name the core offers is Keras' own: a layer built with it reads back as the same name."""
     import keras
@@ -185,4 +185,4 @@ def test_none_is_keras_linear_at_the_edges():
     assert arch.activation_name(None) == arch.activation_name("none") == "linear"
     assert layer_activation(keras.layers.Conv2D(2, 3, activation=None)) == "linear"
     assert layer_activation(keras.layers.MaxPooling2D()) is None  # a layer without an activation function
-    assert "linear" in arch.ACTIVATIONS and "linear" in conv_ops.ACTIVATIONS and "none" not in conv_ops.ACTIVATIONS
+    assert "linear" in layers.ACTIVATIONS and "linear" in conv_ops.ACTIVATIONS and "none" not in conv_ops.ACTIVATIONS

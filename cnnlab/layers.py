@@ -1,0 +1,247 @@
+"""Every layer kind the Model page offers, each in one place: adding a kind is adding one entry to KINDS.
+
+A `LayerKind` holds all the app knows about one kind: its label, its input rank, its shape rule and
+parameter count (as model.summary() prints them), the formula behind that count, its Keras layer,
+its tf.keras code, Keras' default name for it, what "add layer" inserts and the editor's fields.
+cnnlab.architecture walks a stack with these rules, cnnlab.codegen writes the code and
+components.model_editor draws the fields (their texts are model.kind_<name> and model.field_<field>
+in assets/i18n/model.json).
+
+    Conv2D(32, 3x3) on (None, 28, 28, 1) -> (None, 26, 26, 32), (3*3*1 + 1)*32 = 320 parameters
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from cnnlab import shapes
+
+ACTIVATIONS = ("relu", "sigmoid", "tanh", "softmax", "linear")  # Keras' names; "linear" is activation=None
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer. Only the fields of its kind matter:
+
+    Conv2D: filters, kernel_size, strides, padding, activation
+    MaxPooling2D: pool_size, padding (strides = pool size, the Keras default)
+    Dense: units, activation        Dropout: rate        Flatten, BatchNormalization: none
+    `uid` identifies a layer in an editor across moves; it is not part of the model.
+    """
+
+    kind: str
+    filters: int = 32
+    kernel_size: int = 3
+    strides: int = 1
+    padding: str = "valid"
+    activation: str = "relu"
+    pool_size: int = 2
+    units: int = 64
+    rate: float = 0.25
+    uid: int = field(default=0, compare=False)
+
+    def label(self) -> str:
+        """Short text such as "Conv2D(32, 3x3, relu)"."""
+        return kind_of(self.kind).label(self)
+
+
+class LayerError(Exception):
+    """A layer that cannot exist on its input: `reason` is a cnnlab.architecture.LayerIssue code."""
+
+    def __init__(self, reason: str, values: dict):
+        super().__init__(reason)
+        self.reason, self.values = reason, values
+
+
+@dataclass(frozen=True)
+class Field:
+    """One setting of a layer in the editor.
+
+    widget: "number" (a whole number in low..high), "choice" (one of options) or "slider"
+    (low..high in steps of step); width: the widget's width in px.
+    """
+
+    name: str
+    widget: str
+    low: float = 0
+    high: float = 0
+    step: float = 1
+    options: tuple = ()
+    width: int = 82
+
+
+def _no_params(spec: LayerSpec, shape: tuple) -> tuple[int, int]:
+    return 0, 0
+
+
+def _no_formula(spec: LayerSpec, shape: tuple) -> str:
+    return ""
+
+
+def _no_code(spec: LayerSpec) -> str:
+    return ""
+
+
+def _bare_label(spec: LayerSpec) -> str:
+    return f"{spec.kind}()"
+
+
+@dataclass(frozen=True)
+class LayerKind:
+    """One kind of layer. The rules take the spec and its input shape ((None, h, w, c) or (None, n)):
+
+    output(spec, shape)        the output shape; LayerError or shapes.ShapeError when the layer is impossible
+    params(spec, shape)        (parameters, trainable parameters)
+    formula(spec, shape)       how the parameter count comes about, "" when there are none
+    keras(spec, layers, name)  the Keras layer (layers is keras.layers)
+    code(spec)                 the arguments of layers.<name>(...) in the chapter's style
+    input_rank: the rank the input must have and the LayerIssue reason when it has another; None: any.
+    """
+
+    name: str  # the Keras class, as in layers.Conv2D
+    keras_name: str  # Keras' default layer name in a fresh session (conv2d, conv2d_1, ...)
+    default: LayerSpec  # what "add layer" inserts
+    output: Callable[[LayerSpec, tuple], tuple]
+    keras: Callable
+    params: Callable[[LayerSpec, tuple], tuple[int, int]] = _no_params
+    formula: Callable[[LayerSpec, tuple], str] = _no_formula
+    code: Callable[[LayerSpec], str] = _no_code
+    label: Callable[[LayerSpec], str] = _bare_label
+    fields: tuple[Field, ...] = ()
+    input_rank: tuple[int, str] | None = None
+
+
+# ---------------------------------------------------------------- the tf.keras code of a Conv2D
+
+def size_arg(v: tuple[int, int]) -> str:
+    return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
+
+
+def pair_arg(v: tuple[int, int]) -> str:
+    return f"({v[0]}, {v[1]})"
+
+
+def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
+                activation: str = "linear", *, kernel_as_pair: bool = False) -> str:
+    """The arguments of the one Conv2D code generator, default arguments left out as the chapter does.
+
+    kernel_as_pair: (3, 3) as in the chapter's model code; else 3, as in its Conv2D(2, 3) example.
+    activation "linear" is Keras' default (activation=None) and is left out.
+    """
+    kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
+    args = [str(filters), pair_arg(kernel) if kernel_as_pair else size_arg(kernel)]
+    if strides != (1, 1):
+        args.append(f"strides={pair_arg(strides)}")
+    if padding != "valid":
+        args.append(f"padding='{padding}'")
+    if dilation != (1, 1):
+        args.append(f"dilation_rate={pair_arg(dilation)}")
+    if activation != "linear":
+        args.append(f"activation='{activation}'")
+    return ", ".join(args)
+
+
+# ---------------------------------------------------------------- the kinds
+
+PADDING = Field("padding", "choice", options=shapes.PADDINGS, width=100)
+ACTIVATION = Field("activation", "choice", options=ACTIVATIONS, width=110)
+
+
+def _trainable(n: int) -> tuple[int, int]:
+    return n, n
+
+
+def _conv_label(s: LayerSpec) -> str:
+    extra = "".join([f", strides {s.strides}" if s.strides != 1 else "", ", same" if s.padding == "same" else ""])
+    return f"Conv2D({s.filters}, {s.kernel_size}x{s.kernel_size}, {s.activation}{extra})"
+
+
+def _pool_code(s: LayerSpec) -> str:
+    return f"({s.pool_size}, {s.pool_size})" + (f", padding='{s.padding}'" if s.padding != "valid" else "")
+
+
+def _dense_output(s: LayerSpec, shape: tuple) -> tuple:
+    if s.units < 1:
+        raise LayerError("bad_value", {"name": "units", "value": s.units})
+    return (None, s.units)
+
+
+def _dropout_output(s: LayerSpec, shape: tuple) -> tuple:
+    if not 0 <= s.rate < 1:
+        raise LayerError("bad_value", {"name": "rate", "value": s.rate})
+    return shape
+
+
+CONV2D = LayerKind(
+    "Conv2D", "conv2d", LayerSpec("Conv2D", filters=32, kernel_size=3),
+    input_rank=(4, "needs_image"),
+    output=lambda s, shape: shapes.conv2d_output_shape(shape, s.filters, s.kernel_size, s.strides, s.padding),
+    params=lambda s, shape: _trainable(shapes.conv2d_params(s.kernel_size, shape[3], s.filters)),
+    formula=lambda s, shape: f"({s.kernel_size}×{s.kernel_size}×{shape[-1]} + 1)×{s.filters}",
+    keras=lambda s, layers, name: layers.Conv2D(s.filters, (s.kernel_size, s.kernel_size), strides=s.strides,
+                                                padding=s.padding, activation=s.activation, name=name),
+    code=lambda s: conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, activation=s.activation,
+                               kernel_as_pair=True),
+    label=_conv_label,
+    fields=(Field("filters", "number", 1, 256), Field("kernel_size", "number", 1, 11),
+            Field("strides", "number", 1, 4), PADDING, ACTIVATION),
+)
+
+MAX_POOLING2D = LayerKind(
+    "MaxPooling2D", "max_pooling2d", LayerSpec("MaxPooling2D", pool_size=2),
+    input_rank=(4, "needs_image"),
+    output=lambda s, shape: shapes.pool2d_output_shape(shape, s.pool_size, None, s.padding),
+    keras=lambda s, layers, name: layers.MaxPooling2D((s.pool_size, s.pool_size), padding=s.padding, name=name),
+    code=_pool_code,
+    label=lambda s: f"MaxPooling2D({s.pool_size}x{s.pool_size}{', same' if s.padding == 'same' else ''})",
+    fields=(Field("pool_size", "number", 1, 8), PADDING),
+)
+
+DROPOUT = LayerKind(
+    "Dropout", "dropout", LayerSpec("Dropout", rate=0.25),
+    output=_dropout_output,
+    keras=lambda s, layers, name: layers.Dropout(s.rate, name=name),
+    code=lambda s: f"{s.rate:g}",
+    label=lambda s: f"Dropout({s.rate:g})",
+    fields=(Field("rate", "slider", 0.0, 0.9, 0.05, width=220),),
+)
+
+FLATTEN = LayerKind(
+    "Flatten", "flatten", LayerSpec("Flatten"),
+    output=lambda s, shape: (None, math.prod(shape[1:])),
+    keras=lambda s, layers, name: layers.Flatten(name=name),
+)
+
+DENSE = LayerKind(
+    "Dense", "dense", LayerSpec("Dense", units=64, activation="relu"),
+    input_rank=(2, "dense_before_flatten"),
+    output=_dense_output,
+    params=lambda s, shape: _trainable(shapes.dense_params(shape[1], s.units)),
+    formula=lambda s, shape: f"({shape[-1]} + 1)×{s.units}",
+    keras=lambda s, layers, name: layers.Dense(s.units, activation=s.activation, name=name),
+    code=lambda s: f"{s.units}, activation='{s.activation}'",
+    label=lambda s: f"Dense({s.units}, {s.activation})",
+    fields=(Field("units", "number", 1, 1024), ACTIVATION),
+)
+
+BATCH_NORMALIZATION = LayerKind(
+    "BatchNormalization", "batch_normalization", LayerSpec("BatchNormalization"),
+    output=lambda s, shape: shape,
+    params=lambda s, shape: (4 * shape[-1], 2 * shape[-1]),  # gamma, beta trainable; moving mean/variance not
+    formula=lambda s, shape: f"4×{shape[-1]}",
+    keras=lambda s, layers, name: layers.BatchNormalization(name=name),
+)
+
+# In the order the editor offers them.
+KINDS: dict[str, LayerKind] = {k.name: k for k in (CONV2D, MAX_POOLING2D, DROPOUT, FLATTEN, DENSE, BATCH_NORMALIZATION)}
+LAYER_KINDS = tuple(KINDS)
+
+
+def kind_of(name: str) -> LayerKind:
+    """The kind called `name` ("Conv2D", ...); ValueError for a kind the app does not know."""
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown layer kind {name!r}") from None
