@@ -42,14 +42,14 @@ def read_upload(uploaded) -> preprocess.Preprocessed | None:
     return None
 
 
-def model_status(active) -> None:
+def model_status_view(active) -> None:
     if active is None:
         st.error(describe(active), icon=":material/error:")
     else:
         st.caption(describe(active))
 
 
-def show_prediction(probs: np.ndarray, image: np.ndarray) -> None:
+def prediction_view(probs: np.ndarray, image: np.ndarray) -> None:
     verdict = preprocess.probabilities_verdict(probs)
     left, right = st.columns([1, 1], vertical_alignment="center")
     with left:
@@ -68,7 +68,7 @@ def show_prediction(probs: np.ndarray, image: np.ndarray) -> None:
     show_chart(fig, key="draw_probabilities")
 
 
-def show_steps(steps: preprocess.Preprocessed) -> None:
+def steps_view(steps: preprocess.Preprocessed) -> None:
     st.caption(t("draw.steps_intro"))
     h, w = steps.ink.shape
     ch, cw = steps.cropped.shape
@@ -85,7 +85,7 @@ def show_steps(steps: preprocess.Preprocessed) -> None:
             show_chart(heatmap(values, zmin=0, zmax=1, height=170), key=f"draw_step_{index}")
 
 
-def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
+def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
     shape = inspect_model.shape_text(layer.shape)
     if layer.is_spatial:
         height, width, count = layer.shape
@@ -111,7 +111,7 @@ def show_layer(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))
 
 
-def inside_the_network(layers: list[inspect_model.LayerOutput] | None) -> None:
+def inside_view(layers: list[inspect_model.LayerOutput] | None) -> None:
     st.subheader(t("draw.inside_title"))
     if layers is None:
         st.caption(t("draw.inside_waiting"))
@@ -121,11 +121,11 @@ def inside_the_network(layers: list[inspect_model.LayerOutput] | None) -> None:
     st.page_link(network.path, label=t("draw.network_link"), icon=network.icon)
     labels = [t("draw.layer_tab", index=i + 1, kind=layer.kind, shape=inspect_model.shape_text(layer.shape))
               for i, layer in enumerate(layers)]
-    # Lazy tabs: only the open tab builds its figure (a 64-map grid takes ~0.2 s to build).
+    # Lazy tabs: only the open tab builds its figure (a grid of up to 64 maps is the page's heaviest).
     for tab, layer in zip(st.tabs(labels, key="draw_layer_tab", on_change="rerun"), layers, strict=True):
         if tab.open is not False:
             with tab:
-                show_layer(layer, is_last=layer is layers[-1])
+                layer_view(layer, is_last=layer is layers[-1])
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, a
     return reading
 
 
-def canvas_column() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
+def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     """Stroke width, Clear, the canvas and the upload: the drawing, and the uploaded digit if any."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
         stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
@@ -179,10 +179,10 @@ def canvas_column() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     return drawing, upload_steps
 
 
-def results_column(reading: Reading, active) -> None:
+def results_view(reading: Reading, active) -> None:
     """Which model reads, then the prediction first (the heavier pictures of the network come after)."""
     # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
-    model_status(active)
+    model_status_view(active)
     if reading.layers is None:
         if reading.message:
             st.warning(t(reading.message), icon=":material/gesture:")
@@ -190,28 +190,28 @@ def results_column(reading: Reading, active) -> None:
             st.info(t("draw.invite"), icon=":material/draw:")
         return
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
-    show_prediction(reading.layers[-1].output, reading.steps.image)
+    prediction_view(reading.layers[-1].output, reading.steps.image)
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key="draw_show_steps", persist_state="session"):
-        show_steps(reading.steps)
+        steps_view(reading.steps)
 
 
 @st.fragment
 def draw_and_read() -> None:
     """The whole drawing area: a stroke reruns only this, not the app's frame and the page's header."""
-    # Fixed widths, side by side when they fit and the results below the canvas when they do not: shares of
-    # the width cut the canvas (and the Clear button) at projector size, or squeezed the results.
+    # Fixed widths: side by side when both fit, the results below the canvas when they do not (shares of the
+    # page's width would cut the canvas and its Clear button at projector size).
     row = st.container(horizontal=True, gap="large")
     left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width=RESULTS_COLUMN_PX)
     with left:
-        drawing, upload_steps = canvas_column()
+        drawing, upload_steps = canvas_ui()
     active = active_model()
     reading = read_digit(drawing, upload_steps, active)
     with right:
-        results_column(reading, active)
+        results_view(reading, active)
     st.divider()
     if active is not None:
-        inside_the_network(reading.layers)
+        inside_view(reading.layers)
 
 
 # --- the page ----------------------------------------------------------------------------------

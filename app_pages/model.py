@@ -6,47 +6,67 @@ from cnnlab import architecture as arch
 from cnnlab import codegen, shapes
 from components import model_editor as editor
 from components.i18n import t
+from components.pages import page_info
 from components.ui import code_panel, page_header
 
-page_header("model")
 
-stack = editor.current_spec()
-analysis = arch.analyze(stack)
+def metrics_view(stack: tuple, analysis: arch.Analysis) -> None:
+    params_col, output_col, layers_col, status_col = st.columns(4)
+    complete = all(r.output_shape is not None for r in analysis.layers)
+    params_col.metric(t("model.metric_params"), f"{analysis.total_params:,}" if complete else "—")
+    output_col.metric(t("model.metric_output"), shapes.format_shape(analysis.output_shape))
+    layers_col.metric(t("model.metric_layers"), len(stack))
+    status_col.metric(t("model.metric_status"), t("model.status_ok") if analysis.ok else t("model.status_bad"))
 
-params_col, output_col, layers_col, status_col = st.columns(4)
-complete = all(r.output_shape is not None for r in analysis.layers)
-params_col.metric(t("model.metric_params"), f"{analysis.total_params:,}" if complete else "—")
-output_col.metric(t("model.metric_output"), shapes.format_shape(analysis.output_shape))
-layers_col.metric(t("model.metric_layers"), len(stack))
-status_col.metric(t("model.metric_status"), t("model.status_ok") if analysis.ok else t("model.status_bad"))
 
-with st.container(horizontal=True, vertical_alignment="center"):
-    if stack == arch.chapter_spec():
-        st.success(t("model.is_chapter"), icon=":material/menu_book:")
+def chapter_ui(stack: tuple) -> None:
+    """Whether this is still the chapter's model, and the button that brings it back."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        if stack == arch.chapter_spec():
+            st.success(t("model.is_chapter"), icon=":material/menu_book:")
+        else:
+            st.info(t("model.changed"), icon=":material/edit:")
+        st.button(t("model.reset"), icon=":material/restart_alt:", key="model_reset", on_click=editor.reset_to_chapter)
+
+
+def editor_ui(stack: tuple, analysis: arch.Analysis) -> None:
+    """The input, one row per layer (its settings, shape, parameters, problem), the "add layer" controls."""
+    st.subheader(t("model.editor_heading"))
+    st.caption(t("model.editor_caption"))
+    editor.input_row()
+    for report in analysis.layers:
+        editor.layer_row(report, len(stack))
+    if analysis.model_issue is not None:
+        st.error(editor.issue_message(analysis.model_issue), icon=":material/error:")
+    editor.add_layer_controls(stack)
+
+
+def train_link_view(analysis: arch.Analysis) -> None:
+    """On to the Train page, or why this model cannot be trained."""
+    blocker = editor.training_blocker(analysis)
+    if blocker:
+        st.warning(blocker, icon=":material/block:")
     else:
-        st.info(t("model.changed"), icon=":material/edit:")
-    st.button(t("model.reset"), icon=":material/restart_alt:", key="model_reset", on_click=editor.reset_to_chapter)
+        train = page_info("train")
+        st.page_link(train.path, label=t("model.train_link"), icon=train.icon)
 
-st.subheader(t("model.editor_heading"))
-st.caption(t("model.editor_caption"))
-editor.input_row()
-for report in analysis.layers:
-    editor.layer_row(report, len(stack))
-if analysis.model_issue is not None:
-    st.error(editor.issue_message(analysis.model_issue), icon=":material/error:")
-editor.add_layer_controls(stack)
 
-blocker = editor.training_blocker(analysis)
-if blocker:
-    st.warning(blocker, icon=":material/block:")
-else:
-    st.page_link("app_pages/train.py", label=t("model.train_link"), icon=":material/model_training:")
+def summary_and_code_view(stack: tuple, analysis: arch.Analysis) -> None:
+    st.subheader(t("model.summary_heading"))
+    if analysis.ok:
+        st.caption(t("model.summary_caption"))
+        st.code(editor.summary_for(stack), language=None)
+    else:
+        st.info(t("model.summary_invalid"), icon=":material/info:")
+    st.subheader(t("model.code_heading"))
+    code_panel(codegen.keras_code(stack), caption_key="model.code_caption")
 
-st.subheader(t("model.summary_heading"))
-if analysis.ok:
-    st.caption(t("model.summary_caption"))
-    st.code(editor.summary_for(stack), language=None)
-else:
-    st.info(t("model.summary_invalid"), icon=":material/info:")
-st.subheader(t("model.code_heading"))
-code_panel(codegen.keras_code(stack), caption_key="model.code_caption")
+
+page_header("model")
+model_stack = editor.current_spec()
+model_analysis = arch.analyze(model_stack)
+metrics_view(model_stack, model_analysis)
+chapter_ui(model_stack)
+editor_ui(model_stack, model_analysis)
+train_link_view(model_analysis)
+summary_and_code_view(model_stack, model_analysis)

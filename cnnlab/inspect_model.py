@@ -2,9 +2,9 @@
 
 Every layer's output comes from one call of a "probe": a functional model over the same layers
 (the same weights) whose outputs are every layer's output, run with `predict_on_batch` (one traced
-graph, ~1 ms, the interpreter lock released while it runs; never `predict`, which costs 60-90 ms and
-is not thread-safe). A probe is made and traced once per model (~0.15 s) and lives as long as its
-model. A model no probe can be made for is walked layer by layer (each layer called directly, ~5 ms).
+graph, the interpreter lock released while it runs; never `predict`, which is slower per call and
+not thread-safe). A probe is made and traced once per model and lives as long as its model. A model
+no probe can be made for is walked layer by layer (each layer called directly, slower).
 `model.layers` is walked generically, so this works for any Sequential model the user trained.
 """
 
@@ -64,8 +64,8 @@ class LayerOutput:
 def tile(maps: np.ndarray, columns: int, gap: int = 1, normalise: bool = False) -> np.ndarray:
     """(n, h, w) -> one (rows*(h+gap)-gap, columns*(w+gap)-gap) float32 picture, NaN between the tiles.
 
-    One heatmap instead of n subplots: built and drawn in milliseconds rather than tens or hundreds of ms,
-    which matters on pages redrawn on every stroke and while a training shares the CPU.
+    One heatmap instead of n subplots: far cheaper to build and draw, which matters on pages redrawn on
+    every stroke and while a training shares the CPU.
     normalise=True scales each tile to 0..1 (each map on its own range; a flat map is 0, drawn dark).
     """
     maps = np.asarray(maps, dtype=np.float32)
@@ -114,7 +114,7 @@ def _probe(model, input_shape: tuple[int, ...]):
     """The model's probe (made and traced on first use, from any session's thread), or None.
 
     One thread makes a model's probe while other threads asking for THE SAME model wait; threads
-    asking for other models go on (tracing takes ~0.15 s, longer while a training runs).
+    asking for other models go on (tracing is slow, slower still while a training runs).
     """
     try:
         with _registry_lock:
