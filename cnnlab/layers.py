@@ -124,11 +124,12 @@ def pair_arg(v: tuple[int, int]) -> str:
 
 
 def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", dilation_rate=1,
-                activation: str = "linear", *, kernel_as_pair: bool = False) -> str:
+                activation: str = "linear", *, kernel_as_pair: bool = False, keep_linear: bool = False) -> str:
     """The arguments of the one Conv2D code generator, default arguments left out as the chapter does.
 
     kernel_as_pair: (3, 3) as in the chapter's model code; else 3, as in its Conv2D(2, 3) example.
-    activation "linear" is Keras' default (activation=None) and is left out.
+    activation "linear" is Keras' default (activation=None) and is left out, unless keep_linear (the
+    Model page writes every layer's activation).
     """
     kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
     args = [str(filters), pair_arg(kernel) if kernel_as_pair else size_arg(kernel)]
@@ -138,7 +139,7 @@ def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", di
         args.append(f"padding='{padding}'")
     if dilation != (1, 1):
         args.append(f"dilation_rate={pair_arg(dilation)}")
-    if activation != "linear":
+    if activation != "linear" or keep_linear:
         args.append(f"activation='{activation}'")
     return ", ".join(args)
 
@@ -183,7 +184,7 @@ CONV2D = LayerKind(
     keras=lambda s, layers, name: layers.Conv2D(s.filters, (s.kernel_size, s.kernel_size), strides=s.strides,
                                                 padding=s.padding, activation=s.activation, name=name),
     code=lambda s: conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, activation=s.activation,
-                               kernel_as_pair=True),
+                               kernel_as_pair=True, keep_linear=True),
     label=_conv_label,
     fields=(Field("filters", "number", 1, 256), Field("kernel_size", "number", 1, 11),
             Field("strides", "number", 1, 4), PADDING, ACTIVATION),

@@ -1,10 +1,11 @@
 """The layer stack shared by the Model and Train pages, and the Model page's layer editor.
 
-The stack (a tuple of cnnlab.architecture.LayerSpec) lives in st.session_state[keys.MODEL_SPEC].
+The stack (a tuple of cnnlab.layers.LayerSpec) lives in st.session_state[keys.MODEL_SPEC].
 Edits go through callbacks that replace the whole tuple, so every rerun sees one consistent
 stack. Widget keys carry the layer's uid ("model_7_filters"), so they follow a layer when it
 moves; uids are never reused within a session (reset gives fresh ones), so no stale widget
-value can reappear on a different layer.
+value can reappear on a different layer. Each kind's settings and their widgets come from
+cnnlab.layers (LayerKind.fields).
 """
 
 from __future__ import annotations

@@ -64,3 +64,11 @@ def test_one_conv2d_generator_for_the_explorer_and_the_model_page():
     explorer = ConvSettings((1, 28, 28, 1), 8, (5, 5), (2, 2), "same", (1, 1), "relu")
     assert codegen.conv2d_layer_code(explorer) == "tf.keras.layers.Conv2D(8, 5, strides=(2, 2), padding='same', activation='relu')"
     assert codegen.conv2d_args(8, 5, 2, "same", activation="relu", kernel_as_pair=True) in codegen.keras_code(stack)
+
+
+def test_the_model_page_writes_every_activation_the_explorer_leaves_keras_default_out():
+    from cnnlab import architecture as arch
+
+    stack = (arch.conv(4, 3, activation="linear"), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
+    assert "model.add(layers.Conv2D(4, (3, 3), activation='linear'))" in codegen.keras_code(stack)
+    assert codegen.conv2d_layer_code(ConvSettings(activation="linear")) == "tf.keras.layers.Conv2D(2, 3)"
