@@ -115,7 +115,7 @@ class LayerKind:
 
 # ---------------------------------------------------------------- the tf.keras code of a Conv2D
 
-def size_arg(v: tuple[int, int]) -> str:
+def _size_arg(v: tuple[int, int]) -> str:
     return str(v[0]) if v[0] == v[1] else f"({v[0]}, {v[1]})"
 
 
@@ -132,7 +132,7 @@ def conv2d_args(filters: int, kernel_size, strides=1, padding: str = "valid", di
     Model page writes every layer's activation).
     """
     kernel, strides, dilation = shapes.pair(kernel_size), shapes.pair(strides), shapes.pair(dilation_rate)
-    args = [str(filters), pair_arg(kernel) if kernel_as_pair else size_arg(kernel)]
+    args = [str(filters), pair_arg(kernel) if kernel_as_pair else _size_arg(kernel)]
     if strides != (1, 1):
         args.append(f"strides={pair_arg(strides)}")
     if padding != "valid":
