@@ -178,3 +178,14 @@ def test_a_runtime_without_is_active_session_logs_an_error(monkeypatch, caplog):
     with caplog.at_level(logging.ERROR, logger=session_life.__name__):
         assert session_life.session_alive_checker() is None
     assert any(r.levelno == logging.ERROR and "is_active_session" in r.getMessage() for r in caplog.records)
+
+
+# ------------------------------------------------------------------ deprecations
+
+@pytest.mark.parametrize("category", [DeprecationWarning, PendingDeprecationWarning])
+def test_a_deprecation_fails_the_test_that_meets_it(category):
+    """pyproject.toml turns deprecations into errors: they are the first sign that an API we use moves."""
+    import warnings
+
+    with pytest.raises(category):
+        warnings.warn("an API this app uses is going away", category, stacklevel=1)
