@@ -4,9 +4,9 @@ After every script run Streamlit's ScriptRunner calls a private function,
 `streamlit.runtime.scriptrunner.script_runner._clean_problem_modules`, which calls
 `keras.backend.clear_session()` in that session's thread. That resets Keras' and TensorFlow's
 process-wide state (default graph, kernel cache, name counters) and runs a full garbage collection
-while other sessions' trainings build their graphs, and a training tracing its graph then can hang the
-server. Rule: no session resets process-wide state. The replacement does what Streamlit's cleanup does
-except clearing Keras.
+while other sessions' threads trace and run models, which can hang the server. Rule: no session resets
+process-wide state (docs/server-design.md). The replacement does what Streamlit's cleanup does except
+clearing Keras.
 
 Streamlit is pinned for this (requirements.txt). The day the private function moves or changes,
 applying the patch logs an error that says what to check, and tests/unit/test_private_apis.py fails.
