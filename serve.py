@@ -1,10 +1,10 @@
 """The served app: `streamlit run serve.py` serves app.py and warms up as the server starts.
 
-`streamlit run app.py` runs no app code until the first visitor's session does, so that visitor
-paid for TensorFlow's import and the shipped model's load (seconds). Streamlit finds the `st.App`
-below and serves app.py through it (the same Starlette/uvicorn server as `streamlit run app.py`);
-its lifespan starts the warm-up at server start, before anyone connects. app.py still calls
-`start_warmup()` itself (it runs once per process), so AppTest and `streamlit run app.py` work as before.
+Rule: no visitor waits for TensorFlow's import or the shipped model's load. `streamlit run app.py`
+runs no app code until the first session does; here Streamlit finds the `st.App` below and serves
+app.py through it (the same Starlette/uvicorn server), and its lifespan starts the warm-up at server
+start, before anyone connects. app.py calls `start_warmup()` too (it runs once per process), for
+AppTest and `streamlit run app.py`.
 """
 
 from contextlib import asynccontextmanager

@@ -10,8 +10,10 @@ one reliable way to empty a component from Python.
 
 A small companion component (canvas_tuning.js) gives the canvas's toolbar its own
 row above the drawing area (the component floats it, invisible, over the top
-strip, where it swallowed strokes) and sends each stroke at mouse-up instead of
-after the component's 200 ms debounce.
+strip, where a stroke would start on the toolbar instead of the canvas) and sends
+each stroke at mouse-up instead of after the component's debounce. It reaches into
+the canvas's DOM: when that no longer applies, it reports it and this module logs
+an error (tests/browser/test_canvas.py checks both).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ PAPER = "#000000"
 CLEAR_COUNT_KEY = "draw_canvas_clear_count"  # page-local: how often the canvas was cleared
 KEY_PREFIX = "draw_canvas_"
 TUNING_JS = Path(__file__).with_name("canvas_tuning.js")
+TUNING_FRAMES = 600  # animation frames the tuning waits for its canvas to mount before it reports a failure
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,21 @@ def _tuning_component():
                                       isolate_styles=False)
 
 
+def tune_canvas(canvas: str, *, key: str, frames: int = TUNING_FRAMES) -> None:
+    """Mount the tuning for the canvas with widget key `canvas`; log an error when it reports a failure."""
+    result = _tuning_component()(data={"key": canvas, "frames": frames}, key=key, width="content", height="content",
+                                 on_failed_change=_ignore)
+    problem = result.get("failed")
+    if problem:
+        logger.error("the digit canvas' tuning did not apply (%r): its toolbar may cover the canvas's top strip and "
+                     "strokes reach the app only after its debounce; check streamlit-drawable-canvas's DOM against "
+                     "components/canvas_tuning.js and the pin in requirements.txt", problem)
+
+
+def _ignore() -> None:
+    """A trigger's callback: the component's result is read where it is mounted."""
+
+
 def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing:
     """Draw the canvas; the drawing reaches Python on every mouse-up (prediction on every stroke)."""
     from streamlit_drawable_canvas import st_canvas
@@ -90,11 +110,11 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
         return_image_data=True,
         key=canvas_key(),
     )
-    _tuning_component()(data={"key": canvas_key()}, key="draw_canvas_tuning", width="content", height="content")
+    tune_canvas(canvas_key(), key="draw_canvas_tuning")
     objects = (result.json_data or {}).get("objects") or []
     try:
         png = result.image_bytes
     except Exception:  # noqa: BLE001 - a malformed data URL from the frontend: treat as not drawn yet
-        logging.getLogger(__name__).warning("unreadable canvas image data: treated as not drawn yet", exc_info=True)
+        logger.warning("unreadable canvas image data: treated as not drawn yet", exc_info=True)
         png = None
     return CanvasDrawing(png=png, strokes=len(objects))

@@ -3,8 +3,11 @@
 // 1. Its floating toolbar is an invisible box over the canvas's top-right strip (opacity 0, 1rem above
 //    the canvas, 46 px tall): strokes started there hit the toolbar, or one of its hidden buttons, and
 //    draw nothing. The toolbar gets its own row above the canvas instead, always visible, never over it.
-// 2. Its drawing reaches Python 200 ms after mouse-up (a debounce meant for edits). A stroke is sent at
-//    once instead, through the toolbar's own "send" button (hidden: it has nothing left to do).
+// 2. Its drawing reaches Python after a debounce meant for edits. A stroke is sent at mouse-up instead,
+//    through the toolbar's own "send" button (hidden: it has nothing left to do).
+// Both reach into the canvas's DOM (pinned in requirements.txt). When they no longer apply (no canvas
+// within data.frames animation frames, or its toolbar is not built as expected) the script says so once
+// per canvas: console.error, and the "failed" trigger, which canvas.py logs as an error.
 const STYLE_ID = "cnnlab-canvas-tuning";
 const STYLE = `
   .dc-root.dc-root { display: flex; flex-direction: column; }
@@ -14,6 +17,8 @@ const STYLE = `
   }
   .dc-toolbar-card > .dc-icon-button:first-child { display: none; }
 `;
+const SEND_LABEL = "Update the app with this drawing"; // the canvas's own label for its send button
+const reported = new Set(); // canvas keys already reported in this page (the trigger's rerun mounts us again)
 
 function shadowRootOf(key) {
   const host = document.querySelector(`.st-key-${CSS.escape(key)} [data-testid="stBidiComponentIsolated"]`);
@@ -21,8 +26,13 @@ function shadowRootOf(key) {
   return root && root.querySelector(".dc-root .dc-toolbar-card") ? root : null;
 }
 
+function sendButton(root) {
+  const button = root.querySelector(".dc-toolbar-card > .dc-icon-button:first-child");
+  return button && button.getAttribute("aria-label") === SEND_LABEL ? button : null;
+}
+
 function sendNow(root) {
-  const send = root.querySelector(".dc-toolbar-card > .dc-icon-button:first-child");
+  const send = sendButton(root);
   if (send) send.click();
 }
 
@@ -47,14 +57,37 @@ function tune(root) {
   root.addEventListener("touchstart", start, { capture: true, passive: true });
 }
 
-export default function ({ data }) {
+// What keeps the tuning from working in a tuned root, or null.
+function problemIn(root) {
+  const toolbar = root.querySelector(".dc-root > .dc-toolbar");
+  if (!toolbar) return "the canvas has no .dc-root > .dc-toolbar";
+  if (getComputedStyle(toolbar).position !== "static") return "the canvas's toolbar still floats over it";
+  if (!sendButton(root)) return `the toolbar's first button is not "${SEND_LABEL}"`;
+  return null;
+}
+
+function report(setTriggerValue, key, problem) {
+  if (reported.has(key)) return;
+  reported.add(key);
+  console.error(`CNN Lab canvas tuning (${key}): ${problem}`);
+  setTriggerValue("failed", problem);
+}
+
+export default function ({ data, setTriggerValue }) {
   let frames = 0;
   let stopped = false;
   const attempt = () => {
     if (stopped) return;
     const root = shadowRootOf(data.key);
-    if (root) tune(root);
-    else if (frames++ < 600) requestAnimationFrame(attempt); // the canvas mounts in the same render
+    if (root) {
+      tune(root);
+      const problem = problemIn(root);
+      if (problem) report(setTriggerValue, data.key, problem);
+    } else if (frames++ < data.frames) {
+      requestAnimationFrame(attempt); // the canvas mounts in the same render
+    } else {
+      report(setTriggerValue, data.key, `no drawing canvas within ${data.frames} frames`);
+    }
   };
   attempt();
   return () => {

@@ -92,7 +92,7 @@ def _load_and_warm():
 
 
 def start_warmup(*, freeze_heap: bool = False) -> None:
-    """Load TensorFlow and the shipped model in a daemon thread, once per process; returns in ~0.5 s.
+    """Load TensorFlow and the shipped model in a daemon thread, once per process; returns before they load.
 
     Our own modules are imported first, in the caller's thread (see below). The thread then starts the
     training worker processes, which import TensorFlow on their own, and loads the model.
@@ -100,10 +100,10 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
     Also sets up the app's logging (components.app_logging) and stops Streamlit from clearing the Keras
     session after each run (components.streamlit_patches) first: this is the process's first app code.
     `freeze_heap` (serve.py, at server start, before any session exists): once warm, move every object
-    so far out of the garbage collector's reach with gc.freeze(). TensorFlow, plotly and the model are
-    ~380,000 objects that live as long as the process, and a full collection that scans them holds the
-    interpreter lock for ~0.2 s, stalling every student's rerun at once; after the freeze it scans only
-    what sessions made since.
+    so far out of the garbage collector's reach with gc.freeze(). TensorFlow, plotly and the model live
+    as long as the process; a full collection that scans them holds the interpreter lock and stalls every
+    session's rerun at once, so after the freeze it scans only what sessions made since
+    (docs/server-design.md).
     """
     global _warmup_thread
     with _warmup_lock:
@@ -114,9 +114,8 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
         if os.environ.get(ENV_WARMUP) == "0":  # e.g. a test that checks a page never needs TensorFlow
             return
         # Our modules (and pandas, plotly's template) are imported here, before any session's script can run:
-        # imported in the background thread, a first page could see a half-imported module. plotly looks
-        # pandas up in sys.modules without importing it, and a replica's first page died with "partially
-        # initialized module 'pandas' has no attribute 'Series'" (tests/browser/test_cluster.py, 2 runs of 7).
+        # a module imported in a background thread can be seen half-imported by a first page (plotly looks
+        # pandas up in sys.modules without importing it; test_concurrency_runtime.py checks the rule).
         _warm_views()
         _warmup_thread = threading.Thread(target=_warm, args=(freeze_heap,), name="cnnlab-warmup", daemon=True)
         _warmup_thread.start()
@@ -136,7 +135,7 @@ def _warm(freeze_heap: bool) -> None:
 
 
 def _warm_views() -> None:
-    """Import every components module (~0.4 s) and load plotly's template (~35 ms), in the caller's thread."""
+    """Import every components module and load plotly's template, in the caller's thread."""
     import components
 
     for module in pkgutil.iter_modules(components.__path__):

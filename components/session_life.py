@@ -3,8 +3,10 @@
 Streamlit keeps one AppSession per browser tab. When the tab's websocket closes (tab closed,
 browser gone, network lost) the runtime drops the session from its active sessions at once;
 it may keep it a while for a reconnect, and a reconnecting tab makes it active again.
-`Runtime.instance().is_active_session(session_id)` answers exactly that and is documented in
-Streamlit's source as safe to call from any thread (streamlit/runtime/runtime.py).
+`Runtime.instance().is_active_session(session_id)` answers exactly that; Streamlit's source
+documents it as safe to call from any thread (streamlit/runtime/runtime.py). It is not part of
+Streamlit's public API: Streamlit is pinned (requirements.txt), a missing method is logged as an
+error, and tests/unit/test_private_apis.py checks it against a live session.
 
 A short grace period lets a tab whose connection blipped (Wi-Fi, a laptop lid opened again)
 reconnect without losing its training; after it the work is abandoned.
@@ -32,7 +34,13 @@ def session_alive_checker(grace_s: float = RECONNECT_GRACE_S) -> Callable[[], bo
     ctx = get_script_run_ctx()
     if ctx is None or not Runtime.exists():
         return None
-    return alive_while_active(Runtime.instance().is_active_session, ctx.session_id, grace_s)
+    is_active = getattr(Runtime.instance(), "is_active_session", None)
+    if not callable(is_active):
+        logger.error("Streamlit's Runtime has no is_active_session: trainings will not end with their browser tab; "
+                     "check streamlit/runtime/runtime.py against components/session_life.py and the pin in "
+                     "requirements.txt")
+        return None
+    return alive_while_active(is_active, ctx.session_id, grace_s)
 
 
 def alive_while_active(is_active: Callable[[str], bool], session_id: str,

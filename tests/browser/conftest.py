@@ -57,16 +57,16 @@ def _free_port() -> int:
 
 
 class Server:
-    """The app served as `make run` serves it (serve.py), on a free port."""
+    """The app served as `make run` serves it (serve.py), on a free port; or another `script`, run from the repo."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: str = "serve.py") -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
         self.log_path = Path(tempfile.mkdtemp(prefix="cnnlab-test-server-")) / "server.log"
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
             # a file, not a pipe nobody reads: a full pipe (64 kB of log) would block the server mid-suite

@@ -1,7 +1,9 @@
 """The Draw canvas in real Chromium: every edge of the drawing area draws, and the canvas never moves.
 
-Both checks read what reached Python, not what the browser painted: the preprocessing steps view
-shows the size of the ink the server cropped ("Cropped to the ink (W×H)").
+The drawing checks read what reached Python, not what the browser painted: the preprocessing steps view
+shows the size of the ink the server cropped ("Cropped to the ink (W×H)"). The tuning of the canvas
+(components/canvas_tuning.js, which reaches into the canvas's DOM) is checked to apply, and to be
+reported, in the browser's console and the server's log, the day it does not.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_for_app
-from tests.browser.test_draw import stroke
+from tests.browser.conftest import Server, wait_for_app
+from tests.browser.test_draw import open_draw_page, stroke
 
 PROJECTOR = {"viewport": {"width": 853, "height": 480}, "device_scale_factor": 1.5}
 DESKTOP = {"viewport": {"width": 1400, "height": 1000}, "device_scale_factor": 1}
@@ -118,3 +120,78 @@ def test_a_second_stroke_during_the_first_strokes_rerun_is_kept_and_the_canvas_n
     assert width >= 0.45 * 280 and height >= 0.65 * 280, f"both strokes were not read: ink {width}×{height}"
     tops = page.evaluate("() => [...window.__canvasTops]")
     assert len(tops) == 1, f"the canvas moved while the page reran: its top was at {sorted(tops)} px"
+
+
+# The first canvas's shadow root, where canvas_tuning.js works.
+CANVAS_ROOT = "document.querySelector('.st-key-draw_canvas_0 [data-testid=stBidiComponentIsolated]')?.shadowRoot"
+TUNED_LAYOUT = f"""() => {{
+  const root = {CANVAS_ROOT};
+  const toolbar = root.querySelector('.dc-root > .dc-toolbar');
+  const send = root.querySelector('.dc-toolbar-card > .dc-icon-button:first-child');
+  const style = getComputedStyle(toolbar);
+  return {{position: style.position, opacity: style.opacity,
+           toolbarBottom: toolbar.getBoundingClientRect().bottom,
+           canvasTop: root.querySelector('canvas.upper-canvas').getBoundingClientRect().top,
+           send: send.getAttribute('aria-label'), sendShown: getComputedStyle(send).display !== 'none'}};
+}}"""
+COUNT_SENDS = f"""() => {{
+  window.__sends = 0;
+  {CANVAS_ROOT}.querySelector('.dc-toolbar-card > .dc-icon-button:first-child')
+    .addEventListener('click', () => window.__sends++);
+}}"""
+
+
+def tuning_errors(messages) -> list[str]:
+    return [m.text for m in messages if m.type == "error" and "canvas tuning" in m.text]
+
+
+def test_the_tuning_gives_the_toolbar_its_own_row_and_sends_a_stroke_at_mouse_up(server, page):
+    console = []
+    page.on("console", lambda message: console.append(message))
+    canvas = open_draw_page(server, page)
+    page.wait_for_function(f"() => !!{CANVAS_ROOT}?.getElementById('cnnlab-canvas-tuning')")
+    layout = page.evaluate(TUNED_LAYOUT)
+    assert (layout["position"], layout["opacity"]) == ("static", "1"), layout  # in the page's flow, visible
+    assert layout["toolbarBottom"] <= layout["canvasTop"], layout  # above the canvas, never over it
+    assert layout["send"] == "Update the app with this drawing" and not layout["sendShown"], layout
+    page.evaluate(COUNT_SENDS)
+    stroke(page, canvas, [(0.5, 0.15), (0.5, 0.85)])
+    page.wait_for_function("() => window.__sends === 1")  # the stroke went out through the send button
+    expect(page.locator("[data-testid='stMetric']")).to_have_count(1, timeout=30_000)
+    assert page.evaluate("() => window.__sends") == 1
+    assert tuning_errors(console) == []
+
+
+# The tuning mounted for a canvas that is not there, with a short wait for it.
+NO_CANVAS = """
+import streamlit as st
+
+from components import app_logging, canvas
+
+app_logging.configure()
+canvas.tune_canvas("no_such_canvas", key="tuning_probe", frames=5)
+st.write("probe ran")
+"""
+
+
+@pytest.fixture
+def no_canvas_server(tmp_path):
+    script = tmp_path / "no_canvas.py"
+    script.write_text(NO_CANVAS, encoding="utf-8")
+    server = Server(str(script))
+    yield server
+    server.stop()
+
+
+def test_a_tuning_that_cannot_apply_is_reported_in_the_console_and_logged_by_the_server(no_canvas_server, page):
+    console = []
+    page.on("console", lambda message: console.append(message))
+    page.goto(no_canvas_server.url)
+    expect(page.get_by_text("probe ran")).to_be_visible(timeout=60_000)
+    deadline = time.monotonic() + 60  # a bound for a loaded machine, not a speed target
+    while "canvas' tuning did not apply" not in no_canvas_server.log_text() and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert tuning_errors(console) == ["CNN Lab canvas tuning (no_such_canvas): no drawing canvas within 5 frames"]
+    log = no_canvas_server.log_text()
+    assert "ERROR components.canvas" in log and "no drawing canvas within 5 frames" in log
+    assert log.count("canvas' tuning did not apply") == 1  # reported once, not on every rerun it causes

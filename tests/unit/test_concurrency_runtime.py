@@ -1,4 +1,4 @@
-"""Streamlit must not reset Keras' process-wide state after a session's script run (other threads train)."""
+"""Nothing a session does resets process-wide state while other threads train (see also test_private_apis.py)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_a_script_run_does_not_clear_the_keras_session(monkeypatch):
-    """Streamlit calls keras.backend.clear_session() after every run; with a training tracing its graph in
-    another thread the server hung. Old code: one call per run here; after app.py's hook: none."""
-    import keras
-    from streamlit.testing.v1 import AppTest
-
-    calls = []
-    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append(1))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.run()
-    at.run()
-    assert not at.exception
-    assert calls == []
 
 
 def test_the_served_config_turns_off_the_collection_after_each_run():
