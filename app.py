@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
-from components import presentation
+from components import learner, presentation
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
@@ -31,6 +31,7 @@ with st.sidebar:
         required=True,
     )
     presentation.toggle()
+    learner.ensure()  # the browser's anonymous learner id, before any page reads it
 st.query_params["lang"] = st.session_state[keys.LANG]
 
 sections = {t(f"nav.section_{HOME.section}"): [

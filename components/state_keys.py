@@ -41,3 +41,12 @@ TRAINING_RUN = "training_run"
 
 # The sequences page's last experiment: a cnnlab.sequences.ExperimentResult (written by its Train button).
 SEQUENCES_RESULT = "sequences_result"
+
+# This browser's anonymous learner id, 32 hex digits (components.learner): the key of everything it saves.
+LEARNER_ID = "learner_id"
+
+# True until the browser has confirmed the learner id in its cookie (components.learner).
+LEARNER_COOKIE_PENDING = "learner_cookie_pending"
+
+# True when the browser's cookie must be replaced by the session's id ("forget me").
+LEARNER_REPLACE_COOKIE = "learner_replace_cookie"
