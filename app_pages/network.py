@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnlab import inspect_model, network_trace
+from cnnlab import inspect_model, latex, network_trace
 from components import network_view as view
 from components import state_keys as keys
 from components.active_model import active_model, describe
@@ -67,11 +67,11 @@ def softmax_section(model, layers) -> None:
         return
     st.subheader(t("network.softmax_title"))
     st.caption(t("network.softmax_lead", inputs=layers[-2].shape[0], classes=len(steps.logits)))
-    st.latex(view.softmax_latex(steps))
-    st.markdown(t("network.softmax_sum", total=f"{steps.total:.4g}", digit=steps.predicted,
-                  percent=f"{steps.probabilities[steps.predicted]:.2%}"))
+    st.latex(latex.softmax_latex(steps))
+    st.markdown(t("network.softmax_sum", total=latex.significant(steps.total, 4), digit=steps.predicted,
+                  percent=latex.percent(steps.probabilities[steps.predicted], 2)))
     if steps.shift:
-        st.caption(t("network.softmax_shift", shift=f"{steps.shift:.2f}"))
+        st.caption(t("network.softmax_shift", shift=latex.decimals(steps.shift, 2)))
     st.table(view.softmax_table(steps))
 
 

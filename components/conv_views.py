@@ -131,7 +131,7 @@ def summary_view(s: ConvExplorerSettings) -> bool:
     with top[1]:
         common.big_shape(t("conv.output_label"), s.out_shape)
     with top[2]:
-        st.metric(t("conv.params_label"), f"{s.layer.params():,}")
+        st.metric(t("conv.params_label"), latex.thousands(s.layer.params()))
     if s.layer == conv_ops.ConvSettings():
         st.success(t("conv.chapter_match"), icon=":material/menu_book:")
     if s.error is not None:
@@ -161,7 +161,7 @@ def shape_and_code_view(s: ConvExplorerSettings) -> None:
     if verified is not None and verified[0] == layer:
         result = verified[1]
         message = t("conv.verify_result", keras=shapes.format_shape(result.keras_shape),
-                    core=shapes.format_shape(result.core_shape), diff=f"{result.max_abs_diff:.1e}")
+                    core=shapes.format_shape(result.core_shape), diff=latex.exponent(result.max_abs_diff, 1))
         (st.success if result.agree else st.error)(message, icon=":material/check_circle:")
 
 
@@ -255,7 +255,7 @@ def _products_row(step: step_through.WindowStep, which: int) -> None:
                    key="conv_step_kernel")
     with products_col:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
-                                     title=t("conv.step_products_title", total=step_through.format_number(
+                                     title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
                    key="conv_step_products")
 

@@ -351,38 +351,22 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
                 show_chart(number_grid(values, pad_mask=trace.is_pad, symmetric=signed, height=300, title=t(key),
                                        colorscale=charts.SIGNED_SCALE if signed else "Greys"),
                            key=f"network_grid_{index}")
-        st.latex(latex.conv_step_latex(window_step(trace), "none" if trace.activation == "linear"
-                                          else trace.activation))
+        st.latex(latex.conv_step_latex(window_step(trace), trace.activation))
     else:
         show_chart(channel_sums_figure(trace), key="network_channel_sums")
-    st.markdown(t("network.sum_line", count=trace.products.size, total=f"{trace.total:.4f}", bias=f"{trace.bias:.4f}",
-                  z=f"{trace.pre_activation:.4f}", activation=trace.activation, result=f"{trace.result:.4f}"))
+    st.markdown(t("network.sum_line", count=trace.products.size, total=latex.decimals(trace.total, 4),
+                  bias=latex.decimals(trace.bias, 4),
+                  z=latex.decimals(trace.pre_activation, 4), activation=trace.activation,
+                  result=latex.decimals(trace.result, 4)))
 
 
 # --- softmax ----------------------------------------------------------------------------------------
 
 def softmax_table(steps: network_trace.SoftmaxSteps) -> dict[str, list]:
-    shift = f" − {steps.shift:.2f}" if steps.shift else ""
+    shift = f" − {latex.decimals(steps.shift, 2)}" if steps.shift else ""
     return {
         t("network.col_digit"): [str(d) for d in range(len(steps.logits))],
-        t("network.col_logit"): [f"{z:.3f}" for z in steps.logits],
-        t("network.col_exp", shift=shift): [f"{e:.4g}" for e in steps.exps],
-        t("network.col_probability"): [f"{p:.2%}" for p in steps.probabilities],
+        t("network.col_logit"): [latex.decimals(z, 3) for z in steps.logits],
+        t("network.col_exp", shift=shift): [latex.significant(e, 4) for e in steps.exps],
+        t("network.col_probability"): [latex.percent(p, 2) for p in steps.probabilities],
     }
-
-
-def tex_number(value: float) -> str:
-    """4 significant digits; very large or small numbers as a × 10^b (LaTeX), never "1.5e+14"."""
-    value = float(value)
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.4g}"
-    mantissa, exponent = f"{value:.3e}".split("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-
-
-def softmax_latex(steps: network_trace.SoftmaxSteps) -> str:
-    """p_k = e^{z_k} / Σ e^{z_j} with the numbers of the predicted digit k."""
-    k = steps.predicted
-    shift = f" - {steps.shift:.2f}" if steps.shift else ""
-    return (f"p_{{{k}}} = \\frac{{e^{{z_{{{k}}}{shift}}}}}{{\\sum_j e^{{z_j{shift}}}}}"
-            f" = \\frac{{{tex_number(steps.exps[k])}}}{{{tex_number(steps.total)}}} = {steps.probabilities[k]:.4f}")

@@ -217,7 +217,7 @@ def _linked_pool(s: PoolExplorerSettings, out_hw: tuple[int, int]) -> None:
     st.latex(latex.pool_step_latex(step))
     s_h, s_w = layer.effective_strides
     st.markdown(t("pooling.step_explain", row=row, col=col, r0=row * s_h, c0=col * s_w, sh=s_h, sw=s_w,
-                  ph=layer.pool_size[0], pw=layer.pool_size[1], best=step_through.format_number(step.result)))
+                  ph=layer.pool_size[0], pw=layer.pool_size[1], best=latex.compact_number(step.result)))
     if step.is_pad.any():
         st.markdown(t("pooling.step_padded"))
 

@@ -9,7 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnlab import training
+from cnnlab import latex, training
 from cnnlab.i18n import translate
 from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
 from components.i18n import current_language, t
@@ -109,6 +109,6 @@ def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
 
 
 def mistakes_figure(evaluation: training.Evaluation, shown: int) -> go.Figure:
-    titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
+    titles = [f"{true} → {pred} ({latex.percent(conf, 0)})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
     return heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
                         colorscale=IMAGE_SCALE, cell_px=130)

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import training
+from cnnlab import latex, training
 from cnnlab.inspect_model import shape_text, tile
 from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
 from components import charts
@@ -49,7 +49,7 @@ def _answers(watch: TrainingWatch, record: WatchRecord) -> list[dict]:
     for i, (label, probs) in enumerate(zip(watch.labels, record.probabilities, strict=True)):
         guess = int(np.argmax(probs))
         colour, mark = (RIGHT, "✓") if guess == label else (WRONG, "✗")
-        notes.append(dict(text=f"<b>{mark} {guess}</b> {probs[guess]:.0%}", x=i * (width + gap) + (width - 1) / 2,
+        notes.append(dict(text=f"<b>{mark} {guess}</b> {latex.percent(probs[guess], 0)}", x=i * (width + gap) + (width - 1) / 2,
                           y=-0.5, xref="x", yref="y", yanchor="bottom", showarrow=False,
                           font=dict(size=15, color=colour)))
     return notes
@@ -81,7 +81,7 @@ def watch_panel(job: training.TrainingJob) -> None:
     if record is None:
         return
     st.markdown(f"**{t('train.watch_heading')}**")
-    st.caption(t("train.watch_caption", quantity=record.epochs_done, epochs=record.epochs_done, batches=f"{record.batches_done:,}"))
+    st.caption(t("train.watch_caption", quantity=record.epochs_done, epochs=record.epochs_done, batches=latex.thousands(record.batches_done)))
     figures = record_figures(watch, record)
     if "filters" in figures:
         filters_col, maps_col = st.columns(2)

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import step_through
+from cnnlab import latex, step_through
 from components import charts
 from components.charts import PLOTLY_CONFIG
 from components.i18n import t
@@ -27,14 +27,6 @@ WINDOW_TRACE = "window"  # the outlined input window's trace name (browser tests
 
 
 MAX_TEXT_PX = 22  # plotly fits heatmap numbers to their cells, never above the layout's font size
-
-
-def grid_text(v: float) -> str:
-    """A cell's number: integers as they are, others to 2 decimals (the sums in the formula keep 3 digits)."""
-    if np.isneginf(v):
-        return "−∞"
-    text = step_through.format_number(v) if float(v).is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
-    return text.replace("-", "−")
 
 
 def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str) -> go.Heatmap:
@@ -84,7 +76,7 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
         lo, hi = -max(abs(lo), abs(hi), 1e-6), max(abs(lo), abs(hi), 1e-6)
     if hi == lo:
         hi = lo + 1
-    texts = np.vectorize(grid_text, otypes=[str])(values)
+    texts = np.vectorize(latex.grid_number, otypes=[str])(values)
     # Numbers are heatmap text, not fixed-size labels: plotly shrinks them to fit narrow screens (a projector).
     fill_mask = np.zeros(values.shape, bool)
     if fill:

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from cnnlab import latex
 from components import charts
 from components import window_views as wv
 
@@ -24,7 +25,7 @@ def _plain_number_grid(values, *, pad_mask=None, outline=(), fill=(), inner_box=
         lo, hi = -max(abs(lo), abs(hi), 1e-6), max(abs(lo), abs(hi), 1e-6)
     if hi == lo:
         hi = lo + 1
-    texts = np.vectorize(wv.grid_text, otypes=[str])(values)
+    texts = np.vectorize(latex.grid_number, otypes=[str])(values)
     fill_mask = np.zeros(values.shape, bool)
     if fill:
         fill_mask[tuple(zip(*fill, strict=True))] = True
