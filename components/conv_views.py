@@ -13,10 +13,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import codegen, conv_ops, keras_check, kernels, latex, shapes, step_through
-from components import charts, resources
+from components import charts
 from components import explorer_common as common
 from components import state_keys as keys
 from components import window_views as grids
+from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
 from components.ui import code_panel, show_chart
@@ -93,19 +94,9 @@ def _shape_error(layer: conv_ops.ConvSettings) -> shapes.ShapeError | None:
 
 
 def _picture_controls() -> tuple[np.ndarray, str, int]:
-    """The digit the pictures use (a test digit or the last drawn one) and where the kernels come from."""
+    """The digit the pictures use (the last drawn one or a test digit) and where the kernels come from."""
     st.markdown(f"**{t('conv.pictures_heading')}**")
-    mnist = resources.mnist()
-    drawn = st.session_state.get(keys.LAST_DRAWN_DIGIT)
-    sources = ["mnist", "drawn"] if drawn is not None else ["mnist"]
-    source = st.radio(t("conv.digit_source"), sources, key="conv_digit_source", horizontal=True,
-                      format_func=lambda v: t(f"conv.digit_{v}"), **P)
-    if source == "drawn" and drawn is not None:
-        digit = as_unit_image(drawn)
-    else:
-        index = st.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
-                                key="conv_digit", **P)
-        digit = as_unit_image(mnist.x_test[int(index)])
+    digit = pick_digit(keys.CONV_DIGIT).image
     kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
                              format_func=lambda v: t(f"conv.kernels_{v}"), **P)
     if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
@@ -211,35 +202,24 @@ def step_view(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -
         st.info(bank.note, icon=":material/info:")
     grid, which = _step_inputs(bank, digit)
     kernel, bias = bank.kernel[:, :, 0, which], float(bank.bias[which])
+    s, padding, d = pic.strides, pic.padding, pic.dilation_rate
     try:
-        _, out_h, out_w, _ = shapes.conv2d_output_shape((1, *grid.shape, 1), 1, kernel.shape, pic.strides,
-                                                        pic.padding, pic.dilation_rate)
+        _, out_h, out_w, _ = shapes.conv2d_output_shape((1, *grid.shape, 1), 1, kernel.shape, s, padding, d)
     except shapes.ShapeError as err:
         st.error(common.shape_error_message(err), icon=":material/block:")
         return
-    st.caption(t("conv.step_click_hint"))
-    playing = grids.play_toggle("conv", out_h, out_w)
-    grids.run_linked_view("conv", playing, lambda: _linked_conv(grid, kernel, bias, which, pic, (out_h, out_w)))
+    grids.linked_step_view(grids.LinkedLayer(
+        keys.CONV_STEP, grid, (out_h, out_w),
+        step=lambda r, c: step_through.conv_step(grid, kernel, r, c, s, padding, d, bias, pic.activation),
+        window=lambda r, c: step_through.output_window(r, c, grid.shape, kernel.shape, s, padding, d),
+        output=lambda: conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), s, padding, d,
+                                               pic.activation)[0, :, :, 0],
+        input_title="conv.step_input_title", output_title="conv.step_output_title",
+        details=lambda step: _sum_view(step, which, pic), column_widths=(1.3, 1.0), max_grid_px=440))
 
 
-def _linked_conv(grid: np.ndarray, kernel: np.ndarray, bias: float, which: int, pic: conv_ops.ConvSettings,
-                 out_hw: tuple[int, int]) -> None:
-    """Input window | output (clickable); kernel | products; the sum written out with the real numbers."""
-    row, col = grids.cell_picker("conv", *out_hw)
-    step = step_through.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
-                                  pic.activation)
-    full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
-                                   pic.dilation_rate, pic.activation)[0, :, :, 0]
-    windows = {(r, c): step_through.output_window(r, c, grid.shape, kernel.shape, pic.strides, pic.padding,
-                                                  pic.dilation_rate) for r in range(out_hw[0]) for c in range(out_hw[1])}
-    a, b = st.columns([1.3, 1])
-    with a:
-        show_chart(grids.window_figure(step, grid.shape, height=grids.grid_height(step.padded.shape[0], hi=440),
-                                       title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
-    with b:
-        grids.output_chart(grids.number_grid(full, fill=[(row, col)], height=grids.grid_height(full.shape[0], hi=440),
-                                             title=t("conv.step_output_title", shape=shapes.format_shape(full.shape)), selectable=True,
-                                             cell_hover=grids.window_hover(windows, out_hw[1])), "conv", out_hw[1])
+def _sum_view(step: step_through.WindowStep, which: int, pic: conv_ops.ConvSettings) -> None:
+    """Under the grids: kernel | products, the sum written out with the real numbers, where the window lies."""
     _products_row(step, which)
     st.latex(latex.conv_step_latex(step, pic.activation))
     _explain_window(step, pic)
@@ -274,14 +254,6 @@ def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -
 
 
 # ---------------------------------------------------------------- kernels and feature maps
-
-def as_unit_image(image: np.ndarray) -> np.ndarray:
-    """A digit as float32 (28, 28) in [0, 1], whether it came as uint8 MNIST or a drawn float image."""
-    image = np.asarray(image, dtype=np.float32)
-    if image.ndim == 3:
-        image = image[..., 0]
-    return image / 255.0 if image.max() > 1.0 else image
-
 
 @dataclass
 class KernelBank:

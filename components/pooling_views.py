@@ -14,10 +14,11 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, shapes, step_through
-from components import charts, resources
+from components import charts
 from components import explorer_common as common
+from components import state_keys as keys
 from components import window_views as grids
-from components.conv_views import as_unit_image
+from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
 from components.ui import code_panel, show_chart
@@ -173,8 +174,10 @@ def result_view(s: PoolExplorerSettings) -> None:
     padded, pad_mask, pads = conv_ops.pool_padded(s.matrix, layer.pool_size, layer.strides, layer.padding)
     in_fig, out_fig = st.columns(2)
     with in_fig:
+        (top, _), (left, _) = pads
+        rows, cols = s.matrix.shape
         show_chart(grids.number_grid(padded, pad_mask=pad_mask,
-                                     inner_box=(pads[0][0], pads[1][0], *s.matrix.shape) if layer.padding == "same"
+                                     inner_box=(top, left, top + rows - 1, left + cols - 1) if layer.padding == "same"
                                      else None, height=grids.grid_height(padded.shape[0]),
                                      title=t("pooling.input_title", shape=shapes.format_shape(padded.shape))),
                    key="pooling_in_fig")
@@ -192,32 +195,24 @@ def step_view(s: PoolExplorerSettings) -> None:
     if not s.ready:
         st.info(t("pooling.fix_first"), icon=":material/edit:")
         return
-    _, out_h, out_w, _ = s.out_shape
-    st.caption(t("conv.step_click_hint"))
-    playing = grids.play_toggle("pooling", out_h, out_w)
-    grids.run_linked_view("pooling", playing, lambda: _linked_pool(s, (out_h, out_w)))
-
-
-def _linked_pool(s: PoolExplorerSettings, out_hw: tuple[int, int]) -> None:
     layer, matrix = s.layer, s.matrix
-    row, col = grids.cell_picker("pooling", *out_hw)
-    step = step_through.pool_step(matrix, row, col, layer.pool_size, layer.strides, layer.padding)
-    pooled = conv_ops.max_pool_forward(matrix, layer.pool_size, layer.strides, layer.padding)[0, :, :, 0]
-    windows = {(r, c): step_through.pool_window(r, c, matrix.shape, layer.pool_size, layer.strides, layer.padding)
-               for r in range(out_hw[0]) for c in range(out_hw[1])}
-    a, b = st.columns([1.4, 1])
-    with a:
-        show_chart(grids.window_figure(step, matrix.shape, height=grids.grid_height(step.padded.shape[0]),
-                                       title=t("pooling.input_title", shape=shapes.format_shape(step.padded.shape))),
-                   key="pooling_step_window")
-    with b:
-        grids.output_chart(grids.number_grid(pooled, fill=[(row, col)], height=grids.grid_height(pooled.shape[0]),
-                                             title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape)), selectable=True,
-                                             cell_hover=grids.window_hover(windows, out_hw[1])), "pooling", out_hw[1])
+    pool, strides, padding = layer.pool_size, layer.strides, layer.padding
+    _, out_h, out_w, _ = s.out_shape
+    grids.linked_step_view(grids.LinkedLayer(
+        keys.POOLING_STEP, matrix, (out_h, out_w),
+        step=lambda r, c: step_through.pool_step(matrix, r, c, pool, strides, padding),
+        window=lambda r, c: step_through.pool_window(r, c, matrix.shape, pool, strides, padding),
+        output=lambda: conv_ops.max_pool_forward(matrix, pool, strides, padding)[0, :, :, 0],
+        input_title="pooling.input_title", output_title="pooling.output_title",
+        details=lambda step: _max_view(step, layer), column_widths=(1.4, 1.0)))
+
+
+def _max_view(step: step_through.WindowStep, layer: conv_ops.PoolSettings) -> None:
+    """Under the grids: the maximum written out, where the window lies, why padding never wins."""
     st.latex(latex.pool_step_latex(step))
     s_h, s_w = layer.effective_strides
-    st.markdown(t("pooling.step_explain", row=row, col=col, r0=row * s_h, c0=col * s_w, sh=s_h, sw=s_w,
-                  ph=layer.pool_size[0], pw=layer.pool_size[1], best=latex.compact_number(step.result)))
+    st.markdown(t("pooling.step_explain", row=step.row, col=step.col, r0=step.row * s_h, c0=step.col * s_w, sh=s_h,
+                  sw=s_w, ph=layer.pool_size[0], pw=layer.pool_size[1], best=latex.compact_number(step.result)))
     if step.is_pad.any():
         st.markdown(t("pooling.step_padded"))
 
@@ -225,13 +220,11 @@ def _linked_pool(s: PoolExplorerSettings, out_hw: tuple[int, int]) -> None:
 def digit_view(s: PoolExplorerSettings) -> None:
     """Pooling a real feature map: a digit through one classic kernel and ReLU, before and after pooling."""
     layer = s.layer
-    mnist = resources.mnist()
     c1, c2 = st.columns(2)
-    index = c1.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
-                            key="pooling_digit", **P)
+    with c1:
+        digit = pick_digit(keys.POOLING_DIGIT).image
     kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(kernels.CLASSIC_KERNELS), key="pooling_kernel",
                                format_func=lambda v: t(f"conv.classic_{v}"), **P)
-    digit = as_unit_image(mnist.x_test[int(index)])
     fmap = conv_ops.conv2d_forward(digit, kernels.classic_kernel(kernel_name, 3)[:, :, None, None],
                                    None, 1, "valid", 1, "relu")[0, :, :, 0]
     try:
