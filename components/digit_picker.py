@@ -1,7 +1,8 @@
 """The one way a page picks the digit it follows: the last one drawn on the Draw page, or a test digit by number.
 
-Used by the Conv2D and MaxPooling2D explorers and the Network page, each with its own keys
-(state_keys.DigitPickerKeys), so each page keeps its own choice.
+Until something is drawn there is nothing to choose: only the test digit's number is shown. Used by the
+Conv2D and MaxPooling2D explorers and the Network page, each with its own keys (state_keys.DigitPickerKeys),
+so each page keeps its own choice.
 """
 
 from __future__ import annotations
@@ -34,18 +35,21 @@ class PickedDigit:
 
 
 def pick_digit(keys: state_keys.DigitPickerKeys, *, side_by_side: bool = False) -> PickedDigit:
-    """The source (the drawing, offered once there is one; a test digit) and the test digit's number.
+    """The source (once there is a drawing: the drawing or a test digit) and the test digit's number.
 
     side_by_side: the number beside the source, not under it.
     """
     drawing = st.session_state.get(state_keys.LAST_DRAWN_DIGIT)
-    sources = [DRAWN, TEST] if drawing is not None else [TEST]
-    # Seeded here, never given a widget default as well: the drawing first, once there is one.
-    if st.session_state.get(keys.source) not in sources:
-        st.session_state[keys.source] = sources[0]
     source_col, index_col = st.columns([1.3, 1], vertical_alignment="bottom") if side_by_side else (st, st)
-    source = source_col.radio(t("common.digit_source"), sources, key=keys.source, horizontal=True,
-                              format_func=lambda s: t(f"common.digit_{s}"), **P)
+    source = TEST
+    if drawing is None:
+        index_col = source_col  # nothing to choose yet: the number takes the source's place
+    else:
+        # Seeded here, never given a widget default as well: a new drawing is followed first.
+        if st.session_state.get(keys.source) not in (DRAWN, TEST):
+            st.session_state[keys.source] = DRAWN
+        source = source_col.radio(t("common.digit_source"), (DRAWN, TEST), key=keys.source, horizontal=True,
+                                  format_func=lambda s: t(f"common.digit_{s}"), **P)
     if source == DRAWN:
         return PickedDigit(np.asarray(drawing, dtype=np.float32))
     test = mnist()
