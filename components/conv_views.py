@@ -38,22 +38,22 @@ class ConvExplorerSettings:
 def _square_changed() -> None:
     # Carry the size across when switching between one slider and two.
     if st.session_state.get("conv_square", True):
-        st.session_state["conv_kernel"] = st.session_state.get("conv_kernel_h", 3)
+        st.session_state[keys.CONV_KERNEL] = st.session_state.get(keys.CONV_KERNEL_H, 3)
     else:
-        k = st.session_state.get("conv_kernel", 3)
-        st.session_state["conv_kernel_h"] = st.session_state["conv_kernel_w"] = k
+        k = st.session_state.get(keys.CONV_KERNEL, 3)
+        st.session_state[keys.CONV_KERNEL_H] = st.session_state[keys.CONV_KERNEL_W] = k
 
 
 def _kernel_controls() -> tuple[int, int]:
-    # conv_kernel* are written by _square_changed: seeded, never given a widget default as well.
-    common.seed_state({"conv_kernel": 3, "conv_kernel_h": 3, "conv_kernel_w": 3})
+    # The kernel sizes are written by _square_changed: seeded, never given a widget default as well.
+    common.seed_state({keys.CONV_KERNEL: 3, keys.CONV_KERNEL_H: 3, keys.CONV_KERNEL_W: 3})
     square = st.toggle(t("conv.square_kernel"), True, key="conv_square", on_change=_square_changed, **P)
     if square:
-        k = st.slider(t("conv.kernel_size"), 1, 11, key="conv_kernel", help=t("conv.kernel_help"), **BOUND)
+        k = st.slider(t("conv.kernel_size"), 1, 11, key=keys.CONV_KERNEL, help=t("conv.kernel_help"), **BOUND)
         return (k, k)
     kh_col, kw_col = st.columns(2)
-    return (kh_col.slider(t("conv.kernel_h"), 1, 11, key="conv_kernel_h", **P),
-            kw_col.slider(t("conv.kernel_w"), 1, 11, key="conv_kernel_w", **P))
+    return (kh_col.slider(t("conv.kernel_h"), 1, 11, key=keys.CONV_KERNEL_H, **P),
+            kw_col.slider(t("conv.kernel_w"), 1, 11, key=keys.CONV_KERNEL_W, **P))
 
 
 def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
@@ -100,8 +100,8 @@ def _picture_controls() -> tuple[np.ndarray, str, int]:
     kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
                              format_func=lambda v: t(f"conv.kernels_{v}"), **P)
     if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
-        st.session_state["conv_seed"] = st.session_state.get("conv_seed", 0) + 1
-    return digit, kernel_source, st.session_state.get("conv_seed", 0)
+        st.session_state[keys.CONV_KERNEL_SEED] = st.session_state.get(keys.CONV_KERNEL_SEED, 0) + 1
+    return digit, kernel_source, st.session_state.get(keys.CONV_KERNEL_SEED, 0)
 
 
 def conv_controls() -> ConvExplorerSettings:
@@ -144,11 +144,11 @@ def shape_and_code_view(s: ConvExplorerSettings) -> None:
                  f=layer.filters))
     code_panel(codegen.conv2d_code(layer))
     st.caption(t("conv.input_shape_note"))
-    verified = st.session_state.get("conv_verified")
+    verified = st.session_state.get(keys.CONV_VERIFIED)
     if st.button(t("conv.verify"), icon=":material/fact_check:", key="conv_verify"):
         with st.spinner(t("conv.verifying")):
             verified = (layer, keras_check.verify_conv2d(layer))
-        st.session_state["conv_verified"] = verified
+        st.session_state[keys.CONV_VERIFIED] = verified
     if verified is not None and verified[0] == layer:
         result = verified[1]
         message = t("conv.verify_result", keras=shapes.format_shape(result.keras_shape),

@@ -25,11 +25,10 @@ from components.ui import code_panel, show_chart
 
 CHAPTER_MATRIX = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
 CHAPTER_SETTINGS = conv_ops.PoolSettings((2, 2), (1, 1), "valid")
-MATRIX, EDITOR = "pooling_matrix", "pooling_editor"  # the matrix as cell texts; the data editor's own state
 # The explorer opens on the chapter's example; "reset to the chapter" writes these same keys.
-CHAPTER_CONTROLS = dict(pooling_rows=3, pooling_cols=3, pooling_pool_h=2, pooling_pool_w=2,
-                        pooling_default_strides=False, pooling_stride_h=1, pooling_stride_w=1,
-                        pooling_padding="valid")
+CHAPTER_CONTROLS = {keys.POOLING_ROWS: 3, keys.POOLING_COLS: 3, keys.POOLING_POOL_H: 2, keys.POOLING_POOL_W: 2,
+                    keys.POOLING_DEFAULT_STRIDES: False, keys.POOLING_STRIDE_H: 1, keys.POOLING_STRIDE_W: 1,
+                    keys.POOLING_PADDING: "valid"}
 
 
 @dataclass(frozen=True)
@@ -50,28 +49,28 @@ class PoolExplorerSettings:
 
 def start_state() -> None:
     """Seed the matrix and the controls that code writes (never given a widget default as well)."""
-    st.session_state.setdefault(MATRIX, CHAPTER_MATRIX)
+    st.session_state.setdefault(keys.POOLING_MATRIX, CHAPTER_MATRIX)
     common.seed_state(CHAPTER_CONTROLS)
 
 
 def _current_cells() -> list[list[str]]:
     """The stored matrix with the editor's pending edits applied."""
-    cells = [list(r) for r in st.session_state[MATRIX]]
-    for r, changes in (st.session_state.get(EDITOR) or {}).get("edited_rows", {}).items():
+    cells = [list(r) for r in st.session_state[keys.POOLING_MATRIX]]
+    for r, changes in (st.session_state.get(keys.POOLING_EDITOR) or {}).get("edited_rows", {}).items():
         for c, value in changes.items():
             cells[int(r)][int(c) - 1] = value
     return cells
 
 
 def _resize() -> None:
-    rows, cols = st.session_state["pooling_rows"], st.session_state["pooling_cols"]
-    st.session_state[MATRIX] = matrix_input.resize_matrix(_current_cells(), int(rows), int(cols))
-    st.session_state.pop(EDITOR, None)
+    rows, cols = st.session_state[keys.POOLING_ROWS], st.session_state[keys.POOLING_COLS]
+    st.session_state[keys.POOLING_MATRIX] = matrix_input.resize_matrix(_current_cells(), int(rows), int(cols))
+    st.session_state.pop(keys.POOLING_EDITOR, None)
 
 
 def _use_chapter() -> None:
-    st.session_state[MATRIX] = CHAPTER_MATRIX
-    st.session_state.pop(EDITOR, None)
+    st.session_state[keys.POOLING_MATRIX] = CHAPTER_MATRIX
+    st.session_state.pop(keys.POOLING_EDITOR, None)
     st.session_state.update(CHAPTER_CONTROLS)
 
 
@@ -96,37 +95,37 @@ def pool_controls() -> tuple[conv_ops.PoolSettings, object, object]:
     """pool_size, strides (Keras' None or chosen), padding, reset, matrix size; returns the layer and the
     two slots under the controls (a rejected pool size, the dropped-cells note)."""
     ph_col, pw_col = st.columns(2)
-    pool_size = (ph_col.slider(t("pooling.pool_h"), 1, 6, key="pooling_pool_h", **BOUND),
-                 pw_col.slider(t("pooling.pool_w"), 1, 6, key="pooling_pool_w", **BOUND))
+    pool_size = (ph_col.slider(t("pooling.pool_h"), 1, 6, key=keys.POOLING_POOL_H, **BOUND),
+                 pw_col.slider(t("pooling.pool_w"), 1, 6, key=keys.POOLING_POOL_W, **BOUND))
     pool_slot = st.empty()
-    default_strides = st.toggle(t("pooling.strides_default"), key="pooling_default_strides",
+    default_strides = st.toggle(t("pooling.strides_default"), key=keys.POOLING_DEFAULT_STRIDES,
                                 help=t("pooling.strides_help"), **P)
     if default_strides:
         strides = None
         st.caption(t("pooling.strides_is_pool", strides=shapes.format_shape(pool_size)))
     else:
         sh_col, sw_col = st.columns(2)
-        strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, key="pooling_stride_h", **BOUND),
-                   sw_col.slider(t("pooling.stride_w"), 1, 6, key="pooling_stride_w", **BOUND))
+        strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, key=keys.POOLING_STRIDE_H, **BOUND),
+                   sw_col.slider(t("pooling.stride_w"), 1, 6, key=keys.POOLING_STRIDE_W, **BOUND))
     stride_slot = st.empty()
     padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
-                                   key="pooling_padding", help=t("pooling.padding_help"), **BOUND)
+                                   key=keys.POOLING_PADDING, help=t("pooling.padding_help"), **BOUND)
     st.button(t("pooling.use_chapter"), icon=":material/menu_book:", key="pooling_chapter", on_click=_use_chapter)
     st.divider()
     st.markdown(f"**{t('pooling.matrix_size')}**")
     rows_col, cols_col = st.columns(2)
-    rows_col.number_input(t("pooling.rows"), 1, 12, key="pooling_rows", on_change=_resize, **P)
-    cols_col.number_input(t("pooling.cols"), 1, 12, key="pooling_cols", on_change=_resize, **P)
+    rows_col.number_input(t("pooling.rows"), 1, 12, key=keys.POOLING_ROWS, on_change=_resize, **P)
+    cols_col.number_input(t("pooling.cols"), 1, 12, key=keys.POOLING_COLS, on_change=_resize, **P)
     return conv_ops.PoolSettings(pool_size, strides, padding), pool_slot, stride_slot
 
 
 def matrix_editor() -> tuple[list[list[str]], np.ndarray | None]:
     """The editable input matrix; every cell that is not a number is named (the matrix is then None)."""
     st.markdown(f"**{t('pooling.matrix_heading')}**")
-    cells = st.session_state[MATRIX]
+    cells = st.session_state[keys.POOLING_MATRIX]
     frame = pd.DataFrame(cells, columns=[str(j + 1) for j in range(len(cells[0]))],
                          index=[str(i + 1) for i in range(len(cells))])
-    edited = st.data_editor(frame, key=EDITOR, num_rows="fixed", width="content",
+    edited = st.data_editor(frame, key=keys.POOLING_EDITOR, num_rows="fixed", width="content",
                             column_config={c: st.column_config.TextColumn(c, width=60) for c in frame.columns})
     matrix, problems = matrix_input.parse_matrix(edited.to_numpy().tolist())
     if problems:

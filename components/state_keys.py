@@ -59,6 +59,27 @@ CONV_STEP = StepViewKeys("conv_step_cell", "conv_step_play", "conv_step_tick", "
 POOLING_STEP = StepViewKeys("pooling_step_cell", "pooling_step_play", "pooling_step_tick", "pooling_step_window",
                             "pooling_step_output")
 
+# The open tab of each explorer (its label; code re-selects it in the new language when the language changes).
+CONV_TAB = "conv_tab"
+POOLING_TAB = "pooling_tab"
+
+# The Conv2D explorer's kernel size: one slider when square, two otherwise; switching carries the size across.
+CONV_KERNEL, CONV_KERNEL_H, CONV_KERNEL_W = "conv_kernel", "conv_kernel_h", "conv_kernel_w"
+# The seed of its random kernels (the "new random kernels" button adds one), and its last check against
+# TensorFlow: (the cnnlab.conv_ops.ConvSettings checked, the cnnlab.keras_check result).
+CONV_KERNEL_SEED = "conv_seed"
+CONV_VERIFIED = "conv_verified"
+
+# The MaxPooling2D explorer's matrix as cell texts (a list of rows), and its data editor's own state
+# (dropped whenever the matrix is replaced).
+POOLING_MATRIX, POOLING_EDITOR = "pooling_matrix", "pooling_editor"
+# Its controls, which start at the chapter's example and which "use the chapter's settings" resets.
+POOLING_ROWS, POOLING_COLS = "pooling_rows", "pooling_cols"
+POOLING_POOL_H, POOLING_POOL_W = "pooling_pool_h", "pooling_pool_w"
+POOLING_DEFAULT_STRIDES = "pooling_default_strides"
+POOLING_STRIDE_H, POOLING_STRIDE_W = "pooling_stride_h", "pooling_stride_w"
+POOLING_PADDING = "pooling_padding"
+
 # The Network page's traced cell (its layer position, map, row and column; also written by a click on a
 # map and clamped to the model's shapes by code), and its two clickable charts (their selections).
 NETWORK_LAYER = "network_layer"
