@@ -7,6 +7,7 @@ or the trained model's kernels): shapes come from cnnlab.shapes, maps from numpy
 import streamlit as st
 
 from components import conv_views as views
+from components import state_keys as keys
 from components.explorer_common import explorer_tabs
 from components.ui import page_header
 
@@ -23,7 +24,7 @@ def explorer() -> None:
     with results:
         if not views.summary_view(settings):
             return
-        tab_shape, tab_maps, tab_step = explorer_tabs("conv", ["tab_shape", "tab_maps", "tab_step"])
+        tab_shape, tab_maps, tab_step = explorer_tabs("conv", ["tab_shape", "tab_maps", "tab_step"], keys.CONV_TAB)
         if tab_shape.open:
             with tab_shape:
                 views.shape_and_code_view(settings)

@@ -6,6 +6,7 @@ Pure numpy (cnnlab.conv_ops): TensorFlow is never imported on this page.
 import streamlit as st
 
 from components import pooling_views as views
+from components import state_keys as keys
 from components.explorer_common import explorer_tabs
 from components.i18n import t
 from components.ui import page_header
@@ -27,7 +28,7 @@ def explorer() -> None:
         cells, matrix = views.matrix_editor()
         settings = views.explorer_settings(layer, cells, matrix, pool_slot, stride_slot)
         views.summary_view(settings)
-        tab_result, tab_step, tab_digit = explorer_tabs("pooling", ["tab_result", "tab_step", "tab_digit"])
+        tab_result, tab_step, tab_digit = explorer_tabs("pooling", ["tab_result", "tab_step", "tab_digit"], keys.POOLING_TAB)
         if tab_result.open:
             with tab_result:
                 views.result_view(settings)

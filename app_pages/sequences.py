@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from cnnlab import latex, training, training_process
 from cnnlab import sequences as seq
-from cnnlab import training, training_process
 from components import presentation
 from components import sequence_views as views
 from components import state_keys as keys
@@ -98,7 +98,7 @@ steps_done = seq.simple_rnn_steps(x_steps, weights)
 states = seq.simple_rnn_states(x_steps, weights)
 current = steps_done[step_t - 1]
 
-for line in views.step_latex(current, weights.W, weights.U):
+for line in latex.rnn_step_latex(current, weights.W, weights.U):
     st.latex(line)
 st.caption(t("sequences.weights_caption"))
 

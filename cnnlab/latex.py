@@ -1,13 +1,96 @@
-"""Formulas with the user's numbers filled in, as LaTeX for st.latex.
+"""Every number as the app writes it, and every formula with the user's numbers filled in (LaTeX for st.latex).
+
+One named function per way of writing a number: a grid, a sum and a formula that show the same value
+show it the same way. The formulas are built from these and nothing else.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from cnnlab.shapes import conv2d_params, conv_output_length, pair
-from cnnlab.step_through import WindowStep, format_number
+from cnnlab.step_through import WindowStep
 
+if TYPE_CHECKING:
+    from cnnlab.network_trace import SoftmaxSteps
+
+
+
+# ---------------------------------------------------------------- numbers as shown
+
+def compact_number(v: float) -> str:
+    """Exact-looking numbers for matrices and sums: 5, -0.25, 0.333, -inf (3 significant digits)."""
+    if np.isneginf(v):
+        return "-inf"
+    if float(v).is_integer():
+        return str(int(v))
+    return f"{v:.3g}"
+
+
+def grid_number(v: float) -> str:
+    """A number grid's cell: integers as they are, others to 2 decimals at most, "−" for minus, −∞ for padding."""
+    if np.isneginf(v):
+        return "−∞"
+    text = compact_number(v) if float(v).is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
+    return text.replace("-", "−")
+
+
+def decimals(v: float, places: int) -> str:
+    """Fixed decimals: decimals(0.57613, 4) == "0.5761"."""
+    return f"{v:.{places}f}"
+
+
+def significant(v: float, digits: int) -> str:
+    """Significant digits, plain or with an exponent as Python writes it: significant(8369.2, 4) == "8369"."""
+    return f"{v:.{digits}g}"
+
+
+def percent(share: float, places: int) -> str:
+    """A share as a percentage: percent(0.98551, 2) == "98.55%"."""
+    return f"{share:.{places}%}"
+
+
+def thousands(count: int) -> str:
+    """A count with thousands separators: 1,234."""
+    return f"{count:,}"
+
+
+def exponent(v: float, places: int) -> str:
+    """A small difference in exponent form: exponent(3.2e-07, 1) == "3.2e-07"."""
+    return f"{v:.{places}e}"
+
+
+def latex_number(v: float, padded: bool = False, paren: bool = True) -> str:
+    """A number inside a formula: compact, negative terms in parentheses, padded cells grey, -inf as -∞."""
+    text = "-\\infty" if np.isneginf(v) else compact_number(float(v))
+    if text.startswith("-") and not padded and paren:
+        text = f"({text})"
+    return f"\\color{{gray}}{{{text}}}" if padded else text
+
+
+def latex_magnitude(v: float) -> str:
+    """4 significant digits; very large or small numbers as a × 10^b (LaTeX), never "1.5e+14"."""
+    v = float(v)
+    if v == 0 or 1e-3 <= abs(v) < 1e5:
+        return significant(v, 4)
+    mantissa, power = exponent(v, 3).split("e")
+    return f"{mantissa} \\times 10^{{{int(power)}}}"
+
+
+def latex_vector(v: np.ndarray) -> str:
+    """A column vector, 2 decimals per entry."""
+    return r"\begin{bmatrix}" + r"\\".join(decimals(x, 2) for x in np.asarray(v).reshape(-1)) + r"\end{bmatrix}"
+
+
+def latex_matrix(m: np.ndarray) -> str:
+    """A matrix, 2 decimals per entry."""
+    rows = [" & ".join(decimals(x, 2) for x in row) for row in np.asarray(m)]
+    return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
+
+
+# ---------------------------------------------------------------- shapes and parameters
 
 def conv_axis_latex(n: int, k: int, s: int = 1, padding: str = "valid", d: int = 1, symbol: str = "H") -> str:
     """One axis of the output-size formula as LaTeX, general form then the user's numbers.
@@ -36,29 +119,25 @@ def conv2d_params_latex(kernel_size, in_channels: int, filters: int, weights_lab
     total = conv2d_params((kh, kw), in_channels, filters)
     weights = kh * kw * in_channels * filters
     return (f"(k_h \\cdot k_w \\cdot C_{{\\text{{in}}}} + 1) \\cdot F = ({kh} \\cdot {kw} \\cdot {in_channels} + 1)"
-            f" \\cdot {filters} = \\underbrace{{{weights:,}}}_{{\\text{{{weights_label}}}}} + "
-            f"\\underbrace{{{filters:,}}}_{{\\text{{{biases_label}}}}} = {total:,}").replace(",", "{,}")
+            f" \\cdot {filters} = \\underbrace{{{thousands(weights)}}}_{{\\text{{{weights_label}}}}} + "
+            f"\\underbrace{{{thousands(filters)}}}_{{\\text{{{biases_label}}}}} = {thousands(total)}"
+            ).replace(",", "{,}")
 
 
-def _latex_num(v: float, padded: bool = False, paren: bool = True) -> str:
-    text = "-\\infty" if np.isneginf(v) else format_number(float(v))
-    if text.startswith("-") and not padded and paren:
-        text = f"({text})"
-    return f"\\color{{gray}}{{{text}}}" if padded else text
-
+# ---------------------------------------------------------------- one output cell, written out
 
 def conv_step_latex(step: WindowStep, activation: str = "linear") -> str:
     """y[r, c] = sum of input x weight, one kernel row per line; padded zeros in grey."""
     kh, kw = step.values.shape
     lines = []
     for a in range(kh):
-        terms = " + ".join(f"{_latex_num(step.values[a, b], bool(step.is_pad[a, b]))} \\cdot "
-                           f"{_latex_num(step.weights[a, b])}" for b in range(kw))
+        terms = " + ".join(f"{latex_number(step.values[a, b], bool(step.is_pad[a, b]))} \\cdot "
+                           f"{latex_number(step.weights[a, b])}" for b in range(kw))
         lines.append((f"y_{{{step.row},{step.col}}} &= " if a == 0 else "&\\quad + ") + terms)
-    z = format_number(step.pre_activation)
-    lines.append(f"&\\quad + \\underbrace{{{_latex_num(step.bias)}}}_{{b}} = {z}")
-    if activation != "linear":
-        lines.append(f"\\operatorname{{{activation}}}({z}) &= {format_number(step.result)}")
+    z = compact_number(step.pre_activation)
+    lines.append(f"&\\quad + \\underbrace{{{latex_number(step.bias)}}}_{{b}} = {z}")
+    if activation != "linear":  # Keras' activation=None leaves the sum as it is
+        lines.append(f"\\operatorname{{{activation}}}({z}) &= {compact_number(step.result)}")
     return "\\begin{aligned}" + " \\\\ ".join(lines) + "\\end{aligned}"
 
 
@@ -66,6 +145,31 @@ def pool_step_latex(step: WindowStep) -> str:
     """y[r, c] = max(window) with the winner in bold; padded cells as grey -inf."""
     flat = [(v, bool(p)) for v, p in zip(step.values.ravel(), step.is_pad.ravel(), strict=True)]
     win = int(np.argmax(step.values))
-    terms = [_latex_num(v, p, False) for v, p in flat]
+    terms = [latex_number(v, p, False) for v, p in flat]
     terms[win] = f"\\boldsymbol{{{terms[win]}}}"
-    return f"y_{{{step.row},{step.col}}} = \\max({', '.join(terms)}) = {format_number(step.result)}"
+    return f"y_{{{step.row},{step.col}}} = \\max({', '.join(terms)}) = {compact_number(step.result)}"
+
+
+def softmax_latex(steps: SoftmaxSteps) -> str:
+    """p_k = e^{z_k} / Σ e^{z_j} with the numbers of the predicted digit k."""
+    k = steps.predicted
+    shift = f" - {decimals(steps.shift, 2)}" if steps.shift else ""
+    return (f"p_{{{k}}} = \\frac{{e^{{z_{{{k}}}{shift}}}}}{{\\sum_j e^{{z_j{shift}}}}}"
+            f" = \\frac{{{latex_magnitude(steps.exps[k])}}}{{{latex_magnitude(steps.total)}}}"
+            f" = {decimals(steps.probabilities[k], 4)}")
+
+
+def rnn_step_latex(step, W: np.ndarray, U: np.ndarray) -> list[str]:  # noqa: N803 - textbook names
+    """A SimpleRNN step (cnnlab.sequences.RnnStep): the formula, the same with the real numbers, the result.
+
+    One LaTeX line each. \\Bigl( ... \\Bigr), not \\left( ... \\right): the "+" inside stay breakable, so a
+    narrow screen wraps the line.
+    """
+    t, p = step.t, step.t - 1
+    x = ", ".join(decimals(v, 2) for v in step.x)
+    return [
+        rf"h_{{{t}}} = \tanh\left(W x_{{{t}}} + U h_{{{p}}} + b\right)",
+        rf"= \tanh\Bigl({latex_matrix(W)}\,({x}) + {latex_matrix(U)}{latex_vector(step.h_prev)} + {latex_vector(step.b)}\Bigr)",
+        rf"= \tanh\Bigl({latex_vector(step.wx)} + {latex_vector(step.uh)} + {latex_vector(step.b)}\Bigr)"
+        rf"= \tanh{latex_vector(step.pre)} = {latex_vector(step.h)}",
+    ]

@@ -60,6 +60,11 @@ def cell_of_index(index: int, out_w: int) -> tuple[int, int]:
     return divmod(int(index), out_w)
 
 
+def clamp_index(index: int, size: int) -> int:
+    """`index` moved into 0..size-1: a cell, map or layer number chosen for a larger shape stays valid."""
+    return min(max(int(index), 0), size - 1)
+
+
 @dataclass(frozen=True)
 class OutputWindow:
     """The input cells output cell (row, col) reads, in the ORIGINAL input's coordinates.
@@ -190,19 +195,10 @@ def small_grid(size: int = 7, seed: int = 0) -> np.ndarray:
 
 
 def digit_crop(image: np.ndarray, size: int = 8) -> np.ndarray:
-    """The size x size patch of a float digit in [0, 1] around its ink's centre, rounded to 1 decimal for reading."""
+    """The size x size patch of a unit image (float in [0, 1]) around its ink's centre, rounded to 1 decimal."""
     image = np.asarray(image, dtype=np.float32)
     ys, xs = np.nonzero(image > 0.2)
     cy, cx = (int(ys.mean()), int(xs.mean())) if len(ys) else (image.shape[0] // 2, image.shape[1] // 2)
     top = int(np.clip(cy - size // 2, 0, image.shape[0] - size))
     left = int(np.clip(cx - size // 2, 0, image.shape[1] - size))
     return np.round(image[top:top + size, left:left + size], 1).astype(np.float32)
-
-
-def format_number(v: float) -> str:
-    """Compact, exact-looking numbers for matrices and sums: 5, -0.25, 0.333, -inf."""
-    if np.isneginf(v):
-        return "-inf"
-    if float(v).is_integer():
-        return str(int(v))
-    return f"{v:.3g}"

@@ -94,10 +94,12 @@ def stream_indices(labels: np.ndarray, count: int = STREAM_SIZE) -> np.ndarray:
 class TrainingWatch:
     """The first and the latest WatchRecord of one training (thread-safe)."""
 
-    def __init__(self, images: np.ndarray, labels: np.ndarray, every_s: float = RECORD_EVERY_S):
+    def __init__(self, images: np.ndarray, labels: np.ndarray, every_s: float = RECORD_EVERY_S,
+                 clock=time.monotonic):
         """images: uint8 (n, 28, 28) test digits (0..255), labels (n,); every_s: least time between two records
-        of the same epoch (a new epoch count is always recorded)."""
+        of the same epoch by `clock`, in seconds (a new epoch count is always recorded)."""
         self.every_s = every_s
+        self._clock = clock
         self._recorded_at = -math.inf
         self.images = np.asarray(images, dtype=np.uint8)
         self.labels = np.asarray(labels, dtype=np.int64)
@@ -116,7 +118,7 @@ class TrainingWatch:
         """Compute and keep a record of `model` now (from the thread that owns the model's weights)."""
         with self._lock:
             latest = self._latest
-        now = time.monotonic()
+        now = self._clock()
         if latest is not None and latest.epochs_done == epochs_done and now - self._recorded_at < self.every_s:
             return None  # the training thread's time is the training's: a few records per epoch are enough
         try:

@@ -12,11 +12,12 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import codegen, conv_ops, images, keras_check, kernels, latex, shapes, step_through
-from components import charts, resources
+from cnnlab import codegen, conv_ops, keras_check, kernels, latex, shapes, step_through
+from components import charts
 from components import explorer_common as common
 from components import state_keys as keys
 from components import window_views as grids
+from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
 from components.ui import code_panel, show_chart
@@ -37,22 +38,22 @@ class ConvExplorerSettings:
 def _square_changed() -> None:
     # Carry the size across when switching between one slider and two.
     if st.session_state.get("conv_square", True):
-        st.session_state["conv_kernel"] = st.session_state.get("conv_kernel_h", 3)
+        st.session_state[keys.CONV_KERNEL] = st.session_state.get(keys.CONV_KERNEL_H, 3)
     else:
-        k = st.session_state.get("conv_kernel", 3)
-        st.session_state["conv_kernel_h"] = st.session_state["conv_kernel_w"] = k
+        k = st.session_state.get(keys.CONV_KERNEL, 3)
+        st.session_state[keys.CONV_KERNEL_H] = st.session_state[keys.CONV_KERNEL_W] = k
 
 
 def _kernel_controls() -> tuple[int, int]:
-    # conv_kernel* are written by _square_changed: seeded, never given a widget default as well.
-    common.seed_state({"conv_kernel": 3, "conv_kernel_h": 3, "conv_kernel_w": 3})
+    # The kernel sizes are written by _square_changed: seeded, never given a widget default as well.
+    common.seed_state({keys.CONV_KERNEL: 3, keys.CONV_KERNEL_H: 3, keys.CONV_KERNEL_W: 3})
     square = st.toggle(t("conv.square_kernel"), True, key="conv_square", on_change=_square_changed, **P)
     if square:
-        k = st.slider(t("conv.kernel_size"), 1, 11, key="conv_kernel", help=t("conv.kernel_help"), **BOUND)
+        k = st.slider(t("conv.kernel_size"), 1, 11, key=keys.CONV_KERNEL, help=t("conv.kernel_help"), **BOUND)
         return (k, k)
     kh_col, kw_col = st.columns(2)
-    return (kh_col.slider(t("conv.kernel_h"), 1, 11, key="conv_kernel_h", **P),
-            kw_col.slider(t("conv.kernel_w"), 1, 11, key="conv_kernel_w", **P))
+    return (kh_col.slider(t("conv.kernel_h"), 1, 11, key=keys.CONV_KERNEL_H, **P),
+            kw_col.slider(t("conv.kernel_w"), 1, 11, key=keys.CONV_KERNEL_W, **P))
 
 
 def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
@@ -93,24 +94,14 @@ def _shape_error(layer: conv_ops.ConvSettings) -> shapes.ShapeError | None:
 
 
 def _picture_controls() -> tuple[np.ndarray, str, int]:
-    """The digit the pictures use (a test digit or the last drawn one) and where the kernels come from."""
+    """The digit the pictures use (the last drawn one or a test digit) and where the kernels come from."""
     st.markdown(f"**{t('conv.pictures_heading')}**")
-    mnist = resources.mnist()
-    drawn = st.session_state.get(keys.LAST_DRAWN_DIGIT)
-    sources = ["mnist", "drawn"] if drawn is not None else ["mnist"]
-    source = st.radio(t("conv.digit_source"), sources, key="conv_digit_source", horizontal=True,
-                      format_func=lambda v: t(f"conv.digit_{v}"), **P)
-    if source == "drawn" and drawn is not None:
-        digit = drawn
-    else:
-        index = st.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
-                                key="conv_digit", **P)
-        digit = images.unit_image(mnist.x_test[int(index)])
+    digit = pick_digit(keys.CONV_DIGIT).image
     kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
                              format_func=lambda v: t(f"conv.kernels_{v}"), **P)
     if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
-        st.session_state["conv_seed"] = st.session_state.get("conv_seed", 0) + 1
-    return digit, kernel_source, st.session_state.get("conv_seed", 0)
+        st.session_state[keys.CONV_KERNEL_SEED] = st.session_state.get(keys.CONV_KERNEL_SEED, 0) + 1
+    return digit, kernel_source, st.session_state.get(keys.CONV_KERNEL_SEED, 0)
 
 
 def conv_controls() -> ConvExplorerSettings:
@@ -131,7 +122,7 @@ def summary_view(s: ConvExplorerSettings) -> bool:
     with top[1]:
         common.big_shape(t("conv.output_label"), s.out_shape)
     with top[2]:
-        st.metric(t("conv.params_label"), f"{s.layer.params():,}")
+        st.metric(t("conv.params_label"), latex.thousands(s.layer.params()))
     if s.layer == conv_ops.ConvSettings():
         st.success(t("conv.chapter_match"), icon=":material/menu_book:")
     if s.error is not None:
@@ -153,15 +144,15 @@ def shape_and_code_view(s: ConvExplorerSettings) -> None:
                  f=layer.filters))
     code_panel(codegen.conv2d_code(layer))
     st.caption(t("conv.input_shape_note"))
-    verified = st.session_state.get("conv_verified")
+    verified = st.session_state.get(keys.CONV_VERIFIED)
     if st.button(t("conv.verify"), icon=":material/fact_check:", key="conv_verify"):
         with st.spinner(t("conv.verifying")):
             verified = (layer, keras_check.verify_conv2d(layer))
-        st.session_state["conv_verified"] = verified
+        st.session_state[keys.CONV_VERIFIED] = verified
     if verified is not None and verified[0] == layer:
         result = verified[1]
         message = t("conv.verify_result", keras=shapes.format_shape(result.keras_shape),
-                    core=shapes.format_shape(result.core_shape), diff=f"{result.max_abs_diff:.1e}")
+                    core=shapes.format_shape(result.core_shape), diff=latex.exponent(result.max_abs_diff, 1))
         (st.success if result.agree else st.error)(message, icon=":material/check_circle:")
 
 
@@ -211,35 +202,24 @@ def step_view(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -
         st.info(bank.note, icon=":material/info:")
     grid, which = _step_inputs(bank, digit)
     kernel, bias = bank.kernel[:, :, 0, which], float(bank.bias[which])
+    s, padding, d = pic.strides, pic.padding, pic.dilation_rate
     try:
-        _, out_h, out_w, _ = shapes.conv2d_output_shape((1, *grid.shape, 1), 1, kernel.shape, pic.strides,
-                                                        pic.padding, pic.dilation_rate)
+        _, out_h, out_w, _ = shapes.conv2d_output_shape((1, *grid.shape, 1), 1, kernel.shape, s, padding, d)
     except shapes.ShapeError as err:
         st.error(common.shape_error_message(err), icon=":material/block:")
         return
-    st.caption(t("conv.step_click_hint"))
-    playing = grids.play_toggle("conv", out_h, out_w)
-    grids.run_linked_view("conv", playing, lambda: _linked_conv(grid, kernel, bias, which, pic, (out_h, out_w)))
+    grids.linked_step_view(grids.LinkedLayer(
+        keys.CONV_STEP, grid, (out_h, out_w),
+        step=lambda r, c: step_through.conv_step(grid, kernel, r, c, s, padding, d, bias, pic.activation),
+        window=lambda r, c: step_through.output_window(r, c, grid.shape, kernel.shape, s, padding, d),
+        output=lambda: conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), s, padding, d,
+                                               pic.activation)[0, :, :, 0],
+        input_title="conv.step_input_title", output_title="conv.step_output_title",
+        details=lambda step: _sum_view(step, which, pic), column_widths=(1.3, 1.0), max_grid_px=440))
 
 
-def _linked_conv(grid: np.ndarray, kernel: np.ndarray, bias: float, which: int, pic: conv_ops.ConvSettings,
-                 out_hw: tuple[int, int]) -> None:
-    """Input window | output (clickable); kernel | products; the sum written out with the real numbers."""
-    row, col = grids.cell_picker("conv", *out_hw)
-    step = step_through.conv_step(grid, kernel, row, col, pic.strides, pic.padding, pic.dilation_rate, bias,
-                                  pic.activation)
-    full = conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), pic.strides, pic.padding,
-                                   pic.dilation_rate, pic.activation)[0, :, :, 0]
-    windows = {(r, c): step_through.output_window(r, c, grid.shape, kernel.shape, pic.strides, pic.padding,
-                                                  pic.dilation_rate) for r in range(out_hw[0]) for c in range(out_hw[1])}
-    a, b = st.columns([1.3, 1])
-    with a:
-        show_chart(grids.window_figure(step, grid.shape, height=grids.grid_height(step.padded.shape[0], hi=440),
-                                       title=t("conv.step_input_title", shape=shapes.format_shape(step.padded.shape))), key="conv_step_window")
-    with b:
-        grids.output_chart(grids.number_grid(full, fill=[(row, col)], height=grids.grid_height(full.shape[0], hi=440),
-                                             title=t("conv.step_output_title", shape=shapes.format_shape(full.shape)), selectable=True,
-                                             cell_hover=grids.window_hover(windows, out_hw[1])), "conv", out_hw[1])
+def _sum_view(step: step_through.WindowStep, which: int, pic: conv_ops.ConvSettings) -> None:
+    """Under the grids: kernel | products, the sum written out with the real numbers, where the window lies."""
     _products_row(step, which)
     st.latex(latex.conv_step_latex(step, pic.activation))
     _explain_window(step, pic)
@@ -255,7 +235,7 @@ def _products_row(step: step_through.WindowStep, which: int) -> None:
                    key="conv_step_kernel")
     with products_col:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
-                                     title=t("conv.step_products_title", total=step_through.format_number(
+                                     title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
                    key="conv_step_products")
 

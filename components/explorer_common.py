@@ -107,9 +107,9 @@ def sync_tab_language(key: str, labels_by_lang: dict[str, list[str]], current: l
             return
 
 
-def explorer_tabs(namespace: str, tab_keys: list[str]):
-    """st.tabs whose open tab survives a language switch; only the open tab's body runs."""
+def explorer_tabs(namespace: str, tab_keys: list[str], key: str):
+    """st.tabs (state in `key`) whose open tab survives a language switch; only the open tab's body runs."""
     labels = [t(f"{namespace}.{k}") for k in tab_keys]
-    sync_tab_language(f"{namespace}_tab", {lang: [translate(f"{namespace}.{k}", lang) for k in tab_keys]
-                                           for lang in LANGUAGES}, labels)
-    return st.tabs(labels, key=f"{namespace}_tab", on_change="rerun")
+    sync_tab_language(key, {lang: [translate(f"{namespace}.{k}", lang) for k in tab_keys] for lang in LANGUAGES},
+                      labels)
+    return st.tabs(labels, key=key, on_change="rerun")

@@ -1,9 +1,7 @@
 """The whole network on one screen: the overview of every layer, one cell traced back, the softmax in numbers.
 
-Figures are built from charts.grid_skeleton (layout cached per grid shape) and charts.fill_grid (a copy
-with the maps filled in); highlights are scatter line traces (much faster than layout shapes).
-Clicking a cell works through invisible scatter markers: plotly selects points of scatter traces,
-not heatmap cells. Each marker carries customdata (position, map, row, col, value).
+Every figure comes from the chart kit (components.charts): grids filled into cached skeletons, highlights
+as outline traces, cells clickable through click targets whose customdata is (position, map, row, col, value).
 """
 
 from __future__ import annotations
@@ -17,6 +15,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, latex, network_trace, step_through
 from components import charts
+from components import state_keys as keys
 from components.i18n import t
 from components.ui import show_chart
 from components.window_views import number_grid
@@ -57,7 +56,7 @@ def units_square(values: np.ndarray) -> np.ndarray:
 
 def header_name(kind: str) -> str:
     """A layer kind for a narrow column header: "MaxPooling2D" on two lines, so neighbours never overlap."""
-    return "Max<br>Pooling2D" if kind == "MaxPooling2D" else kind  # bolded line by line in overview_figure
+    return "Max<br>Pooling2D" if kind == "MaxPooling2D" else kind  # bolded line by line in overview_skeleton
 
 
 def shown_channels(layers, position: int, selection: Selection | None) -> tuple[int, ...]:
@@ -93,96 +92,77 @@ def _axis(index: int) -> tuple[str, str]:
     return ("x", "y") if index == 1 else (f"x{index}", f"y{index}")
 
 
-def outline_trace(cells, index: int, *, color: str = charts.ACCENT, width: float = 3,
-                  fill: bool = False) -> go.Scatter:
-    """Rectangles around groups of cells: each item is (top, left, bottom, right) inclusive."""
-    xs, ys = [], []
-    for top, left, bottom, right in cells:
-        xs += [left - 0.5, right + 0.5, right + 0.5, left - 0.5, left - 0.5, None]
-        ys += [top - 0.5, top - 0.5, bottom + 0.5, bottom + 0.5, top - 0.5, None]
-    x, y = _axis(index)
-    return go.Scatter(x=xs, y=ys, xaxis=x, yaxis=y, mode="lines", line=dict(color=color, width=width),
-                      fill="toself" if fill else None, fillcolor="rgba(228,87,46,0.25)" if fill else None,
-                      hoverinfo="skip", showlegend=False)
-
-
-def click_trace(values: np.ndarray, index: int, position: int, channel: int, marker_px: float) -> go.Scatter:
-    """Invisible markers on every cell of a map: clicking one selects (position, channel, row, col)."""
-    rows, cols = np.indices(values.shape)
-    # a plain list, not an array: plotly.js would hold a typed array, which reaches Python as {"0": .., "1": ..}
-    custom = np.stack([np.full(rows.size, position), np.full(rows.size, channel), rows.ravel(), cols.ravel(),
-                       values.ravel()], axis=1).tolist()
-    x, y = _axis(index)
-    return go.Scatter(x=cols.ravel(), y=rows.ravel(), xaxis=x, yaxis=y, mode="markers", customdata=custom,
-                      marker=dict(size=max(4.0, marker_px), symbol="square", opacity=0),
-                      hovertemplate=t("network.hover_cell") + "<extra></extra>", showlegend=False)
-
-
 def window_box(trace: network_trace.CellTrace) -> tuple[int, int, int, int]:
+    """The window the traced cell reads in the layer before: (top, left, bottom, right), inclusive."""
     return (trace.rows[0], trace.cols[0], trace.rows[1], trace.cols[1])
 
 
-def _ranges(maps) -> list[tuple[float, float] | None]:
-    """Each map on its own range; a map that did not respond is drawn dark, not mid-scale."""
-    out = []
-    for m in maps:
-        finite = m[np.isfinite(m)]
-        lo = float(finite.min()) if finite.size else 0.0
-        hi = float(finite.max()) if finite.size else 1.0
-        out.append((lo, lo + 1.0) if hi == lo else None)
-    return out
+def cell_box(selection: Selection) -> tuple[int, int, int, int]:
+    return (selection.row, selection.col, selection.row, selection.col)
+
+
+def map_click_targets(values: np.ndarray, index: int, position: int, channel: int, cell_px: float) -> go.Scatter:
+    """Clicking a cell of a map in subplot `index` selects (position, channel, row, col): see select_clicked."""
+    return charts.click_targets(values.shape, size=max(4.0, cell_px), prefix=(position, channel), values=values,
+                                hovertemplate=t("network.hover_cell") + "<extra></extra>", axes=_axis(index))
+
+
+# --- the overview --------------------------------------------------------------------------------------
+
+@charts.skeleton_cache(maxsize=16)
+def overview_skeleton(rows: int, cells: tuple, cell_titles: tuple[bool, ...], headers: tuple[str, ...]) -> go.Figure:
+    """The overview's empty grid: one column per header, each header above its column (the layer in bold,
+    its shape below it, plain: narrower), no zooming; the last column's first subplot, stretched over every
+    row, holds the probabilities as bars."""
+    count = len(headers)
+    fig = charts.grid_figure(rows, count, cells, cell_titles=cell_titles, vertical_spacing=0.08,
+                             horizontal_spacing=0.012, column_widths=(1.0,) * (count - 1) + (1.5,),
+                             height=rows * OVERVIEW_CELL_PX + OVERVIEW_TOP_PX, margin_top=OVERVIEW_TOP_PX,
+                             title_size=13, fixed_range=True)
+    for index, text in enumerate(headers, start=1):
+        domain = fig.layout[f"xaxis{'' if index == 1 else index}"].domain
+        name, _, shape = text.rpartition("<br>") if "<br>" in text else (text, "", "")
+        fig.add_annotation(text=f"<b>{name}</b><br>{shape}" if shape else f"<b>{name}</b>", x=(domain[0] + domain[1]) / 2,
+                           xref="paper", y=1, yref="paper", xanchor="center", yanchor="bottom", yshift=20,
+                           showarrow=False, font=dict(size=13))
+    fig.layout[f"yaxis{count}"].update(domain=[0, 1], scaleanchor=None, autorange="reversed", type="category",
+                                       showticklabels=True, tickfont=dict(size=16), ticks="")
+    start, end = fig.layout[f"xaxis{count}"].domain
+    fig.layout[f"xaxis{count}"].update(range=[0, 1.6], constrain=None, domain=[start + 0.025, end])
+    return fig
 
 
 def overview_figure(columns: list[Column], layers, selection: Selection | None,
                     trace: network_trace.CellTrace | None, *, rows: int = MAPS_SHOWN) -> go.Figure:
     """Input → every layer's maps → hidden Dense units → the output's probabilities, one column each.
 
-    The traced cell and the window it reads are outlined. The grid has one more column than `columns`:
-    its first subplot's axes, stretched over every row, hold the probabilities as bars.
+    The traced cell and the window it reads are outlined; every cell of a traceable layer is clickable.
     """
     count = len(columns) + 1
     cells, maps, places = [], [], []
     for col, column in enumerate(columns, start=1):
         scale = charts.IMAGE_SCALE if column.position is None else charts.ACTIVATION_SCALE
         for row, (channel, values) in enumerate(zip(column.channels, column.maps, strict=True), start=1):
-            cells.append((row, col, scale, "%{z:.3g}<extra></extra>"))
+            cells.append((row, col, scale, None))
             maps.append(values)
             places.append((column, channel, values, (row - 1) * count + col))
     spatial = {p[3]: t("network.map_title", index=p[1]) for p in places
                if p[0].position is not None and layers[p[0].position].is_spatial}
-    cell_titles = tuple(i + 1 in spatial for i in range(rows * count))
-    skeleton = charts.grid_skeleton(rows, count, tuple(cells), cell_titles=cell_titles, vertical_spacing=0.08,
-                                    horizontal_spacing=0.012, column_widths=(1.0,) * (count - 1) + (1.5,),
-                                    height=rows * OVERVIEW_CELL_PX + OVERVIEW_TOP_PX, margin_top=OVERVIEW_TOP_PX,
-                                    title_size=13)
-    fig = charts.fill_grid(skeleton, maps, ranges=_ranges(maps), titles=[spatial[i] for i in sorted(spatial)])
-    fig.update_traces(hoverinfo="skip", selector=dict(type="heatmap"))
-    titles = [(column.title, next(p[3] for p in places if p[0] is column)) for column in columns]
-    for text, index in [*titles, (t("network.col_output"), count)]:
-        domain = fig.layout[f"xaxis{'' if index == 1 else index}"].domain
-        name, _, shape = text.rpartition("<br>") if "<br>" in text else (text, "", "")  # the layer in bold, its shape below (plain: narrower)
-        fig.add_annotation(text=f"<b>{name}</b><br>{shape}" if shape else f"<b>{name}</b>", x=(domain[0] + domain[1]) / 2,
-                           xref="paper", y=1, yref="paper", xanchor="center", yanchor="bottom", yshift=20,
-                           showarrow=False, font=dict(size=13))
-    extra = [click_trace(values, index, column.position, channel, OVERVIEW_CELL_PX / values.shape[0])
+    skeleton = overview_skeleton(rows, tuple(cells), tuple(i + 1 in spatial for i in range(rows * count)),
+                                 (*(column.title for column in columns), t("network.col_output")))
+    extra = [map_click_targets(values, index, column.position, channel, OVERVIEW_CELL_PX / values.shape[0])
              for column, channel, values, index in places
              if column.position is not None and layers[column.position].kind in network_trace.TRACEABLE]
-    extra += overview_highlights(places, layers, selection, trace)
-    extra.append(_probability_bars(fig, layers[-1].output, count))
-    fig.add_traces(extra)
-    fig.update_xaxes(fixedrange=True)
-    fig.update_yaxes(fixedrange=True)
-    return fig
+    extra += overview_highlights(places, selection, trace)
+    extra.append(_probability_bars(layers[-1].output, count))
+    return charts.fill_grid(skeleton, maps, ranges=charts.own_ranges(maps), titles=[spatial[i] for i in sorted(spatial)],
+                            traces=extra)
 
 
-def _probability_bars(fig: go.Figure, probabilities: np.ndarray, index: int) -> go.Bar:
-    """Turn subplot `index` into a bar chart over the full height; the predicted digit in the accent colour."""
+def _probability_bars(probabilities: np.ndarray, index: int) -> go.Bar:
+    """The probabilities as bars in subplot `index`; the predicted digit in the accent colour."""
     best = int(np.argmax(probabilities))
     x, y = _axis(index)
-    fig.layout[f"yaxis{index}"].update(domain=[0, 1], scaleanchor=None, autorange="reversed", type="category",
-                                       showticklabels=True, tickfont=dict(size=16), ticks="")
-    start, end = fig.layout[f"xaxis{index}"].domain
-    fig.layout[f"xaxis{index}"].update(range=[0, 1.6], constrain=None, domain=[start + 0.025, end])
     return go.Bar(x=list(probabilities), y=[str(d) for d in range(len(probabilities))], xaxis=x, yaxis=y,
                   orientation="h", texttemplate="%{x:.1%}", textposition="outside", cliponaxis=False,
                   textfont=dict(size=14),
@@ -190,7 +170,8 @@ def _probability_bars(fig: go.Figure, probabilities: np.ndarray, index: int) -> 
                   hovertemplate="%{y}: %{x:.2%}<extra></extra>", showlegend=False)
 
 
-def overview_highlights(places, layers, selection: Selection | None, trace) -> list[go.Scatter]:
+def overview_highlights(places, selection: Selection | None, trace) -> list[go.Scatter]:
+    """The traced cell filled in its map; the window it reads filled in the maps of the layer before."""
     if selection is None or trace is None:
         return []
     out = []
@@ -198,16 +179,22 @@ def overview_highlights(places, layers, selection: Selection | None, trace) -> l
     for column, channel, _values, index in places:
         position = -1 if column.position is None else column.position
         if position == selection.position and channel == selection.channel:
-            out.append(outline_trace([(selection.row, selection.col, selection.row, selection.col)], index, fill=True))
+            out.append(charts.outline_trace([cell_box(selection)], fill=True, axes=_axis(index)))
         elif position == previous and (trace.kind == "Conv2D" or channel == selection.channel):
-            out.append(outline_trace([window_box(trace)], index, fill=True))
+            out.append(charts.outline_trace([window_box(trace)], fill=True, axes=_axis(index)))
     return out
 
 
+def overview_view(image: np.ndarray, layers, selection: Selection | None, trace, caption: str) -> None:
+    """The overview (clickable, at its own size on a projector so it fits one screen), what it follows, a link."""
+    columns = overview_columns(image, layers, selection)
+    show_chart(overview_figure(columns, layers, selection, trace), key=keys.NETWORK_OVERVIEW_CHART,
+               on_select=lambda: select_clicked(keys.NETWORK_OVERVIEW_CHART), projector_scaled=False)
+    st.caption(t("network.overview_caption", shown=MAPS_SHOWN))
+    st.caption(caption)
+
+
 # --- the traced cell: controls, its map, the window in the layer before, the arithmetic -----------------
-
-LAYER_KEY, MAP_KEY, ROW_KEY, COL_KEY = "network_layer", "network_map", "network_row", "network_col"
-
 
 def traceable_positions(layers) -> list[int]:
     return [i for i, layer in enumerate(layers) if layer.kind in network_trace.TRACEABLE]
@@ -221,17 +208,17 @@ def layer_label(layers, position: int) -> str:
 def _clamp_state(layers, positions: list[int]) -> None:
     """Keep the selection inside the current model's shapes (a new model or layer may be smaller)."""
     state = st.session_state
-    if state.get(LAYER_KEY) not in positions:
-        state[LAYER_KEY] = positions[0]
-    height, width, count = layers[state[LAYER_KEY]].shape
-    if MAP_KEY not in state or ROW_KEY not in state or COL_KEY not in state:
+    if state.get(keys.NETWORK_LAYER) not in positions:
+        state[keys.NETWORK_LAYER] = positions[0]
+    height, width, count = layers[state[keys.NETWORK_LAYER]].shape
+    if keys.NETWORK_MAP not in state or keys.NETWORK_ROW not in state or keys.NETWORK_COL not in state:
         # first visit: the strongest cell of the first map, so the sum is not zero
-        strongest = np.unravel_index(int(np.argmax(layers[state[LAYER_KEY]].output[..., 0])), (height, width))
-        state.setdefault(MAP_KEY, 0)
-        state.setdefault(ROW_KEY, int(strongest[0]))
-        state.setdefault(COL_KEY, int(strongest[1]))
-    for key, size in ((MAP_KEY, count), (ROW_KEY, height), (COL_KEY, width)):
-        state[key] = int(min(max(int(state[key]), 0), size - 1))
+        strongest = np.unravel_index(int(np.argmax(layers[state[keys.NETWORK_LAYER]].output[..., 0])), (height, width))
+        state.setdefault(keys.NETWORK_MAP, 0)
+        state.setdefault(keys.NETWORK_ROW, int(strongest[0]))
+        state.setdefault(keys.NETWORK_COL, int(strongest[1]))
+    for key, size in ((keys.NETWORK_MAP, count), (keys.NETWORK_ROW, height), (keys.NETWORK_COL, width)):
+        state[key] = step_through.clamp_index(state[key], size)
 
 
 def trace_controls(layers) -> Selection | None:
@@ -242,56 +229,43 @@ def trace_controls(layers) -> Selection | None:
     _clamp_state(layers, positions)
     layer_col, map_col, row_col, col_col = st.columns([2.2, 1, 1, 1])
     with layer_col:
-        position = st.selectbox(t("network.pick_layer"), positions, key=LAYER_KEY,
+        position = st.selectbox(t("network.pick_layer"), positions, key=keys.NETWORK_LAYER,
                                 format_func=lambda p: layer_label(layers, p))
     height, width, count = layers[position].shape
     with map_col:
-        channel = st.number_input(t("network.pick_map", last=count - 1), 0, count - 1, key=MAP_KEY)
+        channel = st.number_input(t("network.pick_map", last=count - 1), 0, count - 1, key=keys.NETWORK_MAP)
     with row_col:
-        row = st.number_input(t("network.pick_row", size=height), 0, height - 1, key=ROW_KEY)
+        row = st.number_input(t("network.pick_row", size=height), 0, height - 1, key=keys.NETWORK_ROW)
     with col_col:
-        col = st.number_input(t("network.pick_col", size=width), 0, width - 1, key=COL_KEY)
+        col = st.number_input(t("network.pick_col", size=width), 0, width - 1, key=keys.NETWORK_COL)
     return Selection(int(position), int(channel), int(row), int(col))
 
 
 def select_clicked(chart_key: str) -> None:
     """on_select callback: a clicked cell (customdata position, map, row, col) becomes the traced cell."""
-    event = st.session_state.get(chart_key) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    data = points[0].get("customdata") if points else None
-    if isinstance(data, dict):  # a typed array serialised by index
-        data = [data.get(str(i)) for i in range(len(data))]
-    if not data or len(data) < 4 or any(v is None for v in data[:4]):
-        return
-    st.session_state[LAYER_KEY], st.session_state[MAP_KEY] = int(data[0]), int(data[1])
-    st.session_state[ROW_KEY], st.session_state[COL_KEY] = int(data[2]), int(data[3])
+    cell = charts.selected_cell(st.session_state.get(chart_key), 4)
+    if cell is not None:
+        (st.session_state[keys.NETWORK_LAYER], st.session_state[keys.NETWORK_MAP],
+         st.session_state[keys.NETWORK_ROW], st.session_state[keys.NETWORK_COL]) = cell
 
 
-def show_clickable(fig: go.Figure, key: str) -> None:
-    """A chart whose cells can be clicked to choose the traced cell (same config as ui.show_chart)."""
-    st.plotly_chart(fig, width="stretch", config=charts.PLOTLY_CONFIG, key=key, on_select=lambda: select_clicked(key),
-                    selection_mode="points")
-
-
-def _single_map(values: np.ndarray, *, colorscale: str, height: int, title: str) -> go.Figure:
-    fig = charts.heatmap(values, colorscale=colorscale, height=height, title=title, showscale=True)
-    if values.shape[0] <= 13:
-        fig.update_traces(text=np.vectorize(lambda v: f"{v:.2f}")(values), texttemplate="%{text}",
-                          textfont=dict(size=12 if values.shape[0] > 8 else 15))
-    fig.update_xaxes(fixedrange=True)
-    fig.update_yaxes(fixedrange=True)
-    return fig
+def _single_map(values: np.ndarray, *, colorscale: str, height: int, title: str, hover: str | None = charts.CELL_HOVER,
+                traces=()) -> go.Figure:
+    """One map, large, with a colour bar; small maps (up to 13 rows) with their numbers written in."""
+    small = values.shape[0] <= 13
+    return charts.heatmap(values, colorscale=colorscale, height=height, title=title, showscale=True,
+                          cell_text=(lambda v: latex.decimals(v, 2)) if small else None,
+                          text_size=(12 if values.shape[0] > 8 else 15) if small else None,
+                          hover=hover, fixed_range=True, traces=traces)
 
 
 def map_figure(layer: inspect_model.LayerOutput, position: int, selection: Selection, *, height: int = 420) -> go.Figure:
     """The chosen map, large, with the traced cell filled; every cell clickable."""
     values = layer.output[..., selection.channel]
-    fig = _single_map(values, colorscale=charts.ACTIVATION_SCALE, height=height,
-                      title=t("network.chosen_map", layer=layer.kind, index=selection.channel))
-    fig.update_traces(hoverinfo="skip", selector=dict(type="heatmap"))
-    fig.add_trace(click_trace(values, 1, position, selection.channel, 340 / values.shape[0]))
-    fig.add_trace(outline_trace([(selection.row, selection.col, selection.row, selection.col)], 1, width=4, fill=True))
-    return fig
+    return _single_map(values, colorscale=charts.ACTIVATION_SCALE, height=height, hover=None,
+                       title=t("network.chosen_map", layer=layer.kind, index=selection.channel),
+                       traces=[map_click_targets(values, 1, position, selection.channel, 340 / values.shape[0]),
+                               charts.outline_trace([cell_box(selection)], width=4, fill=True, axes=_axis(1))])
 
 
 def previous_figure(previous: np.ndarray, trace: network_trace.CellTrace, is_input: bool, title: str, *,
@@ -299,48 +273,41 @@ def previous_figure(previous: np.ndarray, trace: network_trace.CellTrace, is_inp
     """The layer before, with the window the traced cell reads outlined on every map it reads."""
     box = window_box(trace)
     if is_input or trace.kind == "MaxPooling2D":
-        channel = 0 if is_input else trace.channel
-        scale = charts.IMAGE_SCALE if is_input else charts.ACTIVATION_SCALE
-        fig = _single_map(previous[..., channel], colorscale=scale, height=height, title=title)
-        fig.add_trace(outline_trace([box], 1, width=4))
+        outlines = [charts.outline_trace([box], width=4, axes=_axis(1))]
         if trace.winner is not None:
-            fig.add_trace(outline_trace([(*trace.winner, *trace.winner)], 1, width=2, fill=True))
-        return fig
+            outlines.append(charts.outline_trace([(*trace.winner, *trace.winner)], width=2, fill=True, axes=_axis(1)))
+        return _single_map(previous[..., 0 if is_input else trace.channel], height=height, title=title,
+                           colorscale=charts.IMAGE_SCALE if is_input else charts.ACTIVATION_SCALE, traces=outlines)
     maps = [previous[..., c] for c in trace.channels]
     columns = 8
-    fig = charts.heatmap_grid(maps, titles=[f"#{c}" for c in trace.channels], columns=columns,
-                              cell_px=int(height / max(1, math.ceil(len(maps) / columns))) if len(maps) > 16 else 110,
-                              title=title, ranges=_ranges(maps))
-    fig.add_traces([outline_trace([box], i + 1, width=2.5) for i in range(len(maps))])
-    fig.update_xaxes(fixedrange=True)
-    fig.update_yaxes(fixedrange=True)
-    return fig
+    return charts.heatmap_grid(maps, titles=[f"#{c}" for c in trace.channels], columns=columns,
+                               cell_px=int(height / max(1, math.ceil(len(maps) / columns))) if len(maps) > 16 else 110,
+                               title=title, ranges=charts.own_ranges(maps), fixed_range=True,
+                               traces=[charts.outline_trace([box], width=2.5, axes=_axis(i + 1)) for i in range(len(maps))])
 
 
 def window_step(trace: network_trace.CellTrace, channel: int = 0) -> step_through.WindowStep:
     """The traced cell as the explorers' WindowStep, for their written-out sum (conv_step_latex/pool_step_latex)."""
     weights = None if trace.weights is None else trace.weights[..., channel]
     return step_through.WindowStep(trace.row, trace.col, trace.values[..., channel], (0, 0), ((0, 0), (0, 0)),
-                               list(trace.cells), trace.values[..., channel], trace.result, weights, trace.bias,
-                               trace.pre_activation, trace.winner, trace.is_pad)
+                                   list(trace.cells), trace.values[..., channel], trace.result, weights, trace.bias,
+                                   trace.pre_activation, trace.winner, trace.is_pad)
 
 
 def channel_sums_figure(trace: network_trace.CellTrace, *, height: int = 300) -> go.Figure:
     """Each input channel's share of the sum: Σ over the window of that channel's products."""
     sums = trace.products.sum(axis=(0, 1))
-    fig = charts.bar_chart([str(c) for c in trace.channels], sums, highlight=int(np.argmax(np.abs(sums))),
-                           height=height, value_format=".2f", title=t("network.channel_sums_title"),
-                           yaxis_title=t("network.channel_sum"), xaxis_title=t("network.input_channel"),
-                           show_values=len(sums) <= 16)
-    return fig
+    return charts.bar_chart([str(c) for c in trace.channels], sums, highlight=int(np.argmax(np.abs(sums))),
+                            height=height, value_format=".2f", title=t("network.channel_sums_title"),
+                            yaxis_title=t("network.channel_sum"), xaxis_title=t("network.input_channel"),
+                            show_values=len(sums) <= 16)
 
 
 def arithmetic_view(trace: network_trace.CellTrace) -> None:
     """The numbers behind the traced cell: window × kernel = products → sum (+ bias, activation), or the max."""
     if trace.kind == "MaxPooling2D":
-        step = window_step(trace)
         st.caption(t("network.pool_explain"))
-        st.latex(latex.pool_step_latex(step))
+        st.latex(latex.pool_step_latex(window_step(trace)))
         return
     if len(trace.channels) == 1:
         grids = ((trace.values[..., 0], "network.window_values", False),
@@ -354,34 +321,50 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
         st.latex(latex.conv_step_latex(window_step(trace), trace.activation))
     else:
         show_chart(channel_sums_figure(trace), key="network_channel_sums")
-    st.markdown(t("network.sum_line", count=trace.products.size, total=f"{trace.total:.4f}", bias=f"{trace.bias:.4f}",
-                  z=f"{trace.pre_activation:.4f}", activation=trace.activation, result=f"{trace.result:.4f}"))
+    st.markdown(t("network.sum_line", count=trace.products.size, total=latex.decimals(trace.total, 4),
+                  bias=latex.decimals(trace.bias, 4), z=latex.decimals(trace.pre_activation, 4),
+                  activation=trace.activation, result=latex.decimals(trace.result, 4)))
+
+
+def trace_view(image: np.ndarray, layers, selection: Selection, trace: network_trace.CellTrace) -> None:
+    """The traced cell's map (clickable) beside the layer before with the window it reads, then its arithmetic."""
+    st.caption(t("network.trace_lead"))
+    is_input = selection.position == 0
+    previous = network_trace.previous_output(image, layers, selection.position)
+    previous_name = t("network.col_input") if is_input else layers[selection.position - 1].kind
+    map_col, previous_col = st.columns([1, 1.4 if not is_input and trace.kind == "Conv2D" else 1])
+    with map_col:
+        show_chart(map_figure(layers[selection.position], selection.position, selection), key=keys.NETWORK_MAP_CHART,
+                   on_select=lambda: select_clicked(keys.NETWORK_MAP_CHART), projector_scaled=False)
+    with previous_col:
+        title = t("network.window_in", layer=previous_name, rows=f"{trace.rows[0]}–{trace.rows[1]}",
+                  cols=f"{trace.cols[0]}–{trace.cols[1]}")
+        show_chart(previous_figure(previous, trace, is_input, title), key="network_previous")
+    arithmetic_view(trace)
 
 
 # --- softmax ----------------------------------------------------------------------------------------
 
 def softmax_table(steps: network_trace.SoftmaxSteps) -> dict[str, list]:
-    shift = f" − {steps.shift:.2f}" if steps.shift else ""
+    shift = f" − {latex.decimals(steps.shift, 2)}" if steps.shift else ""
     return {
         t("network.col_digit"): [str(d) for d in range(len(steps.logits))],
-        t("network.col_logit"): [f"{z:.3f}" for z in steps.logits],
-        t("network.col_exp", shift=shift): [f"{e:.4g}" for e in steps.exps],
-        t("network.col_probability"): [f"{p:.2%}" for p in steps.probabilities],
+        t("network.col_logit"): [latex.decimals(z, 3) for z in steps.logits],
+        t("network.col_exp", shift=shift): [latex.significant(e, 4) for e in steps.exps],
+        t("network.col_probability"): [latex.percent(p, 2) for p in steps.probabilities],
     }
 
 
-def tex_number(value: float) -> str:
-    """4 significant digits; very large or small numbers as a × 10^b (LaTeX), never "1.5e+14"."""
-    value = float(value)
-    if value == 0 or 1e-3 <= abs(value) < 1e5:
-        return f"{value:.4g}"
-    mantissa, exponent = f"{value:.3e}".split("e")
-    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-
-
-def softmax_latex(steps: network_trace.SoftmaxSteps) -> str:
-    """p_k = e^{z_k} / Σ e^{z_j} with the numbers of the predicted digit k."""
-    k = steps.predicted
-    shift = f" - {steps.shift:.2f}" if steps.shift else ""
-    return (f"p_{{{k}}} = \\frac{{e^{{z_{{{k}}}{shift}}}}}{{\\sum_j e^{{z_j{shift}}}}}"
-            f" = \\frac{{{tex_number(steps.exps[k])}}}{{{tex_number(steps.total)}}} = {steps.probabilities[k]:.4f}")
+def softmax_view(model, layers) -> None:
+    """The last Dense layer's softmax written out: the formula for the predicted digit, the sum, every digit."""
+    steps = network_trace.model_softmax(model, layers)
+    if steps is None:
+        return
+    st.subheader(t("network.softmax_title"))
+    st.caption(t("network.softmax_lead", inputs=layers[-2].shape[0], classes=len(steps.logits)))
+    st.latex(latex.softmax_latex(steps))
+    st.markdown(t("network.softmax_sum", total=latex.significant(steps.total, 4), digit=steps.predicted,
+                  percent=latex.percent(steps.probabilities[steps.predicted], 2)))
+    if steps.shift:
+        st.caption(t("network.softmax_shift", shift=latex.decimals(steps.shift, 2)))
+    st.table(softmax_table(steps))

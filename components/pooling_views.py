@@ -13,21 +13,22 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import codegen, conv_ops, images, kernels, latex, matrix_input, shapes, step_through
-from components import charts, resources
+from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, shapes, step_through
+from components import charts
 from components import explorer_common as common
+from components import state_keys as keys
 from components import window_views as grids
+from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
 from components.ui import code_panel, show_chart
 
 CHAPTER_MATRIX = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
 CHAPTER_SETTINGS = conv_ops.PoolSettings((2, 2), (1, 1), "valid")
-MATRIX, EDITOR = "pooling_matrix", "pooling_editor"  # the matrix as cell texts; the data editor's own state
 # The explorer opens on the chapter's example; "reset to the chapter" writes these same keys.
-CHAPTER_CONTROLS = dict(pooling_rows=3, pooling_cols=3, pooling_pool_h=2, pooling_pool_w=2,
-                        pooling_default_strides=False, pooling_stride_h=1, pooling_stride_w=1,
-                        pooling_padding="valid")
+CHAPTER_CONTROLS = {keys.POOLING_ROWS: 3, keys.POOLING_COLS: 3, keys.POOLING_POOL_H: 2, keys.POOLING_POOL_W: 2,
+                    keys.POOLING_DEFAULT_STRIDES: False, keys.POOLING_STRIDE_H: 1, keys.POOLING_STRIDE_W: 1,
+                    keys.POOLING_PADDING: "valid"}
 
 
 @dataclass(frozen=True)
@@ -48,28 +49,28 @@ class PoolExplorerSettings:
 
 def start_state() -> None:
     """Seed the matrix and the controls that code writes (never given a widget default as well)."""
-    st.session_state.setdefault(MATRIX, CHAPTER_MATRIX)
+    st.session_state.setdefault(keys.POOLING_MATRIX, CHAPTER_MATRIX)
     common.seed_state(CHAPTER_CONTROLS)
 
 
 def _current_cells() -> list[list[str]]:
     """The stored matrix with the editor's pending edits applied."""
-    cells = [list(r) for r in st.session_state[MATRIX]]
-    for r, changes in (st.session_state.get(EDITOR) or {}).get("edited_rows", {}).items():
+    cells = [list(r) for r in st.session_state[keys.POOLING_MATRIX]]
+    for r, changes in (st.session_state.get(keys.POOLING_EDITOR) or {}).get("edited_rows", {}).items():
         for c, value in changes.items():
             cells[int(r)][int(c) - 1] = value
     return cells
 
 
 def _resize() -> None:
-    rows, cols = st.session_state["pooling_rows"], st.session_state["pooling_cols"]
-    st.session_state[MATRIX] = matrix_input.resize_matrix(_current_cells(), int(rows), int(cols))
-    st.session_state.pop(EDITOR, None)
+    rows, cols = st.session_state[keys.POOLING_ROWS], st.session_state[keys.POOLING_COLS]
+    st.session_state[keys.POOLING_MATRIX] = matrix_input.resize_matrix(_current_cells(), int(rows), int(cols))
+    st.session_state.pop(keys.POOLING_EDITOR, None)
 
 
 def _use_chapter() -> None:
-    st.session_state[MATRIX] = CHAPTER_MATRIX
-    st.session_state.pop(EDITOR, None)
+    st.session_state[keys.POOLING_MATRIX] = CHAPTER_MATRIX
+    st.session_state.pop(keys.POOLING_EDITOR, None)
     st.session_state.update(CHAPTER_CONTROLS)
 
 
@@ -94,37 +95,37 @@ def pool_controls() -> tuple[conv_ops.PoolSettings, object, object]:
     """pool_size, strides (Keras' None or chosen), padding, reset, matrix size; returns the layer and the
     two slots under the controls (a rejected pool size, the dropped-cells note)."""
     ph_col, pw_col = st.columns(2)
-    pool_size = (ph_col.slider(t("pooling.pool_h"), 1, 6, key="pooling_pool_h", **BOUND),
-                 pw_col.slider(t("pooling.pool_w"), 1, 6, key="pooling_pool_w", **BOUND))
+    pool_size = (ph_col.slider(t("pooling.pool_h"), 1, 6, key=keys.POOLING_POOL_H, **BOUND),
+                 pw_col.slider(t("pooling.pool_w"), 1, 6, key=keys.POOLING_POOL_W, **BOUND))
     pool_slot = st.empty()
-    default_strides = st.toggle(t("pooling.strides_default"), key="pooling_default_strides",
+    default_strides = st.toggle(t("pooling.strides_default"), key=keys.POOLING_DEFAULT_STRIDES,
                                 help=t("pooling.strides_help"), **P)
     if default_strides:
         strides = None
         st.caption(t("pooling.strides_is_pool", strides=shapes.format_shape(pool_size)))
     else:
         sh_col, sw_col = st.columns(2)
-        strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, key="pooling_stride_h", **BOUND),
-                   sw_col.slider(t("pooling.stride_w"), 1, 6, key="pooling_stride_w", **BOUND))
+        strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, key=keys.POOLING_STRIDE_H, **BOUND),
+                   sw_col.slider(t("pooling.stride_w"), 1, 6, key=keys.POOLING_STRIDE_W, **BOUND))
     stride_slot = st.empty()
     padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
-                                   key="pooling_padding", help=t("pooling.padding_help"), **BOUND)
+                                   key=keys.POOLING_PADDING, help=t("pooling.padding_help"), **BOUND)
     st.button(t("pooling.use_chapter"), icon=":material/menu_book:", key="pooling_chapter", on_click=_use_chapter)
     st.divider()
     st.markdown(f"**{t('pooling.matrix_size')}**")
     rows_col, cols_col = st.columns(2)
-    rows_col.number_input(t("pooling.rows"), 1, 12, key="pooling_rows", on_change=_resize, **P)
-    cols_col.number_input(t("pooling.cols"), 1, 12, key="pooling_cols", on_change=_resize, **P)
+    rows_col.number_input(t("pooling.rows"), 1, 12, key=keys.POOLING_ROWS, on_change=_resize, **P)
+    cols_col.number_input(t("pooling.cols"), 1, 12, key=keys.POOLING_COLS, on_change=_resize, **P)
     return conv_ops.PoolSettings(pool_size, strides, padding), pool_slot, stride_slot
 
 
 def matrix_editor() -> tuple[list[list[str]], np.ndarray | None]:
     """The editable input matrix; every cell that is not a number is named (the matrix is then None)."""
     st.markdown(f"**{t('pooling.matrix_heading')}**")
-    cells = st.session_state[MATRIX]
+    cells = st.session_state[keys.POOLING_MATRIX]
     frame = pd.DataFrame(cells, columns=[str(j + 1) for j in range(len(cells[0]))],
                          index=[str(i + 1) for i in range(len(cells))])
-    edited = st.data_editor(frame, key=EDITOR, num_rows="fixed", width="content",
+    edited = st.data_editor(frame, key=keys.POOLING_EDITOR, num_rows="fixed", width="content",
                             column_config={c: st.column_config.TextColumn(c, width=60) for c in frame.columns})
     matrix, problems = matrix_input.parse_matrix(edited.to_numpy().tolist())
     if problems:
@@ -172,8 +173,10 @@ def result_view(s: PoolExplorerSettings) -> None:
     padded, pad_mask, pads = conv_ops.pool_padded(s.matrix, layer.pool_size, layer.strides, layer.padding)
     in_fig, out_fig = st.columns(2)
     with in_fig:
+        (top, _), (left, _) = pads
+        rows, cols = s.matrix.shape
         show_chart(grids.number_grid(padded, pad_mask=pad_mask,
-                                     inner_box=(pads[0][0], pads[1][0], *s.matrix.shape) if layer.padding == "same"
+                                     inner_box=(top, left, top + rows - 1, left + cols - 1) if layer.padding == "same"
                                      else None, height=grids.grid_height(padded.shape[0]),
                                      title=t("pooling.input_title", shape=shapes.format_shape(padded.shape))),
                    key="pooling_in_fig")
@@ -191,32 +194,24 @@ def step_view(s: PoolExplorerSettings) -> None:
     if not s.ready:
         st.info(t("pooling.fix_first"), icon=":material/edit:")
         return
-    _, out_h, out_w, _ = s.out_shape
-    st.caption(t("conv.step_click_hint"))
-    playing = grids.play_toggle("pooling", out_h, out_w)
-    grids.run_linked_view("pooling", playing, lambda: _linked_pool(s, (out_h, out_w)))
-
-
-def _linked_pool(s: PoolExplorerSettings, out_hw: tuple[int, int]) -> None:
     layer, matrix = s.layer, s.matrix
-    row, col = grids.cell_picker("pooling", *out_hw)
-    step = step_through.pool_step(matrix, row, col, layer.pool_size, layer.strides, layer.padding)
-    pooled = conv_ops.max_pool_forward(matrix, layer.pool_size, layer.strides, layer.padding)[0, :, :, 0]
-    windows = {(r, c): step_through.pool_window(r, c, matrix.shape, layer.pool_size, layer.strides, layer.padding)
-               for r in range(out_hw[0]) for c in range(out_hw[1])}
-    a, b = st.columns([1.4, 1])
-    with a:
-        show_chart(grids.window_figure(step, matrix.shape, height=grids.grid_height(step.padded.shape[0]),
-                                       title=t("pooling.input_title", shape=shapes.format_shape(step.padded.shape))),
-                   key="pooling_step_window")
-    with b:
-        grids.output_chart(grids.number_grid(pooled, fill=[(row, col)], height=grids.grid_height(pooled.shape[0]),
-                                             title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape)), selectable=True,
-                                             cell_hover=grids.window_hover(windows, out_hw[1])), "pooling", out_hw[1])
+    pool, strides, padding = layer.pool_size, layer.strides, layer.padding
+    _, out_h, out_w, _ = s.out_shape
+    grids.linked_step_view(grids.LinkedLayer(
+        keys.POOLING_STEP, matrix, (out_h, out_w),
+        step=lambda r, c: step_through.pool_step(matrix, r, c, pool, strides, padding),
+        window=lambda r, c: step_through.pool_window(r, c, matrix.shape, pool, strides, padding),
+        output=lambda: conv_ops.max_pool_forward(matrix, pool, strides, padding)[0, :, :, 0],
+        input_title="pooling.input_title", output_title="pooling.output_title",
+        details=lambda step: _max_view(step, layer), column_widths=(1.4, 1.0)))
+
+
+def _max_view(step: step_through.WindowStep, layer: conv_ops.PoolSettings) -> None:
+    """Under the grids: the maximum written out, where the window lies, why padding never wins."""
     st.latex(latex.pool_step_latex(step))
     s_h, s_w = layer.effective_strides
-    st.markdown(t("pooling.step_explain", row=row, col=col, r0=row * s_h, c0=col * s_w, sh=s_h, sw=s_w,
-                  ph=layer.pool_size[0], pw=layer.pool_size[1], best=step_through.format_number(step.result)))
+    st.markdown(t("pooling.step_explain", row=step.row, col=step.col, r0=step.row * s_h, c0=step.col * s_w, sh=s_h,
+                  sw=s_w, ph=layer.pool_size[0], pw=layer.pool_size[1], best=latex.compact_number(step.result)))
     if step.is_pad.any():
         st.markdown(t("pooling.step_padded"))
 
@@ -224,13 +219,11 @@ def _linked_pool(s: PoolExplorerSettings, out_hw: tuple[int, int]) -> None:
 def digit_view(s: PoolExplorerSettings) -> None:
     """Pooling a real feature map: a digit through one classic kernel and ReLU, before and after pooling."""
     layer = s.layer
-    mnist = resources.mnist()
     c1, c2 = st.columns(2)
-    index = c1.number_input(t("conv.digit_index", count=len(mnist.x_test) - 1), 0, len(mnist.x_test) - 1, 0,
-                            key="pooling_digit", **P)
+    with c1:
+        digit = pick_digit(keys.POOLING_DIGIT).image
     kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(kernels.CLASSIC_KERNELS), key="pooling_kernel",
                                format_func=lambda v: t(f"conv.classic_{v}"), **P)
-    digit = images.unit_image(mnist.x_test[int(index)])
     fmap = conv_ops.conv2d_forward(digit, kernels.classic_kernel(kernel_name, 3)[:, :, None, None],
                                    None, 1, "valid", 1, "relu")[0, :, :, 0]
     try:

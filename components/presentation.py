@@ -1,8 +1,9 @@
 """Presentation mode for a projector, and the page-wide CSS that keeps numbers, formulas and code whole.
 
 One place for it: app.py calls `init()` before the page config, `inject_css()` once per run and
-`toggle()` in the sidebar (which also sends the small script that fits wide formulas and metric values); ui.show_chart passes every figure but the clickable grids through `for_screen()`; a page that
-lays out differently for a projector asks `is_on()`.
+`toggle()` in the sidebar (which also sends the small script that fits wide formulas and metric values);
+ui.show_chart passes every figure through `for_screen()` (unless the caller keeps it at its own size); a page
+that lays out differently for a projector asks `is_on()`.
 
 The sidebar: st.set_page_config(initial_sidebar_state=...) is not only read at the first load. In
 Streamlit 1.67 the frontend re-applies it whenever the value differs from the previous run's (a layout
@@ -141,7 +142,7 @@ def side_by_side(ratio: tuple[float, float] = (1.0, 1.5)):
 
 def card_columns(count: int) -> list:
     """Columns for `count` cards side by side: one row, or at most two a row in presentation mode, where
-    a third of 853 px is too narrow for a card's three-column table (seen on Sequences with LSTM)."""
+    a third of a projector's 853 px is too narrow for a card's three-column table."""
     per_row = min(count, 2) if is_on() else count
     columns = []
     for _ in range(0, count, per_row):
@@ -160,7 +161,7 @@ def for_screen(fig: go.Figure) -> go.Figure:
     Never changes `fig` (it may be a cached figure shared with later reruns): works on a dict copy
     and hands back a Figure (st.plotly_chart refuses a dict without traces, e.g. an empty loss chart).
     The copy is not validated again (_validate=False): it came from a valid figure, and validating a
-    64-map grid again costs ~1 s against ~0.15 s.
+    large grid again costs several times the copy.
     """
     if not is_on():
         return fig
@@ -177,7 +178,7 @@ def _scale_fonts(spec: dict, factor: float) -> None:
     layout = spec["layout"]
     font = layout.setdefault("font", {})
     font["size"] = round(font.get("size", 12) * factor)
-    # Figure titles keep their size: plotly cannot wrap them, and a larger one was cut in a narrow column.
+    # Figure titles keep their size: plotly cannot wrap them, and a larger one does not fit a narrow column.
     sized = [a.get("font") for a in layout.get("annotations", ())]
     sized += [trace.get("textfont") for trace in spec["data"]]
     for item in sized:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnlab.sequences import RnnStep
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
 
 INK = "#31333f"
@@ -140,28 +139,6 @@ def rnn_diagram(steps: int, *, title: str, state_label: str, height: int = 340) 
 # --------------------------------------------------------------------------------------
 # SimpleRNN step-through
 # --------------------------------------------------------------------------------------
-
-def latex_vector(v: np.ndarray) -> str:
-    return r"\begin{bmatrix}" + r"\\".join(f"{x:.2f}" for x in np.asarray(v).reshape(-1)) + r"\end{bmatrix}"
-
-
-def latex_matrix(m: np.ndarray) -> str:
-    rows = [" & ".join(f"{x:.2f}" for x in row) for row in np.asarray(m)]
-    return r"\begin{bmatrix}" + r"\\".join(rows) + r"\end{bmatrix}"
-
-
-def step_latex(step: RnnStep, W: np.ndarray, U: np.ndarray) -> list[str]:  # noqa: N803 - textbook names
-    """The step's formula, then the same with the real numbers, then the result (one LaTeX line each)."""
-    t, p = step.t, step.t - 1
-    x = ", ".join(f"{v:.2f}" for v in step.x)
-    # \Bigl( ... \Bigr), not \left( ... \right): the "+" inside stay breakable, so a narrow screen wraps the line.
-    return [
-        rf"h_{{{t}}} = \tanh\left(W x_{{{t}}} + U h_{{{p}}} + b\right)",
-        rf"= \tanh\Bigl({latex_matrix(W)}\,({x}) + {latex_matrix(U)}{latex_vector(step.h_prev)} + {latex_vector(step.b)}\Bigr)",
-        rf"= \tanh\Bigl({latex_vector(step.wx)} + {latex_vector(step.uh)} + {latex_vector(step.b)}\Bigr)"
-        rf"= \tanh{latex_vector(step.pre)} = {latex_vector(step.h)}",
-    ]
-
 
 def input_steps(x: np.ndarray, current: int, *, title: str, xaxis_title: str, height: int = 220) -> go.Figure:
     """The input sequence as bars, the current step (1-based) in the accent colour, future steps faded."""

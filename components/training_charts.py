@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import functools
-import json
-
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnlab import training
+from cnnlab import latex, training
 from cnnlab.i18n import translate
-from components.charts import IMAGE_SCALE, PALETTE, bar_chart, heatmap_grid, styled
+from components.charts import (
+    IMAGE_SCALE,
+    PALETTE,
+    bar_chart,
+    heatmap_grid,
+    skeleton_cache,
+    spec_of,
+    styled,
+    unvalidated,
+)
 from components.i18n import current_language, t
 
 
@@ -19,13 +25,12 @@ def history_figure(history: training.History, epochs_planned: int = 1) -> go.Fig
     """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation).
 
     Rebuilt every second while a job trains, in a script thread that shares the interpreter lock with
-    the training: made from a cached empty figure (history_skeleton) with the lines filled in, ~1 ms
-    instead of ~35 ms for make_subplots and validated traces.
+    the training: the lines are filled into a cached empty figure (history_skeleton).
     """
     series = training.chart_series(history)
     with_val = bool(np.isfinite(series.val_loss).any() or np.isfinite(series.val_accuracy).any())
     epochs = max(1, epochs_planned, len(history.epochs))
-    spec = json.loads(history_skeleton(current_language(), epochs, with_val))  # a private copy
+    spec = spec_of(history_skeleton(current_language(), epochs, with_val))
     lines = [(series.x, series.loss), (series.x, series.loss_smooth), (series.epoch_x, series.epoch_loss)]
     lines += [(series.epoch_x, series.val_loss)] if with_val else []
     lines += [(series.x, series.accuracy), (series.x, series.accuracy_smooth),
@@ -33,16 +38,12 @@ def history_figure(history: training.History, epochs_planned: int = 1) -> go.Fig
     lines += [(series.epoch_x, series.val_accuracy)] if with_val else []
     for trace, (x, y) in zip(spec["data"], lines, strict=True):
         trace["x"], trace["y"] = x, y
-    return go.Figure(spec, _validate=False)
+    return unvalidated(spec)
 
 
-@functools.lru_cache(maxsize=32)
-def history_skeleton(language: str, epochs: int, with_val: bool) -> str:
-    """history_figure's empty figure as JSON, built once per language, epoch count and validation.
-
-    A JSON string, not a figure: the script threads of many sessions share this cache, and plotly
-    figures are not thread-safe even for reading (see components/charts.py).
-    """
+@skeleton_cache(maxsize=32)
+def history_skeleton(language: str, epochs: int, with_val: bool) -> go.Figure:
+    """history_figure's empty figure, built once per language, epoch count and validation."""
     def text(key: str) -> str:
         return translate(key, language)
 
@@ -73,7 +74,7 @@ def history_skeleton(language: str, epochs: int, with_val: bool) -> str:
     fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="center", x=0.5),
                       margin=dict(t=40, b=20))
     fig.update_annotations(font_size=16)
-    return fig.to_json()
+    return fig
 
 
 def confusion_figure(confusion: np.ndarray) -> go.Figure:
@@ -93,22 +94,15 @@ LABEL_FITS_INSIDE = 0.3  # share of the axis a bar needs to hold "100.0%" uprigh
 
 
 def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
+    """Accuracy per digit, the weakest digit highlighted; labels inside the bars that can hold them."""
     per_class = evaluation.per_class_accuracy
-    fig = bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)),
-                    height=300, value_format=".1%")
-    # Written upright at a fixed size: outside, plotly shrank them to fit a narrow bar (~5 px). A bar shorter
-    # than its label (a digit the model hardly gets) has it above instead: clipped inside, it read ".6%".
     low = max(0.0, float(per_class.min()) - 0.1)
-    fits = (per_class - low) / (1.0 - low) >= LABEL_FITS_INSIDE
-    fig.update_traces(textposition=["inside" if f else "outside" for f in fits], insidetextanchor="end",
-                      textangle=-90, cliponaxis=False, insidetextfont=dict(size=15, color="white"),
-                      outsidetextfont=dict(size=15))
-    fig.update_layout(uniformtext=dict(minsize=13, mode="show"))
-    fig.update_yaxes(range=[low, 1.0], tickformat=".0%")
-    return fig
+    return bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)), height=300,
+                     value_format=".1%", value_range=(low, 1.0), tick_format=".0%", upright_labels=True,
+                     labels_inside=(per_class - low) / (1.0 - low) >= LABEL_FITS_INSIDE)
 
 
 def mistakes_figure(evaluation: training.Evaluation, shown: int) -> go.Figure:
-    titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
+    titles = [f"{true} → {pred} ({latex.percent(conf, 0)})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
     return heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
                         colorscale=IMAGE_SCALE, cell_px=130)

@@ -2,8 +2,8 @@
 
 Reads the job's cnnlab.training_watch.TrainingWatch (filled by the training thread with each weight
 snapshot) and draws its latest record. Each view is ONE heatmap of tiled maps (cnnlab.inspect_model.tile),
-not a grid of subplots, made from the cached chart layouts of components.charts: the three figures cost a
-few milliseconds of Python per refresh, time the training thread (one interpreter lock) hardly notices.
+not a grid of subplots, filled into the cached figures of components.charts: refreshing them takes little
+of the interpreter lock the training thread shares.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import training
+from cnnlab import latex, training
 from cnnlab.inspect_model import shape_text, tile
 from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
 from components import charts
@@ -28,12 +28,10 @@ HEIGHT = 280  # filters and maps side by side
 def filters_figure(record: WatchRecord) -> go.Figure:
     """The first Conv2D layer's kernels, tiled, on one shared symmetric scale (red +, blue −), so growth shows."""
     bound = max(float(np.abs(record.filters).max()), 1e-6)
-    fig = charts.heatmap(tile(np.moveaxis(record.filters, -1, 0), columns=COLUMNS), colorscale=charts.SIGNED_SCALE,
-                         zmin=-bound, zmax=bound, height=HEIGHT,
-                         title=t("train.watch_filters", count=record.filters.shape[-1],
-                                 size=shape_text(record.filters.shape[:2])))
-    fig.update_traces(hovertemplate="%{z:.3f}<extra></extra>")
-    return fig
+    return charts.heatmap(tile(np.moveaxis(record.filters, -1, 0), columns=COLUMNS), colorscale=charts.SIGNED_SCALE,
+                          zmin=-bound, zmax=bound, height=HEIGHT, hover="%{z:.3f}<extra></extra>",
+                          title=t("train.watch_filters", count=record.filters.shape[-1],
+                                  size=shape_text(record.filters.shape[:2])))
 
 
 def maps_figure(record: WatchRecord, label: int) -> go.Figure:
@@ -49,7 +47,7 @@ def _answers(watch: TrainingWatch, record: WatchRecord) -> list[dict]:
     for i, (label, probs) in enumerate(zip(watch.labels, record.probabilities, strict=True)):
         guess = int(np.argmax(probs))
         colour, mark = (RIGHT, "✓") if guess == label else (WRONG, "✗")
-        notes.append(dict(text=f"<b>{mark} {guess}</b> {probs[guess]:.0%}", x=i * (width + gap) + (width - 1) / 2,
+        notes.append(dict(text=f"<b>{mark} {guess}</b> {latex.percent(probs[guess], 0)}", x=i * (width + gap) + (width - 1) / 2,
                           y=-0.5, xref="x", yref="y", yanchor="bottom", showarrow=False,
                           font=dict(size=15, color=colour)))
     return notes
@@ -58,11 +56,8 @@ def _answers(watch: TrainingWatch, record: WatchRecord) -> list[dict]:
 def stream_figure(watch: TrainingWatch, record: WatchRecord) -> go.Figure:
     """The fixed test digits in a row with the model's current answer above each."""
     title = t("train.watch_stream", right=int(np.sum(record.predicted == watch.labels)), count=len(watch.images))
-    fig = charts.heatmap(tile(watch.images, columns=len(watch.images), gap=STREAM_GAP), zmin=0, zmax=255,
-                         height=190, title=title)
-    fig.update_traces(hoverinfo="skip")
-    fig.update_layout(margin_t=70, annotations=_answers(watch, record))
-    return fig
+    return charts.heatmap(tile(watch.images, columns=len(watch.images), gap=STREAM_GAP), zmin=0, zmax=255,
+                          height=190, title=title, hover=None, margin_top=70, annotations=_answers(watch, record))
 
 
 def record_figures(watch: TrainingWatch, record: WatchRecord) -> dict[str, go.Figure]:
@@ -81,7 +76,7 @@ def watch_panel(job: training.TrainingJob) -> None:
     if record is None:
         return
     st.markdown(f"**{t('train.watch_heading')}**")
-    st.caption(t("train.watch_caption", quantity=record.epochs_done, epochs=record.epochs_done, batches=f"{record.batches_done:,}"))
+    st.caption(t("train.watch_caption", quantity=record.epochs_done, epochs=record.epochs_done, batches=latex.thousands(record.batches_done)))
     figures = record_figures(watch, record)
     if "filters" in figures:
         filters_col, maps_col = st.columns(2)

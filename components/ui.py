@@ -1,6 +1,8 @@
-"""Small shared UI pieces: charts with the app's config, code panels, page headers."""
+"""Small shared UI pieces: the one way to draw a chart, code panels, page headers."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -10,14 +12,17 @@ from components.charts import PLOTLY_CONFIG
 from components.i18n import t
 
 
-def show_chart(fig: go.Figure, *, key: str | None = None) -> None:
-    """Every chart is drawn through here, so they all share one config (and presentation mode's sizes).
+def show_chart(fig: go.Figure, *, key: str | None = None, on_select: Callable[[], None] | None = None,
+               projector_scaled: bool = True) -> None:
+    """Every chart is drawn through here: one config, presentation mode's sizes, clickable points.
 
-    Except the clickable grids (window_views.output_chart, network_view.show_clickable): same config, but
-    drawn at their own size in presentation mode too. Scaled, the Network overview no longer fits one
-    screen and the step-through's highlighted output number overflows its cell (seen at 853×480 @1.5).
+    on_select: called when the user clicks a point (the chart's selection is then in st.session_state[key]).
+    projector_scaled=False draws the chart at its own size in presentation mode too: a clickable grid must
+    keep its highlighted number inside its cell, and the Network overview must fit one screen.
     """
-    st.plotly_chart(presentation.for_screen(fig), width="stretch", config=PLOTLY_CONFIG, key=key)
+    shown = presentation.for_screen(fig) if projector_scaled else fig
+    clicks = {} if on_select is None else dict(on_select=on_select, selection_mode="points")
+    st.plotly_chart(shown, width="stretch", config=PLOTLY_CONFIG, key=key, **clicks)
 
 
 def page_header(namespace: str) -> None:

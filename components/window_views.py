@@ -1,40 +1,35 @@
-"""Numbers grids and the linked window view shared by both explorers.
+"""Number grids and the linked step view shared by the Conv2D and MaxPooling2D explorers.
 
-An output grid is clickable: clicking (plotly point selection) or pointing at a cell names the input
-window it reads; the same cell can be walked with a slider or played. The window itself always
-comes from cnnlab.step_through (one formula for stride, 'same' offsets and dilation).
+A number grid writes every value in its cell. The linked step view shows one output cell at a time: its
+input window outlined on the (padded) input, the output grid with the cell filled, and what the explorer
+adds below (conv: the kernel, the products and the sum; pooling: the maximum). The cell is picked by a
+click on the output (plotly point selection), a slider, or play. The window itself always comes from
+cnnlab.step_through (one formula for stride, 'same' offsets and dilation).
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import step_through
+from cnnlab import latex, step_through
+from cnnlab.shapes import format_shape
 from components import charts
-from components.charts import PLOTLY_CONFIG
 from components.i18n import t
+from components.state_keys import StepViewKeys
+from components.ui import show_chart
 
 PAD_COLOUR = "#d9dde5"  # padded cells: zeros for convolution, -inf for max pooling
 GRID_SCALE = "Blues"
 PLAY_SECONDS = 1.2  # one output cell per tick while playing
 WINDOW_TRACE = "window"  # the outlined input window's trace name (browser tests read it from the DOM)
-
-
+WINDOW_MARGIN = 0.46  # the window's outline runs just inside each cell, so neighbouring cells stay apart
 MAX_TEXT_PX = 22  # plotly fits heatmap numbers to their cells, never above the layout's font size
-
-
-def grid_text(v: float) -> str:
-    """A cell's number: integers as they are, others to 2 decimals (the sums in the formula keep 3 digits)."""
-    if np.isneginf(v):
-        return "−∞"
-    text = step_through.format_number(v) if float(v).is_integer() else f"{v:.2f}".rstrip("0").rstrip(".")
-    return text.replace("-", "−")
 
 
 def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str) -> go.Heatmap:
@@ -45,46 +40,24 @@ def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: s
                       textfont=dict(color=font_colour))  # no <b>: plotly would count the tags when fitting
 
 
-def _rect_paths(rects: list[tuple[float, float, float, float]]) -> tuple[list, list]:
-    """Closed rectangles (centre row, centre col, half height, half width) as one line path with gaps."""
-    xs, ys = [], []
-    for r, c, hh, hw in rects:
-        xs += [c - hw, c + hw, c + hw, c - hw, c - hw, None]
-        ys += [r - hh, r - hh, r + hh, r + hh, r - hh, None]
-    return xs, ys
-
-
-def _click_targets(shape: tuple[int, int], hover: list[str] | None) -> go.Scatter:
-    """Invisible square markers on the cell centres: heatmaps cannot be point-selected, markers can."""
-    rows, cols = np.indices(shape)
-    return go.Scatter(x=cols.ravel(), y=rows.ravel(), mode="markers", name="cells",
-                      marker=dict(symbol="square", size=28, color="rgba(0,0,0,0)"),
-                      hovertext=hover, hoverinfo="text" if hover else "skip", showlegend=False,
-                      selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
-
-
 def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outline: list[tuple[int, int]] = (),
                 fill: list[tuple[int, int]] = (), inner_box: tuple[int, int, int, int] | None = None,
                 colorscale: str = GRID_SCALE, symmetric: bool = False, height: int = 320,
                 title: str | None = None, cell_hover: list[str] | None = None,
                 selectable: bool = False) -> go.Figure:
-    """A small matrix with every number written in its cell.
+    """A small matrix with every number written in its cell (latex.grid_number).
 
     pad_mask: cells added by padding (drawn grey, text '0' or '-∞'); outline: cells of the
     current window (accent border, trace named WINDOW_TRACE); fill: cells to fill with the accent
-    (the max, the current output cell); inner_box: (top, left, h, w) dashed frame around the original
-    input; selectable: invisible markers on the cells so a click selects one (cell_hover: their hover text).
+    (the max, the current output cell); inner_box: (top, left, bottom, right), inclusive, a dashed frame
+    around the original input; selectable: a click selects a cell (charts.click_targets; cell_hover: the
+    cells' hover texts, row-major).
     """
     values = np.asarray(values, dtype=float)
     pad_mask = np.zeros(values.shape, bool) if pad_mask is None else np.asarray(pad_mask, bool)
     shown = np.where(pad_mask | ~np.isfinite(values), np.nan, values)
-    finite = shown[np.isfinite(shown)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if symmetric:
-        lo, hi = -max(abs(lo), abs(hi), 1e-6), max(abs(lo), abs(hi), 1e-6)
-    if hi == lo:
-        hi = lo + 1
-    texts = np.vectorize(grid_text, otypes=[str])(values)
+    lo, hi = charts.colour_range(shown, symmetric=symmetric)
+    texts = np.vectorize(latex.grid_number, otypes=[str])(values)
     # Numbers are heatmap text, not fixed-size labels: plotly shrinks them to fit narrow screens (a projector).
     fill_mask = np.zeros(values.shape, bool)
     if fill:
@@ -97,31 +70,25 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
         traces.append(_text_layer(pad_mask, texts, PAD_COLOUR, "#5b6270"))
     if fill:
         traces.append(_text_layer(fill_mask, texts, charts.ACCENT, "white"))
-    # Outlines are scatter traces, not layout shapes: one trace validates far faster than many shapes.
     if outline:
-        xs, ys = _rect_paths([(r, c, 0.46, 0.46) for r, c in outline])
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", name=WINDOW_TRACE, line=dict(color=charts.ACCENT, width=3),
-                                 hoverinfo="skip", showlegend=False))
+        traces.append(charts.outline_trace([(r, c, r, c) for r, c in outline], margin=WINDOW_MARGIN,
+                                           name=WINDOW_TRACE))
     if inner_box is not None:
-        top, left, h, w = inner_box
-        xs, ys = _rect_paths([(top + (h - 1) / 2, left + (w - 1) / 2, h / 2, w / 2)])
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#1f2430", width=1.5, dash="dash"),
-                                 hoverinfo="skip", showlegend=False))
+        traces.append(charts.outline_trace([inner_box], color="#1f2430", width=1.5, dash="dash"))
     if selectable:
-        traces.append(_click_targets(values.shape, cell_hover))
-    # The traces are validated as they are made; the layout comes from a cached one (number_grid_layout),
-    # not validated again: styling a figure costs ~20 ms, and explorers redraw several grids per slider move.
-    layout = json.loads(number_grid_layout(height, bool(title), selectable))["layout"]
+        traces.append(charts.click_targets(values.shape, size=28, hovertext=cell_hover))
+    spec = charts.spec_of(number_grid_layout(height, bool(title), selectable))
+    layout = spec["layout"]
     layout["xaxis"]["range"] = [-0.5, values.shape[1] - 0.5]
     layout["yaxis"]["range"] = [values.shape[0] - 0.5, -0.5]
     if title:
         layout["title"]["text"] = title
-    return go.Figure({"data": [trace.to_plotly_json() for trace in traces], "layout": layout}, _validate=False)
+    return charts.unvalidated(spec, traces)
 
 
-@functools.lru_cache(maxsize=64)
-def number_grid_layout(height: int, titled: bool, selectable: bool) -> str:
-    """number_grid's styled layout (axes ranged for a 1×1 grid) as figure JSON, shared by every session."""
+@charts.skeleton_cache()
+def number_grid_layout(height: int, titled: bool, selectable: bool) -> go.Figure:
+    """number_grid's figure without traces (axes ranged for a 1×1 grid, set per grid)."""
     fig = go.Figure()
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, 0.5],
                      constrain="domain", fixedrange=True)
@@ -130,16 +97,17 @@ def number_grid_layout(height: int, titled: bool, selectable: bool) -> str:
     fig = charts.styled(fig, height=height, title=" " if titled else None)
     fig.update_layout(font_size=MAX_TEXT_PX, plot_bgcolor=PAD_COLOUR, clickmode="event+select" if selectable else None,
                       dragmode=False if selectable else None)
-    return fig.to_json()
+    return fig
 
 
 def window_figure(step: step_through.WindowStep, source_shape: tuple[int, int], *, title: str | None = None,
                   height: int = 360) -> go.Figure:
     """The (padded) input with the current window outlined; for pooling the winner is filled."""
     pad_mask = np.pad(np.zeros(source_shape, bool), step.pads, constant_values=True)
+    (top, left), (rows, cols) = step.origin, source_shape
     return number_grid(step.padded, pad_mask=pad_mask, outline=step.cells,
                        fill=[step.winner] if step.winner is not None else [],
-                       inner_box=(*step.origin, *source_shape) if pad_mask.any() else None,
+                       inner_box=(top, left, top + rows - 1, left + cols - 1) if pad_mask.any() else None,
                        height=height, title=title)
 
 
@@ -164,78 +132,113 @@ def window_hover(windows: dict[tuple[int, int], step_through.OutputWindow], out_
 
 # ---------------------------------------------------------------- which output cell: click, slider or play
 
-def _cell_key(namespace: str) -> str:
-    return f"{namespace}_step_cell"
-
-
-def _play_key(namespace: str) -> str:
-    return f"{namespace}_step_play"
-
-
-def _on_output_click(namespace: str, out_w: int) -> None:
+def _on_output_click(keys: StepViewKeys, out_w: int) -> None:
     """A click on the output grid picks that cell for the slider and stops playing."""
-    event = st.session_state.get(f"{namespace}_step_output") or {}
-    points = (event.get("selection") or {}).get("points") or []
-    if points:
-        st.session_state[_cell_key(namespace)] = int(round(points[0]["y"])) * out_w + int(round(points[0]["x"]))
-        st.session_state[_play_key(namespace)] = False
+    cell = charts.selected_cell(st.session_state.get(keys.output_chart))
+    if cell is not None:
+        st.session_state[keys.cell] = cell[0] * out_w + cell[1]
+        st.session_state[keys.play] = False
 
 
-def output_chart(fig: go.Figure, namespace: str, out_w: int) -> None:
-    """The clickable output grid (its selection picks the output cell)."""
-    st.plotly_chart(fig, width="stretch", config=PLOTLY_CONFIG, key=f"{namespace}_step_output",
-                    on_select=lambda: _on_output_click(namespace, out_w), selection_mode="points")
-
-
-def play_toggle(namespace: str, out_h: int, out_w: int) -> bool:
+def play_toggle(keys: StepViewKeys, out_h: int, out_w: int) -> bool:
     """The play switch (none for a 1x1 output); it lives outside the playing fragment so it can restart it."""
-    st.session_state.setdefault(_play_key(namespace), False)
+    st.session_state.setdefault(keys.play, False)
     if step_through.cell_slider_last(out_h, out_w) is None:
         return False
-    return st.toggle(t("conv.step_play"), key=_play_key(namespace), help=t("conv.step_play_help"))
+    return st.toggle(t("conv.step_play"), key=keys.play, help=t("conv.step_play_help"))
 
 
 def _now() -> float:
+    """The play timer's clock (tests replace it)."""
     return time.monotonic()
 
 
-def _advance_if_playing(namespace: str, last: int) -> None:
+def _advance_if_playing(keys: StepViewKeys, last: int) -> None:
     """While playing, each timed rerun moves one cell on (wrapping); a user's rerun in between does not."""
-    key, tick = _cell_key(namespace), f"{namespace}_step_tick"
-    if not st.session_state.get(_play_key(namespace)):
-        st.session_state.pop(tick, None)
+    if not st.session_state.get(keys.play):
+        st.session_state.pop(keys.tick, None)
         return
-    now, previous = _now(), st.session_state.get(tick)
+    now, previous = _now(), st.session_state.get(keys.tick)
     if previous is None or now - previous >= 0.8 * PLAY_SECONDS:
         if previous is not None:
-            st.session_state[key] = (int(st.session_state.get(key, 0)) + 1) % (last + 1)
-        st.session_state[tick] = now
+            st.session_state[keys.cell] = (int(st.session_state.get(keys.cell, 0)) + 1) % (last + 1)
+        st.session_state[keys.tick] = now
 
 
-def cell_picker(namespace: str, out_h: int, out_w: int) -> tuple[int, int]:
+def cell_picker(keys: StepViewKeys, out_h: int, out_w: int) -> tuple[int, int]:
     """The output cell to show: set by a click on the output, the slider, or the play switch.
 
     A 1x1 output has no slider (Streamlit rejects min == max); a stale cell number is clamped.
     """
     last = step_through.cell_slider_last(out_h, out_w)
-    key = _cell_key(namespace)
     if last is None:
         st.caption(t("conv.step_single_cell"))
         return 0, 0
-    st.session_state.setdefault(key, 0)
-    if not 0 <= int(st.session_state[key]) <= last:
-        st.session_state[key] = min(max(int(st.session_state[key]), 0), last)
-    _advance_if_playing(namespace, last)
-    index = st.slider(t("conv.step_slider", last=last), 0, last, key=key)
+    current = int(st.session_state.setdefault(keys.cell, 0))
+    if step_through.clamp_index(current, last + 1) != current:
+        st.session_state[keys.cell] = step_through.clamp_index(current, last + 1)
+    _advance_if_playing(keys, last)
+    index = st.slider(t("conv.step_slider", last=last), 0, last, key=keys.cell)
     return step_through.cell_of_index(index, out_w)
 
 
-def run_linked_view(namespace: str, playing: bool, body) -> None:
-    """Run the linked view as a fragment that reruns by itself every PLAY_SECONDS while playing."""
+def _run_playing(keys: StepViewKeys, playing: bool, body: Callable[[], None]) -> None:
+    """Run `body` as a fragment that reruns by itself every PLAY_SECONDS while playing."""
     def linked_view() -> None:
-        if playing and not st.session_state.get(_play_key(namespace)):
+        if playing and not st.session_state.get(keys.play):
             st.rerun()  # stopped by a click on the output: drop the timer
         body()
 
-    linked_view.__qualname__ = f"linked_view_{namespace}"
+    linked_view.__qualname__ = f"linked_view_{keys.cell}"
     st.fragment(linked_view, run_every=PLAY_SECONDS if playing else None)()
+
+
+# ---------------------------------------------------------------- the linked step view
+
+@dataclass(frozen=True)
+class LinkedLayer:
+    """One explorer's layer on a small 2-D input, as the linked step view walks it.
+
+    step(row, col): the window behind an output cell; window(row, col): its cells in the input's own
+    coordinates; output(): the whole 2-D output. input_title / output_title: i18n keys taking {shape}.
+    details(step): what the explorer shows under the grids. column_widths / max_grid_px: the two grids'
+    proportions and their largest height.
+    """
+
+    keys: StepViewKeys
+    source: np.ndarray
+    out_hw: tuple[int, int]
+    step: Callable[[int, int], step_through.WindowStep]
+    window: Callable[[int, int], step_through.OutputWindow]
+    output: Callable[[], np.ndarray]
+    input_title: str
+    output_title: str
+    details: Callable[[step_through.WindowStep], None]
+    column_widths: tuple[float, float] = (1.3, 1.0)
+    max_grid_px: int = 420
+
+
+def linked_step_view(layer: LinkedLayer) -> None:
+    """Pick an output cell (click, slider or play); see the window it reads, the output, and the explorer's part."""
+    st.caption(t("conv.step_click_hint"))
+    playing = play_toggle(layer.keys, *layer.out_hw)
+    _run_playing(layer.keys, playing, lambda: _linked_cell(layer))
+
+
+def _linked_cell(layer: LinkedLayer) -> None:
+    """Input window | output (clickable), then the explorer's details, for the picked output cell."""
+    keys, (out_h, out_w) = layer.keys, layer.out_hw
+    row, col = cell_picker(keys, out_h, out_w)
+    step, full = layer.step(row, col), layer.output()
+    hover = window_hover({(r, c): layer.window(r, c) for r in range(out_h) for c in range(out_w)}, out_w)
+    window_col, output_col = st.columns(list(layer.column_widths))
+    with window_col:
+        show_chart(window_figure(step, layer.source.shape, height=grid_height(step.padded.shape[0], hi=layer.max_grid_px),
+                                 title=t(layer.input_title, shape=format_shape(step.padded.shape))),
+                   key=keys.window_chart)
+    with output_col:
+        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=layer.max_grid_px),
+                               title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
+                               cell_hover=hover),
+                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+    layer.details(step)

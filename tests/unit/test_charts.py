@@ -56,22 +56,81 @@ def test_shared_scale_puts_every_map_on_one_range():
 
 # --- heatmap and bar_chart are filled into cached empty figures: they must equal plotly's own construction
 
-def _plain_heatmap(values, *, colorscale=charts.IMAGE_SCALE, zmin=None, zmax=None, text=False, height=320,
-                   title=None, showscale=False):
-    """What charts.heatmap built before its skeleton: every property set (and validated) by plotly."""
-    values = np.asarray(values, dtype=float)
-    trace = go.Heatmap(z=values, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=showscale,
-                       hovertemplate="row %{y}, col %{x}: %{z:.3g}<extra></extra>")
-    if text:
-        trace.update(text=np.vectorize(lambda v: f"{v:.3g}")(values), texttemplate="%{text}")
-    fig = go.Figure(trace)
-    charts._image_axes(fig)
-    return charts.styled(fig, height=height, title=title)
+def _plotly_heatmap(z, *, colorscale="gray", zmin=None, zmax=None, height=320, title=None, showscale=False,
+                    text=None, text_size=None, hover="row %{y}, col %{x}: %{z:.3g}<extra></extra>",
+                    fixed_range=False, margin_top=None, annotations=(), traces=()):
+    """The heatmap built the slow way: every property set, and validated, by plotly."""
+    fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=showscale,
+                               hovertemplate=hover, hoverinfo="skip" if hover is None else None, text=text,
+                               texttemplate=None if text is None else "%{text}",
+                               textfont=None if text_size is None else dict(size=text_size)))
+    fixed = dict(fixedrange=True) if fixed_range else {}
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain", **fixed)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x",
+                     constrain="domain", **fixed)
+    charts.styled(fig, height=height, title=title)
+    if margin_top is not None:
+        fig.update_layout(margin_t=margin_top)
+    if annotations:
+        fig.update_layout(annotations=list(annotations))
+    fig.add_traces(list(traces))
+    return fig
+
+
+def _same(a: go.Figure, b: go.Figure) -> None:
+    assert json.loads(a.to_json()) == json.loads(b.to_json())
+
+
+def test_heatmap_equals_plotlys_own_construction_for_every_option():
+    rng = np.random.default_rng(3)
+    values = rng.normal(size=(5, 7))
+    three_digits = [[f"{v:.3g}" for v in row] for row in values]
+    _same(charts.heatmap(values), _plotly_heatmap(values))
+    _same(charts.heatmap(values, zmin=0, zmax=1, title="the model sees", height=170),
+          _plotly_heatmap(values, zmin=0.0, zmax=1.0, title="the model sees", height=170))
+    _same(charts.heatmap(values, colorscale=charts.SIGNED_SCALE, zmin=-2.5, zmax=2.5, showscale=True,
+                         cell_text=lambda v: f"{v:.3g}"),
+          _plotly_heatmap(values, colorscale="RdBu_r", zmin=-2.5, zmax=2.5, showscale=True, text=three_digits))
+    box = go.Scatter(x=[0.5, 1.5, 1.5, 0.5, 0.5], y=[0.5, 0.5, 1.5, 1.5, 0.5], mode="lines")
+    _same(charts.heatmap(values, title="제목", cell_text=lambda v: f"{v:.2f}", text_size=15, hover=None,
+                         fixed_range=True, traces=[box]),
+          _plotly_heatmap(values, title="제목", text=[[f"{v:.2f}" for v in row] for row in values], text_size=15,
+                          hover=None, fixed_range=True, traces=[box]))
+    notes = [dict(text="<b>✓ 7</b> 99%", x=13.5, y=-0.5, xref="x", yref="y", yanchor="bottom", showarrow=False,
+                  font=dict(size=15, color="#1f8a4c"))]
+    _same(charts.heatmap(values, hover=None, margin_top=70, annotations=notes, title="stream"),
+          _plotly_heatmap(values, hover=None, margin_top=70, annotations=notes, title="stream"))
+    # a second figure from the same cached skeleton shows its own values, not the first one's
+    other = rng.normal(size=(5, 7))
+    _same(charts.heatmap(other, cell_text=lambda v: f"{v:.3g}"),
+          _plotly_heatmap(other, text=[[f"{v:.3g}" for v in row] for row in other]))
+
+
+def test_a_skeleton_is_built_once_and_never_changed_by_the_figures_filled_from_it():
+    calls = []
+
+    @charts.skeleton_cache(maxsize=4)
+    def skeleton(height: int) -> go.Figure:
+        calls.append(height)
+        return charts.styled(go.Figure(go.Heatmap(z=[[0.0]])), height=height)
+
+    first = skeleton(200)
+    spec = charts.spec_of(skeleton(200))
+    spec["data"][0]["z"] = [[1.0, 2.0]]
+    spec["layout"]["height"] = 999
+    assert calls == [200] and skeleton(200) is first, "one build per option tuple, one shared string"
+    assert json.loads(first)["data"][0]["z"] == [[0.0]] and json.loads(first)["layout"]["height"] == 200
+    filled = charts.unvalidated(spec, [go.Scatter(x=[0], y=[0])])
+    assert [trace.type for trace in filled.data] == ["heatmap", "scatter"] and filled.layout.height == 999
+    skeleton.cache_clear()
+    skeleton(200)
+    assert calls == [200, 200]
 
 
 def _plain_bar(labels, values, *, highlight=None, height=280, title=None, value_format=".0%", yaxis_title=None,
-               xaxis_title=None, value_range=None, tick_format=None, show_values=True):
-    """What the pages built before bar_chart took these options: plotly's own updates after the chart."""
+               xaxis_title=None, value_range=None, tick_format=None, show_values=True, upright_labels=False,
+               labels_inside=None):
+    """The bar chart built the slow way: plotly's own updates after the chart."""
     colors = [charts.ACCENT if i == highlight else charts.PALETTE[0] for i in range(len(values))]
     fig = go.Figure(go.Bar(x=list(labels), y=list(values), marker_color=colors,
                            texttemplate=f"%{{y:{value_format}}}", textposition="outside",
@@ -85,23 +144,12 @@ def _plain_bar(labels, values, *, highlight=None, height=280, title=None, value_
         fig.update_traces(texttemplate="")
     if xaxis_title is not None:
         fig.update_xaxes(title=xaxis_title)
+    if upright_labels:
+        fig.update_traces(textposition=["inside" if inside else "outside" for inside in labels_inside],
+                          insidetextanchor="end", textangle=-90, cliponaxis=False,
+                          insidetextfont=dict(size=15, color="white"), outsidetextfont=dict(size=15))
+        fig.update_layout(uniformtext=dict(minsize=13, mode="show"))
     return fig
-
-
-def _same(a: go.Figure, b: go.Figure) -> None:
-    assert json.loads(a.to_json()) == json.loads(b.to_json())
-
-
-def test_heatmap_equals_plotlys_own_construction_for_every_option():
-    rng = np.random.default_rng(3)
-    values = rng.normal(size=(5, 7))
-    for options in ({}, {"zmin": 0, "zmax": 1, "title": "the model sees", "height": 170},
-                    {"colorscale": charts.SIGNED_SCALE, "zmin": -2.5, "zmax": 2.5, "text": True, "showscale": True},
-                    {"text": True, "title": "제목"}):
-        _same(charts.heatmap(values, **options), _plain_heatmap(values, **options))
-    # a second figure from the same cached skeleton shows its own values, not the first one's
-    other = rng.normal(size=(5, 7))
-    _same(charts.heatmap(other, text=True), _plain_heatmap(other, text=True))
 
 
 def test_bar_chart_equals_plotlys_own_construction_and_highlights_one_bar():
@@ -109,10 +157,44 @@ def test_bar_chart_equals_plotlys_own_construction_and_highlights_one_bar():
     for options in ({}, {"highlight": 7, "title": "probabilities", "height": 230},
                     {"highlight": 2, "value_format": ".2f", "yaxis_title": "activation"},
                     {"highlight": 3, "title": "확률", "height": 230, "value_range": (0, 1.18), "tick_format": ".0%"},
-                    {"value_format": ".2f", "yaxis_title": "activation", "xaxis_title": "unit", "show_values": False}):
+                    {"value_format": ".2f", "yaxis_title": "activation", "xaxis_title": "unit", "show_values": False},
+                    {"highlight": 0, "value_format": ".1%", "value_range": (0.2, 1.0), "tick_format": ".0%",
+                     "upright_labels": True, "labels_inside": [v > 0.3 for v in values]}):
         _same(charts.bar_chart(labels, values, **options), _plain_bar(labels, values, **options))
     fig = charts.bar_chart(["a", "b", "c"], [1, 2, 3], highlight=1)
     assert list(fig.data[0].marker.color) == [charts.PALETTE[0], charts.ACCENT, charts.PALETTE[0]]
+
+
+def test_colour_ranges_span_the_finite_values_and_never_collapse():
+    values = np.array([[np.nan, -2.0], [np.inf, 0.5]])
+    assert charts.colour_range(values) == (-2.0, 0.5)
+    assert charts.colour_range(values, symmetric=True) == (-2.0, 2.0)
+    assert charts.colour_range(np.full((2, 2), 3.0)) == (3.0, 4.0), "a flat map still gets a range"
+    assert charts.colour_range(np.full((2, 2), np.nan)) == (0.0, 1.0)
+    assert charts.colour_range(np.zeros((2, 2)), symmetric=True) == (-1e-6, 1e-6)
+    assert charts.own_ranges([values, np.full((2, 2), 3.0)]) == [None, (3.0, 4.0)]
+
+
+def test_a_clicked_cell_is_read_back_from_its_markers_customdata():
+    targets = charts.click_targets((2, 3), size=10, prefix=(4, 7), values=np.arange(6.0).reshape(2, 3))
+    assert list(targets.x) == [0, 1, 2, 0, 1, 2] and list(targets.y) == [0, 0, 0, 1, 1, 1]
+    clicked = list(targets.customdata[5])  # row 1, column 2
+    assert clicked == [4, 7, 1, 2, 5.0]
+    event = {"selection": {"points": [{"x": 2, "y": 1, "customdata": clicked}]}}
+    assert charts.selected_cell(event, 4) == (4, 7, 1, 2)
+    # plotly.js may hand a typed array back keyed by index
+    as_typed = {"selection": {"points": [{"customdata": {str(i): v for i, v in enumerate(clicked)}}]}}
+    assert charts.selected_cell(as_typed, 4) == (4, 7, 1, 2)
+    assert charts.selected_cell({"selection": {"points": []}}) is None and charts.selected_cell(None) is None
+    assert charts.selected_cell({"selection": {"points": [{"customdata": [1]}]}}) is None
+
+
+def test_boxes_are_drawn_around_inclusive_cell_corners():
+    xs, ys = charts.box_path([(1, 2, 3, 2)])
+    assert xs == [1.5, 2.5, 2.5, 1.5, 1.5, None] and ys == [0.5, 0.5, 3.5, 3.5, 0.5, None]
+    trace = charts.outline_trace([(0, 0, 0, 0)], margin=0.46, fill=True, axes=("x3", "y3"))
+    assert (trace.xaxis, trace.yaxis, trace.fill, trace.hoverinfo) == ("x3", "y3", "toself", "skip")
+    assert list(trace.x[:2]) == [-0.46, 0.46]
 
 
 def test_tiled_maps_show_each_map_on_its_own_range_in_one_heatmap():

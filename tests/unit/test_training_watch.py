@@ -28,7 +28,10 @@ def test_stream_holds_one_digit_of_each_class_first():
 
 def test_a_record_matches_the_model(small_data):
     model = models.load_pretrained()
-    watch = training_watch.TrainingWatch.for_test_set(small_data.x_test, small_data.y_test)
+    clock = {"now": 100.0}  # the watch's clock, moved by hand: no timing in the test
+    chosen = training_watch.stream_indices(small_data.y_test)
+    watch = training_watch.TrainingWatch(small_data.x_test[chosen], small_data.y_test[chosen],
+                                         clock=lambda: clock["now"])
     record = watch.record(model, 3, 40)
     assert record.number == 0 and watch.first() is record is watch.latest()
     kernel, bias = model.layers[0].get_weights()
@@ -41,8 +44,11 @@ def test_a_record_matches_the_model(small_data):
     assert (record.predicted == watch.labels).mean() > 0.8
     with pytest.raises(ValueError):
         record.filters[0, 0, 0] = 1.0  # records are read-only: readers in other threads share them
+    clock["now"] += watch.every_s - 0.5
     assert watch.record(model, 3, 41) is None, "within an epoch, at most one record every few seconds"
     assert watch.record(model, 4, 50).number == 1 and watch.first() is record  # a new epoch: always recorded
+    clock["now"] += watch.every_s
+    assert watch.record(model, 4, 60).number == 2, "the same epoch, every_s later: recorded again"
 
 
 def test_a_broken_model_never_stops_the_training(small_data):

@@ -6,71 +6,86 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
-import pytest
 
+from cnnlab import latex
 from components import charts
 from components import window_views as wv
 
+PADDED = np.pad(np.arange(12, dtype=float).reshape(3, 4), 1)  # 5×6: the numbers 0..11 inside a border of zeros
+PAD_MASK = np.pad(np.zeros((3, 4), bool), 1, constant_values=True)
+TEXTS = np.vectorize(latex.grid_number, otypes=[str])(PADDED)
 
-def _plain_number_grid(values, *, pad_mask=None, outline=(), fill=(), inner_box=None, colorscale=wv.GRID_SCALE,
-                       symmetric=False, height=320, title=None, cell_hover=None, selectable=False):
-    """number_grid as it was built before its cached layout: every property set through plotly."""
-    values = np.asarray(values, dtype=float)
-    pad_mask = np.zeros(values.shape, bool) if pad_mask is None else np.asarray(pad_mask, bool)
-    shown = np.where(pad_mask | ~np.isfinite(values), np.nan, values)
-    finite = shown[np.isfinite(shown)]
-    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    if symmetric:
-        lo, hi = -max(abs(lo), abs(hi), 1e-6), max(abs(lo), abs(hi), 1e-6)
-    if hi == lo:
-        hi = lo + 1
-    texts = np.vectorize(wv.grid_text, otypes=[str])(values)
-    fill_mask = np.zeros(values.shape, bool)
-    if fill:
-        fill_mask[tuple(zip(*fill, strict=True))] = True
-    fig = go.Figure(go.Heatmap(z=shown, text=np.where(pad_mask | fill_mask, "", texts).tolist(), texttemplate="%{text}",
-                               colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
-                               hoverinfo="skip" if selectable else None,
+
+def _plotly_number_grid(z, text, *, zmin, zmax, colorscale="Blues", layers=(), height=320, title=None,
+                        selectable=False):
+    """A number grid built the slow way: a validated heatmap with its numbers as text, `layers` on top,
+    square cells on fixed axes, the app's look."""
+    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", colorscale=colorscale, zmin=zmin, zmax=zmax,
+                               showscale=False, xgap=1, ygap=1, hoverinfo="skip" if selectable else None,
                                hovertemplate=None if selectable else "row %{y}, col %{x}<extra></extra>"))
-    if pad_mask.any():
-        fig.add_trace(wv._text_layer(pad_mask, texts, wv.PAD_COLOUR, "#5b6270"))
-    if fill:
-        fig.add_trace(wv._text_layer(fill_mask, texts, charts.ACCENT, "white"))
-    if outline:
-        xs, ys = wv._rect_paths([(r, c, 0.46, 0.46) for r, c in outline])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=wv.WINDOW_TRACE, line=dict(color=charts.ACCENT, width=3),
-                                 hoverinfo="skip", showlegend=False))
-    if inner_box is not None:
-        top, left, h, w = inner_box
-        xs, ys = wv._rect_paths([(top + (h - 1) / 2, left + (w - 1) / 2, h / 2, w / 2)])
-        fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#1f2430", width=1.5, dash="dash"),
-                                 hoverinfo="skip", showlegend=False))
-    if selectable:
-        fig.add_trace(wv._click_targets(values.shape, cell_hover))
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, values.shape[1] - 0.5],
+    fig.add_traces(list(layers))
+    rows, cols = np.shape(z)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, range=[-0.5, cols - 0.5],
                      constrain="domain", fixedrange=True)
-    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[values.shape[0] - 0.5, -0.5],
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, range=[rows - 0.5, -0.5],
                      scaleanchor="x", constrain="domain", fixedrange=True)
-    fig = charts.styled(fig, height=height, title=title)
-    fig.update_layout(font_size=wv.MAX_TEXT_PX, plot_bgcolor=wv.PAD_COLOUR,
-                      clickmode="event+select" if selectable else None, dragmode=False if selectable else None)
+    charts.styled(fig, height=height, title=title)
+    fig.update_layout(font_size=22, plot_bgcolor="#d9dde5", clickmode="event+select" if selectable else None,
+                      dragmode=False if selectable else None)
     return fig
 
 
-PADDED = np.pad(np.arange(12, dtype=float).reshape(3, 4), 1)
-PAD_MASK = np.pad(np.zeros((3, 4), bool), 1, constant_values=True)
+def _coloured_cells(mask, colour, font_colour):
+    """Cells filled with one colour, their numbers written in white or grey: a heatmap over just those cells."""
+    return go.Heatmap(z=np.where(mask, 1.0, np.nan), text=np.where(mask, TEXTS, "").tolist(), texttemplate="%{text}",
+                      colorscale=[[0, colour], [1, colour]], showscale=False, xgap=1, ygap=1, hoverinfo="skip",
+                      textfont=dict(color=font_colour))
 
 
-@pytest.mark.parametrize("options", [
-    {},
-    {"pad_mask": PAD_MASK, "outline": [(0, 0), (0, 1), (1, 0), (1, 1)], "inner_box": (1, 1, 3, 4), "title": "input"},
-    {"fill": [(2, 3)], "selectable": True, "cell_hover": [f"cell {i}" for i in range(30)], "height": 440},
-    {"symmetric": True, "colorscale": charts.SIGNED_SCALE, "title": "커널"},
-])
-def test_number_grid_equals_plotlys_own_construction(options):
-    values = PADDED - 5.5 if options.get("symmetric") else PADDED
-    fast, plain = wv.number_grid(values, **options), _plain_number_grid(values, **options)
-    assert json.loads(fast.to_json()) == json.loads(plain.to_json())
+def _same(a: go.Figure, b: go.Figure) -> None:
+    assert json.loads(a.to_json()) == json.loads(b.to_json())
+
+
+def test_a_padded_input_with_its_window_and_the_original_framed():
+    fast = wv.number_grid(PADDED, pad_mask=PAD_MASK, outline=[(0, 0), (0, 1), (1, 0), (1, 1)],
+                          inner_box=(1, 1, 3, 4), title="input")
+    window = go.Scatter(x=[-0.46, 0.46, 0.46, -0.46, -0.46, None, 0.54, 1.46, 1.46, 0.54, 0.54, None,
+                           -0.46, 0.46, 0.46, -0.46, -0.46, None, 0.54, 1.46, 1.46, 0.54, 0.54, None],
+                        y=[-0.46, -0.46, 0.46, 0.46, -0.46, None, -0.46, -0.46, 0.46, 0.46, -0.46, None,
+                           0.54, 0.54, 1.46, 1.46, 0.54, None, 0.54, 0.54, 1.46, 1.46, 0.54, None],
+                        mode="lines", name="window", line=dict(color="#e4572e", width=3), hoverinfo="skip",
+                        showlegend=False)
+    frame = go.Scatter(x=[0.5, 4.5, 4.5, 0.5, 0.5, None], y=[0.5, 0.5, 3.5, 3.5, 0.5, None], mode="lines",
+                       line=dict(color="#1f2430", width=1.5, dash="dash"), hoverinfo="skip", showlegend=False)
+    plain = _plotly_number_grid(np.where(PAD_MASK, np.nan, PADDED), np.where(PAD_MASK, "", TEXTS).tolist(),
+                                zmin=0.0, zmax=11.0, title="input",
+                                layers=[_coloured_cells(PAD_MASK, "#d9dde5", "#5b6270"), window, frame])
+    _same(fast, plain)
+
+
+def test_a_clickable_output_with_its_cell_filled():
+    hover = [f"cell {i}" for i in range(30)]
+    fast = wv.number_grid(PADDED, fill=[(2, 3)], selectable=True, cell_hover=hover, height=440)
+    filled = np.zeros(PADDED.shape, bool)
+    filled[2, 3] = True
+    rows, cols = np.indices(PADDED.shape)
+    targets = go.Scatter(x=cols.ravel(), y=rows.ravel(), mode="markers", name="cells",
+                         customdata=[[r, c] for r in range(5) for c in range(6)],
+                         marker=dict(symbol="square", size=28, color="rgba(0,0,0,0)"), hovertext=hover,
+                         hoverinfo="text", showlegend=False, selected=dict(marker=dict(opacity=1)),
+                         unselected=dict(marker=dict(opacity=1)))
+    plain = _plotly_number_grid(PADDED, np.where(filled, "", TEXTS).tolist(), zmin=0.0, zmax=11.0, height=440,
+                                selectable=True, layers=[_coloured_cells(filled, "#e4572e", "white"), targets])
+    _same(fast, plain)
+
+
+def test_signed_values_sit_on_a_range_symmetric_around_zero():
+    values = PADDED - 5.5
+    texts = np.vectorize(latex.grid_number, otypes=[str])(values)
+    _same(wv.number_grid(values, symmetric=True, colorscale=charts.SIGNED_SCALE, title="커널"),
+          _plotly_number_grid(values, texts.tolist(), zmin=-5.5, zmax=5.5, colorscale="RdBu_r", title="커널"))
+    flat = np.ones((2, 2))
+    _same(wv.number_grid(flat), _plotly_number_grid(flat, [["1", "1"], ["1", "1"]], zmin=1.0, zmax=2.0))
 
 
 def test_number_grids_of_two_shapes_from_one_cached_layout_keep_their_own_axes():
@@ -79,3 +94,17 @@ def test_number_grids_of_two_shapes_from_one_cached_layout_keep_their_own_axes()
     assert small.layout.xaxis.range == (-0.5, 2.5) and small.layout.yaxis.range == (1.5, -0.5)
     assert large.layout.xaxis.range == (-0.5, 8.5) and large.layout.title.text == "b"
     assert small.layout.title.text == "a"
+
+
+def test_the_window_figure_frames_the_original_input_inside_the_padding():
+    from cnnlab import step_through
+
+    step = step_through.conv_step(np.arange(12, dtype=np.float32).reshape(3, 4), np.ones((3, 3), np.float32), 0, 1,
+                                  padding="same")
+    fig = wv.window_figure(step, (3, 4))
+    frame = next(trace for trace in fig.data if trace.type == "scatter" and trace.line.dash == "dash")
+    assert list(frame.x[:5]) == [0.5, 4.5, 4.5, 0.5, 0.5] and list(frame.y[:5]) == [0.5, 0.5, 3.5, 3.5, 0.5]
+    window = next(trace for trace in fig.data if trace.name == wv.WINDOW_TRACE)
+    centres = {(round((window.y[i] + window.y[i + 2]) / 2), round((window.x[i] + window.x[i + 1]) / 2))
+               for i in range(0, len(window.x), 6)}
+    assert centres == {(r, c) for r in range(3) for c in range(1, 4)}  # output (0, 1) reads padded rows 0-2, cols 1-3
