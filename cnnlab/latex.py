@@ -16,8 +16,6 @@ from cnnlab.step_through import WindowStep
 if TYPE_CHECKING:
     from cnnlab.network_trace import SoftmaxSteps
 
-
-
 # ---------------------------------------------------------------- numbers as shown
 
 def compact_number(v: float) -> str:
