@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, optimizers, training
+from cnnlab import codegen, optimizers, recipe, training
 from components import model_editor as editor
 from components import presentation
 from components import training_views as views
@@ -15,7 +15,7 @@ BATCH_SIZES = [8, 16, 32, 64, 128, 256]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 FRACTIONS = [0.05, 0.1, 0.25, 0.5, 1.0]
 VALIDATION_SPLITS = [0.0, 0.1, 0.2, 0.3]
-CHAPTER = training.TrainConfig()  # the chapter's settings are the page's defaults
+CHAPTER = recipe.TrainConfig()  # the chapter's settings are the page's defaults
 
 
 def optimizer_changed() -> None:
@@ -72,9 +72,9 @@ with right:
         format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
         disabled=busy, persist_state="session")
 
-config = training.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
+config = recipe.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
                               data_fraction=fraction, validation_split=validation_split)
-sizes = training.split_sizes(n_train, config)
+sizes = recipe.split_sizes(n_train, config)
 st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val", train=f"{sizes.train:,}",
              val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
 

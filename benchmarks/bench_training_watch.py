@@ -83,16 +83,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from cnnlab import architecture, training, training_process
+    from cnnlab import architecture, recipe, training_process
     from cnnlab import data as data_module
 
     data = data_module.load_bundled()
     stack = architecture.chapter_spec()
-    config = training.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
+    config = recipe.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
     print(f"CPU cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     print(f"one watch record: {record_ms(data):.1f} ms (a record follows each snapshot: every epoch end and every "
           f"{training_process.SNAPSHOT_EVERY_S:g} s)")
-    plain_fit_seconds(stack, training.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
+    plain_fit_seconds(stack, recipe.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
     modes = ("no watch", "in-thread", "lazy")
     runs = {name: [] for name in ("plain", *modes)}
     for _ in range(args.rounds):

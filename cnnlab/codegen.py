@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab import optimizers, shapes, training
+from cnnlab import optimizers, recipe, shapes
 from cnnlab.architecture import INPUT_SHAPE, LayerSpec
 from cnnlab.conv_ops import ConvSettings, PoolSettings
 
@@ -148,14 +148,14 @@ _LOAD_CODE = {
 }
 
 
-def training_code(stack, config: training.TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
+def training_code(stack, config: recipe.TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
     """The chapter's tf.keras program for this stack, these settings and the data the app trains on.
 
     source: "bundled" (assets/mnist_subset.npz, np.load) or "keras" (full MNIST); train_size: its
     number of training images. The share of the data and the validation images are picked by
     the same seeded permutation as `split_data`, so the program trains on the very same images.
     """
-    sizes = training.split_sizes(train_size, config)
+    sizes = recipe.split_sizes(train_size, config)
     choose = sizes.train + sizes.val < train_size or sizes.val > 0
     lines = ["import numpy as np"] if source == "bundled" or choose else []
     lines += ["import tensorflow as tf", "from tensorflow.keras import datasets, layers, models", "",

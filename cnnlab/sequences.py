@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cnnlab import optimizers
-from cnnlab.training import build_state_before_fit
+from cnnlab.recipe import build_state_before_fit
 
 # --------------------------------------------------------------------------------------
 # 1. Sequential data, seen

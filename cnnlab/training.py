@@ -31,14 +31,13 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import numpy as np
-
-from cnnlab import architecture, optimizers
-from cnnlab.data import MnistData, to_model_input
-from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
+from cnnlab import architecture
+from cnnlab.data import MnistData
+from cnnlab.recipe import Evaluation, TrainConfig, evaluation_from_probs, publishable_model, split_sizes
 from cnnlab.threads import max_trainings
+from cnnlab.training_history import EpochRecord, History
 from cnnlab.training_process import (
     ABORT_GRACE_S,
     TrainerGone,
@@ -53,108 +52,12 @@ from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)
 
-MISCLASSIFIED_KEPT = 60
 OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
 
 # Job states. Active: queued, running, evaluating. Final: done, stopped, cancelled, failed.
 QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
     "queued", "running", "evaluating", "done", "stopped", "cancelled", "failed")
 ACTIVE_STATES = (QUEUED, RUNNING, EVALUATING)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """The Train page's controls. The chapter: 5 epochs, adam, batch 32, all training data."""
-
-    epochs: int = 5
-    batch_size: int = 32
-    optimizer: str = "adam"
-    learning_rate: float = optimizers.default_learning_rate("adam")
-    data_fraction: float = 1.0  # share of the training images used (train + validation)
-    validation_split: float = 0.0  # share held out to validate after each epoch (the chapter: none)
-    seed: int = 0  # picks the subset and the split (weights start random)
-
-    def check(self) -> None:
-        if self.optimizer not in optimizers.NAMES:
-            raise ValueError(f"optimizer must be one of {optimizers.NAMES}")
-        if self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
-            raise ValueError("epochs, batch size and learning rate must be positive")
-        if not 0 < self.data_fraction <= 1 or not 0 <= self.validation_split < 1:
-            raise ValueError("data_fraction must be in (0, 1], validation_split in [0, 1)")
-
-
-@dataclass(frozen=True)
-class DataSplit:
-    x_train: np.ndarray  # float32 (n, 28, 28, 1)
-    y_train: np.ndarray  # int32 (n,)
-    x_val: np.ndarray | None
-    y_val: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class SplitSizes:
-    train: int
-    val: int
-    steps: int  # batches per epoch
-
-
-def split_sizes(n_total: int, config: TrainConfig) -> SplitSizes:
-    """How many images train and validate for a data set of n_total training images."""
-    n_used = max(2, int(round(n_total * config.data_fraction)))
-    n_val = 0
-    if config.validation_split > 0:
-        n_val = max(1, min(int(round(n_used * config.validation_split)), n_used - 1))
-    return SplitSizes(n_used - n_val, n_val, math.ceil((n_used - n_val) / config.batch_size))
-
-
-def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
-    """A seeded random share of the training images, the validation part held out from it."""
-    sizes = split_sizes(len(data.x_train), config)
-    order = np.random.default_rng(config.seed).permutation(len(data.x_train))[:sizes.train + sizes.val]
-    train_idx, val_idx = order[sizes.val:], order[:sizes.val]
-    x_val = to_model_input(data.x_train[val_idx]) if sizes.val else None
-    y_val = data.y_train[val_idx].astype(np.int32) if sizes.val else None
-    return DataSplit(to_model_input(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
-
-
-def compile_model(model, config: TrainConfig) -> None:
-    model.compile(optimizer=optimizers.make(config.optimizer, config.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-
-def build_state_before_fit(model, x: np.ndarray, y: np.ndarray) -> None:
-    """Create a compiled model's optimizer, loss and metric variables now, eagerly, not inside fit's first trace.
-
-    With no tf.distribute strategy Keras 3 leaves them to the first trace of the train step, where
-    TensorFlow must lift each new variable's initializer out of the graph: that trace then took ~0.75 s of
-    CPU for the chapter's CNN instead of ~0.31 s (benchmarks/bench_training.py), all of it holding the
-    interpreter lock every student's page needs. Two samples go through the model, the loss and the
-    metrics; reset_metrics() forgets them (fit resets them at every epoch anyway); weights do not change.
-    """
-    model.optimizer.build(model.trainable_variables)
-    sample_x, sample_y = x[:2], y[:2]
-    predicted = model(sample_x, training=False)
-    model.compute_loss(sample_x, sample_y, predicted)
-    model.compute_metrics(sample_x, sample_y, predicted, sample_weight=None)
-    model.reset_metrics()
-
-
-def publishable_model(stack, config: TrainConfig):
-    """The copy of a job's model that other pages use: compiled, so a downloaded file can evaluate()."""
-    model = architecture.build_model(stack)
-    compile_model(model, config)
-    return model
-
-
-def model_bytes(model) -> bytes:
-    """The model as a .keras file's bytes (model.save needs a path)."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
 
 
 # ---------------------------------------------------------------- the process-wide queue
@@ -249,73 +152,8 @@ def training_slot(slots: TrainingSlots | None = None, *, on_wait: Callable[[int]
         slots.release(holder)
 
 
-# ---------------------------------------------------------------- results
-
-@dataclass(frozen=True)
-class EpochRecord:
-    epoch: int  # 1-based
-    loss: float
-    accuracy: float
-    val_loss: float | None
-    val_accuracy: float | None
-    seconds: float
-    complete: bool  # False for the epoch a Stop cut short
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    test_loss: float
-    test_accuracy: float
-    confusion: np.ndarray  # (10, 10) counts, rows = true digit, columns = predicted
-    per_class_accuracy: np.ndarray  # (10,)
-    mistakes: tuple  # (index, true, predicted, confidence) most confident first, up to MISCLASSIFIED_KEPT
-    mistake_images: np.ndarray  # uint8 (k, 28, 28), same order
-    test_size: int
-
-
-def test_probabilities(model, images: np.ndarray, batch: int = 1000,
-                       before_each: Callable[[], None] | None = None) -> np.ndarray:
-    """The model's output for uint8 test images, `batch` at a time, calling the model directly (never .predict).
-
-    before_each() runs before every batch (the worker checks there whether it should leave).
-    """
-    parts = []
-    for i in range(0, len(images), batch):
-        if before_each is not None:
-            before_each()
-        parts.append(np.asarray(model(to_model_input(images[i:i + batch]), training=False)))
-    return np.concatenate(parts)
-
-
-def evaluation_from_probs(probs: np.ndarray, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """Test loss/accuracy, confusion matrix, per-class accuracy and the most confident mistakes."""
-    labels = np.asarray(labels, dtype=np.int64)
-    predicted = probs.argmax(axis=1)
-    confidence = probs[np.arange(len(probs)), predicted]
-    eps = 1e-7  # keras clips probabilities the same way in sparse_categorical_crossentropy
-    loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(probs)), labels], eps, 1 - eps))))
-    confusion = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-    wrong = np.flatnonzero(predicted != labels)
-    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:MISCLASSIFIED_KEPT]
-    mistakes = tuple((int(i), int(labels[i]), int(predicted[i]), float(confidence[i])) for i in wrong)
-    return Evaluation(loss, float(np.mean(predicted == labels)), confusion, per_class, mistakes,
-                      np.asarray(images[wrong]), len(labels))
-
 
 # ---------------------------------------------------------------- the job
-
-@dataclass
-class History:
-    """What the charts need, copied out of a job under its lock."""
-
-    steps_per_epoch: int
-    batch_loss: list[float] = field(default_factory=list)  # Keras' running mean within the epoch
-    batch_accuracy: list[float] = field(default_factory=list)
-    batch_epoch: list[int] = field(default_factory=list)  # 0-based epoch of each batch
-    batch_index: list[int] = field(default_factory=list)  # 0-based batch within its epoch
-    epochs: list[EpochRecord] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -574,69 +412,3 @@ class _OwnerGone(Exception):
 
 def _maybe(value) -> float | None:
     return None if value is None else float(value)
-
-
-# ---------------------------------------------------------------- chart data
-
-@dataclass(frozen=True)
-class ChartSeries:
-    """Lines for the live chart, x in epochs (1.0 = end of the first epoch)."""
-
-    x: np.ndarray
-    loss: np.ndarray  # each batch's own loss (recovered from Keras' running means)
-    accuracy: np.ndarray
-    loss_smooth: np.ndarray
-    accuracy_smooth: np.ndarray
-    epoch_x: np.ndarray
-    epoch_loss: np.ndarray
-    epoch_accuracy: np.ndarray
-    val_loss: np.ndarray  # NaN where there is no validation
-    val_accuracy: np.ndarray
-
-
-def per_batch_values(running_means: np.ndarray, batch_index: np.ndarray) -> np.ndarray:
-    """Keras logs the mean over the epoch so far; batch i's own value is (i+1)·m_i − i·m_(i−1).
-
-    Exact for equal batch sizes (all but an epoch's last, smaller batch).
-    """
-    m = np.asarray(running_means, dtype=float)
-    i = np.asarray(batch_index, dtype=float)
-    prev = np.concatenate([[0.0], m[:-1]])
-    own = (i + 1) * m - i * prev
-    return np.where(i == 0, m, own)
-
-
-def ema(values: np.ndarray, alpha: float) -> np.ndarray:
-    out = np.empty(len(values))
-    level = math.nan
-    for k, v in enumerate(values):
-        level = v if math.isnan(level) else alpha * v + (1 - alpha) * level
-        out[k] = level
-    return out
-
-
-def chart_series(history: History, max_points: int = 400) -> ChartSeries:
-    """Per-batch (thinned to at most `max_points`), smoothed and per-epoch lines for the chart."""
-    loss = per_batch_values(np.asarray(history.batch_loss), np.asarray(history.batch_index))
-    acc = per_batch_values(np.asarray(history.batch_accuracy), np.asarray(history.batch_index))
-    x = np.asarray(history.batch_epoch, dtype=float) + (np.asarray(history.batch_index, dtype=float) + 1) / max(
-        history.steps_per_epoch, 1)
-    alpha = min(1.0, 10.0 / max(history.steps_per_epoch, 10))  # about a tenth of an epoch of memory
-    loss_s, acc_s = ema(loss, alpha), ema(acc, alpha)
-    if len(x) > max_points:
-        keep = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(int))
-        x, loss, acc, loss_s, acc_s = x[keep], loss[keep], acc[keep], loss_s[keep], acc_s[keep]
-    epochs = history.epochs
-    nan = math.nan
-    epoch_x = np.array([e.epoch if e.complete else e.epoch - 1 + _fraction_done(history, e) for e in epochs],
-                       dtype=float)
-    return ChartSeries(
-        x, loss, acc, loss_s, acc_s, epoch_x,
-        np.array([e.loss for e in epochs], dtype=float), np.array([e.accuracy for e in epochs], dtype=float),
-        np.array([nan if e.val_loss is None else e.val_loss for e in epochs], dtype=float),
-        np.array([nan if e.val_accuracy is None else e.val_accuracy for e in epochs], dtype=float))
-
-
-def _fraction_done(history: History, record: EpochRecord) -> float:
-    done = sum(1 for e in history.batch_epoch if e == record.epoch - 1)
-    return done / max(history.steps_per_epoch, 1)

@@ -351,12 +351,12 @@ def run_training(stack, config, data, send, control: Control) -> None:
     import keras
     import numpy as np
 
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe
 
-    split = training.split_data(data, config)
+    split = recipe.split_data(data, config)
     model = architecture.build_model(stack)
-    training.compile_model(model, config)
-    training.build_state_before_fit(model, split.x_train, split.y_train)
+    recipe.compile_model(model, config)
+    recipe.build_state_before_fit(model, split.x_train, split.y_train)
     send(("weights", model.get_weights()))
 
     class Reporter(keras.callbacks.Callback):
@@ -420,7 +420,7 @@ def run_training(stack, config, data, send, control: Control) -> None:
     send(("weights", model.get_weights()))
     del split
     send(("evaluating",))
-    send(("evaluation", training.test_probabilities(model, data.x_test, before_each=control.leave_if_told)))
+    send(("evaluation", recipe.test_probabilities(model, data.x_test, before_each=control.leave_if_told)))
 
 
 def run_sequences(data, kinds, options: dict, send, control: Control) -> None:

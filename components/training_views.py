@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import recipe, training
 from components import state_keys as keys
 from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
@@ -59,10 +59,10 @@ def _sync(published: TrainedModel, job: training.TrainingJob) -> None:
     published.finished = not job.active
 
 
-def start_training(stack, config: training.TrainConfig) -> training.TrainingJob:
+def start_training(stack, config: recipe.TrainConfig) -> training.TrainingJob:
     """Queue a job for this session and publish its (still untrained) model as the active one."""
     data = mnist()
-    model = training.publishable_model(stack, config)
+    model = recipe.publishable_model(stack, config)
     analysis = arch.analyze(stack)
     published = TrainedModel(model=model, test_accuracy=None, epochs_done=0, data_source=data.source,
                              finished=False, origin={})
@@ -207,7 +207,7 @@ def results_panel(job: training.TrainingJob) -> None:
             with st.container(horizontal=True, vertical_alignment="center"):
                 draw = page_info("draw")
                 st.page_link(draw.path, label=t("train.draw_link"), icon=draw.icon)
-                st.download_button(t("train.download"), data=lambda: training.model_bytes(job.model),
+                st.download_button(t("train.download"), data=lambda: recipe.model_bytes(job.model),
                                    file_name="cnnlab_model.keras", mime="application/octet-stream",
                                    icon=":material/download:", key="train_download", help=t("train.download_help"))
 

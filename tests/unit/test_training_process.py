@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import training, training_process
-from cnnlab.data import MnistData, load_bundled
+from cnnlab import recipe, training, training_process
+from cnnlab.data import MnistData, load_bundled, to_model_input
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
 
@@ -45,7 +45,7 @@ def niceness(pid: int) -> int:
 
 
 def test_a_job_trains_in_a_worker_process_at_a_lower_priority_and_the_worker_stays_ready(small_data, pool):
-    job = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
+    job = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
                                pool=pool).start()
     assert job.wait(120) and job.state == training.DONE, job.error
     assert job.trainer_pid not in (None, os.getpid())
@@ -56,7 +56,7 @@ def test_a_job_trains_in_a_worker_process_at_a_lower_priority_and_the_worker_sta
 
 def test_a_killed_worker_fails_its_job_frees_the_slot_and_is_replaced(small_data, pool):
     slots = training.TrainingSlots(1)
-    long = training.TrainConfig(epochs=200, batch_size=8)
+    long = recipe.TrainConfig(epochs=200, batch_size=8)
     job = training.TrainingJob(TINY, long, small_data, slots=slots, pool=pool).start()
     wait_for(lambda: len(job.history().batch_loss) > 3)
     os.kill(job.trainer_pid, signal.SIGKILL)
@@ -65,7 +65,7 @@ def test_a_killed_worker_fails_its_job_frees_the_slot_and_is_replaced(small_data
     assert slots.counts() == (0, 0) and job.model is not None  # the weights it had are kept
     replacement = pool.idle_pids()
     assert len(replacement) == 1 and replacement[0] != job.trainer_pid
-    after = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=slots, pool=pool).start()
+    after = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=slots, pool=pool).start()
     assert after.wait(120) and after.state == training.DONE, after.error
     assert after.trainer_pid == replacement[0]
 
@@ -73,25 +73,25 @@ def test_a_killed_worker_fails_its_job_frees_the_slot_and_is_replaced(small_data
 def test_an_abandoned_job_leaves_model_fit_at_once_and_its_worker_trains_the_next(small_data, pool):
     owner_here = threading.Event()
     owner_here.set()
-    long = training.TrainConfig(epochs=200, batch_size=8)
+    long = recipe.TrainConfig(epochs=200, batch_size=8)
     job = training.TrainingJob(TINY, long, small_data, slots=training.TrainingSlots(1), pool=pool,
                                owner_alive=owner_here.is_set).start()
     wait_for(lambda: len(job.history().batch_loss) > 3)
     owner_here.clear()
     assert job.wait(training.OWNER_CHECK_S + training.ABORT_GRACE_S + 5)
     assert job.abandoned and job.state == training.STOPPED and job.evaluation is None
-    nxt = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
+    nxt = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
                                pool=pool).start()
     assert nxt.wait(120) and nxt.state == training.DONE, nxt.error
     assert nxt.trainer_pid == job.trainer_pid  # it said "aborted" and was kept, not killed
 
 
 def test_the_published_model_gets_the_workers_weights_and_reproduces_its_evaluation(small_data, pool):
-    job = training.TrainingJob(TINY, training.TrainConfig(epochs=2), small_data, slots=training.TrainingSlots(1),
+    job = training.TrainingJob(TINY, recipe.TrainConfig(epochs=2), small_data, slots=training.TrainingSlots(1),
                                pool=pool).start()
     assert job.wait(120) and job.state == training.DONE, job.error
-    probs = np.asarray(job.model(training.to_model_input(small_data.x_test), training=False))
-    own = training.evaluation_from_probs(probs, small_data.x_test, small_data.y_test)
+    probs = np.asarray(job.model(to_model_input(small_data.x_test), training=False))
+    own = recipe.evaluation_from_probs(probs, small_data.x_test, small_data.y_test)
     assert own.test_accuracy == pytest.approx(job.evaluation.test_accuracy)
     assert own.test_loss == pytest.approx(job.evaluation.test_loss, rel=1e-4)
 
