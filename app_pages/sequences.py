@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import sequences as seq
-from cnnlab import training, training_process
+from cnnlab import trainer_pool, training
 from components import presentation
 from components import sequence_views as views
 from components import state_keys as keys
@@ -190,9 +190,9 @@ if train:
     try:
         with training.training_slot(on_wait=on_wait, cancelled=gone):
             status.caption(t("sequences.preparing"))
-            # in a worker process (cnnlab.training_process): the class's pages keep the server's lock
-            result = training_process.sequences_experiment(data, kinds, units=units, epochs=epochs,
-                                                           on_epoch=on_epoch, cancelled=gone)
+            # in a worker process (cnnlab.trainer_worker): the class's pages keep the server's lock
+            result = trainer_pool.sequences_experiment(data, kinds, units=units, epochs=epochs,
+                                                       on_epoch=on_epoch, cancelled=gone)
         if result is None:
             logger.info("sequences experiment: its session ended while it trained")
         else:

@@ -4,7 +4,7 @@ Side by side in one run, on the chapter's model (2 epochs, batch 32, bundled dat
   plain      model.fit(verbose=0)
   no watch   the app's TrainingJob with a page thread drawing the history chart each second, no watch records
   in-thread  the same, with a watch record after each weight snapshot in the job's thread (what the app does;
-             model.fit itself runs in a worker process, cnnlab.training_process)
+             model.fit itself runs in a worker process, cnnlab.trainer_worker)
   lazy       no records in the job's thread; the page thread computes one from job.model each second
 Runs alternate and medians are compared (ratio = plain seconds / variant seconds). Also the cost of one
 record (first Conv2D on one digit + the whole model on 12 digits), in milliseconds.
@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from cnnlab import architecture, recipe, training_process
+    from cnnlab import architecture, recipe, trainer_worker
     from cnnlab import data as data_module
 
     data = data_module.load_bundled()
@@ -91,7 +91,7 @@ def main() -> None:
     config = recipe.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
     print(f"CPU cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     print(f"one watch record: {record_ms(data):.1f} ms (a record follows each snapshot: every epoch end and every "
-          f"{training_process.SNAPSHOT_EVERY_S:g} s)")
+          f"{trainer_worker.SNAPSHOT_EVERY_S:g} s)")
     plain_fit_seconds(stack, recipe.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
     modes = ("no watch", "in-thread", "lazy")
     runs = {name: [] for name in ("plain", *modes)}

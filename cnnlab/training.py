@@ -1,7 +1,7 @@
 """Training a layer stack in the background: one `TrainingJob` per session, a shared queue.
 
 A job's thread waits for its slot, then hands the training to a worker process
-(cnnlab.training_process: `model.fit` and the test predictions run there, under their own
+(cnnlab.trainer_worker: `model.fit` and the test predictions run there, under their own
 interpreter lock) and relays the worker's reports into the job. It never touches Streamlit:
 pages read the job (history, progress, result) and may pass `on_update`, called from the
 job's thread after each weight snapshot, to keep their own objects current.
@@ -37,8 +37,7 @@ from cnnlab import architecture
 from cnnlab.data import MnistData
 from cnnlab.recipe import Evaluation, TrainConfig, evaluation_from_probs, publishable_model, split_sizes
 from cnnlab.threads import max_trainings
-from cnnlab.training_history import EpochRecord, History
-from cnnlab.training_process import (
+from cnnlab.trainer_pool import (
     ABORT_GRACE_S,
     TrainerGone,
     TrainerPool,
@@ -48,6 +47,7 @@ from cnnlab.training_process import (
     remote_error,
     shared_pool,
 )
+from cnnlab.training_history import EpochRecord, History
 from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)

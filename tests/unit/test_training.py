@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, optimizers, recipe, threads, training, training_history, training_process
+from cnnlab import codegen, optimizers, recipe, threads, trainer_worker, training, training_history
 from cnnlab.data import MnistData, load_bundled, to_model_input
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -107,7 +107,7 @@ def test_a_finished_training_leaves_no_traced_graph_behind(small_data):
 
     def train_once():
         sent = []
-        training_process.run_training(TINY, config, small_data, sent.append, training_process.Control())
+        trainer_worker.run_training(TINY, config, small_data, sent.append, trainer_worker.Control())
         assert [m[0] for m in sent][-2:] == ["evaluating", "evaluation"]
 
     train_once()  # the first one may leave process-wide things that are made once

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import recipe, training, training_process
+from cnnlab import recipe, trainer_pool, trainer_worker, training
 from cnnlab.data import MnistData, load_bundled, to_model_input
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -26,7 +26,7 @@ def small_data():
 @pytest.fixture(scope="module")
 def pool():
     """One worker kept ready for this module's jobs (a fresh one costs a TensorFlow import)."""
-    workers = training_process.TrainerPool(1)
+    workers = trainer_pool.TrainerPool(1)
     workers.prepare()
     yield workers
     workers.close()
@@ -49,7 +49,7 @@ def test_a_job_trains_in_a_worker_process_at_a_lower_priority_and_the_worker_sta
                                pool=pool).start()
     assert job.wait(120) and job.state == training.DONE, job.error
     assert job.trainer_pid not in (None, os.getpid())
-    assert niceness(job.trainer_pid) == niceness(os.getpid()) + training_process.DEFAULT_NICE
+    assert niceness(job.trainer_pid) == niceness(os.getpid()) + trainer_worker.DEFAULT_NICE
     assert pool.idle_pids() == [job.trainer_pid]  # back in the pool for the next training
     assert job.fit_seconds and job.fit_seconds > 0
 
@@ -78,7 +78,7 @@ def test_an_abandoned_job_leaves_model_fit_at_once_and_its_worker_trains_the_nex
                                owner_alive=owner_here.is_set).start()
     wait_for(lambda: len(job.history().batch_loss) > 3)
     owner_here.clear()
-    assert job.wait(training.OWNER_CHECK_S + training.ABORT_GRACE_S + 5)
+    assert job.wait(training.OWNER_CHECK_S + trainer_pool.ABORT_GRACE_S + 5)
     assert job.abandoned and job.state == training.STOPPED and job.evaluation is None
     nxt = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=training.TrainingSlots(1),
                                pool=pool).start()
@@ -97,7 +97,7 @@ def test_the_published_model_gets_the_workers_weights_and_reproduces_its_evaluat
 
 
 def test_a_worker_leaves_when_the_server_closes_its_end():
-    worker = training_process.TrainerProcess()
+    worker = trainer_pool.TrainerProcess()
     worker.wait_ready()
     assert worker.alive()
     worker.close()
@@ -108,9 +108,9 @@ def test_error_summary_keeps_the_message_not_tensorflows_graph_trace():
     trace = ("Graph execution error:\n\nDetected at node loss defined at (most recent call last):\n"
              '  File "x.py", line 1, in <module>\n\nReceived a label value of 12 which is outside the valid range.\n'
              "\t [[{{node loss}}]] [Op:__inference_step_1]")
-    assert training_process.error_summary(ValueError(trace)) == (
+    assert trainer_worker.error_summary(ValueError(trace)) == (
         "ValueError: Received a label value of 12 which is outside the valid range.")
-    assert training_process.error_summary(MemoryError("no room")) == "MemoryError: no room"
+    assert trainer_worker.error_summary(MemoryError("no room")) == "MemoryError: no room"
 
 
 def test_the_sequences_experiment_in_a_worker_gives_the_same_numbers_and_reports_each_epoch(pool):
@@ -119,7 +119,7 @@ def test_the_sequences_experiment_in_a_worker_gives_the_same_numbers_and_reports
     data = seq.prepare_data("waves", 6, n_windows=60)
     heard = []
     caller = threading.get_ident()
-    remote = training_process.sequences_experiment(
+    remote = trainer_pool.sequences_experiment(
         data, ("dense", "rnn"), units=4, epochs=3, pool=pool,
         on_epoch=lambda kind, epoch, loss: heard.append((kind, epoch, threading.get_ident() == caller)))
     here = seq.train_models(data, ("dense", "rnn"), units=4, epochs=3)
@@ -134,7 +134,7 @@ def test_a_sequences_experiment_ends_when_cancelled_or_interrupted_and_keeps_its
 
     data = seq.prepare_data("waves", 12, n_windows=400)
     epochs_seen = []
-    assert training_process.sequences_experiment(
+    assert trainer_pool.sequences_experiment(
         data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=lambda *a: epochs_seen.append(a),
         cancelled=lambda: len(epochs_seen) >= 2) is None
     assert 2 <= len(epochs_seen) < 500
@@ -147,7 +147,7 @@ def test_a_sequences_experiment_ends_when_cancelled_or_interrupted_and_keeps_its
         raise Interrupted
 
     with pytest.raises(Interrupted):
-        training_process.sequences_experiment(data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=interrupt)
+        trainer_pool.sequences_experiment(data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=interrupt)
     assert pool.idle_pids() == [kept]  # told to leave and kept: no new TensorFlow import for the next one
 
 
@@ -155,7 +155,7 @@ def test_a_connection_without_the_workers_token_is_refused_unread(caplog):
     import pickle
     import socket
 
-    worker = training_process.TrainerProcess()
+    worker = trainer_pool.TrainerProcess()
     stranger = socket.create_connection(worker._listening.getsockname())  # before the worker can connect
     stranger.sendall(len(b"x" * 40).to_bytes(4, "big") + pickle.dumps(("ready", 0))[:40].ljust(40, b"x"))
     try:
