@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import sequences as seq
-from cnnlab import trainer_pool, training
+from cnnlab import codegen, rnn_cells, sequence_data, sequence_experiment, trainer_pool, training
 from components import presentation
 from components import sequence_views as views
 from components import state_keys as keys
@@ -33,19 +32,19 @@ shuffled = st.toggle(t("sequences.shuffle"), key="sequences_shuffle", help=t("se
                      persist_state="session")
 state = "shuffled" if shuffled else "ordered"
 
-stock = seq.stock_walk(80, seed=3)
-words = seq.tokens(t("sequences.text_sentence"))
-audio = seq.audio_wave(240, seed=5)
-stock_order = seq.shuffle_order(len(stock), seed=1) if shuffled else np.arange(len(stock))
-word_order = seq.shuffle_order(len(words), seed=2) if shuffled else np.arange(len(words))
-audio_order = seq.shuffle_order(len(audio), seed=3) if shuffled else np.arange(len(audio))
+stock = sequence_data.stock_walk(80, seed=3)
+words = sequence_data.tokens(t("sequences.text_sentence"))
+audio = sequence_data.audio_wave(240, seed=5)
+stock_order = sequence_data.shuffle_order(len(stock), seed=1) if shuffled else np.arange(len(stock))
+word_order = sequence_data.shuffle_order(len(words), seed=2) if shuffled else np.arange(len(words))
+audio_order = sequence_data.shuffle_order(len(audio), seed=3) if shuffled else np.arange(len(audio))
 
 stock_col, text_col, audio_col = st.columns(3)
 with stock_col:
     show_chart(views.sequence_line(stock[stock_order], name=t("sequences.stock_y"), title=t("sequences.stock_title"),
                                    xaxis_title=t("sequences.stock_x"), yaxis_title=t("sequences.stock_y"),
                                    color=PALETTE[0], markers=True), key="sequences_stock")
-    r = seq.neighbour_correlation(stock[stock_order])
+    r = sequence_data.neighbour_correlation(stock[stock_order])
     st.caption(t(f"sequences.stock_{state}", r=f"{r:.2f}"), help=t("sequences.r_help"))
 with text_col:
     show_chart(views.token_strip([words[i] for i in word_order], word_order, title=t("sequences.text_title"),
@@ -55,7 +54,7 @@ with audio_col:
     show_chart(views.sequence_line(audio[audio_order], name=t("sequences.audio_y"), title=t("sequences.audio_title"),
                                    xaxis_title=t("sequences.audio_x"), yaxis_title=t("sequences.audio_y"),
                                    color=PALETTE[2]), key="sequences_audio")
-    r = seq.neighbour_correlation(audio[audio_order])
+    r = sequence_data.neighbour_correlation(audio[audio_order])
     st.caption(t(f"sequences.audio_{state}", r=f"{r:.2f}"), help=t("sequences.r_help"))
 st.markdown(t("sequences.applications"))
 
@@ -85,17 +84,17 @@ with st.container(border=True):
 st.subheader(t("sequences.s3_heading"))
 st.markdown(t("sequences.s3_body"))
 c_input, c_memory, c_step = st.columns(3)
-inputs_kind = c_input.segmented_control(t("sequences.step_input"), seq.STEP_INPUTS, default="pulse", required=True,
+inputs_kind = c_input.segmented_control(t("sequences.step_input"), rnn_cells.STEP_INPUTS, default="pulse", required=True,
                                         format_func=lambda v: t(f"sequences.input_{v}"), key="sequences_step_input",
                                         persist_state="session")
 memory = c_memory.slider(t("sequences.step_memory"), 0.0, 2.0, 1.0, 0.25, key="sequences_memory",
                          help=t("sequences.step_memory_help"), persist_state="session")
-x_steps = seq.demo_inputs(inputs_kind)
+x_steps = rnn_cells.demo_inputs(inputs_kind)
 step_t = c_step.slider(t("sequences.step_t"), 1, len(x_steps), 1, key="sequences_step_t", persist_state="session")
 
-weights = seq.demo_weights(memory)
-steps_done = seq.simple_rnn_steps(x_steps, weights)
-states = seq.simple_rnn_states(x_steps, weights)
+weights = rnn_cells.demo_weights(memory)
+steps_done = rnn_cells.simple_rnn_steps(x_steps, weights)
+states = rnn_cells.simple_rnn_states(x_steps, weights)
 current = steps_done[step_t - 1]
 
 for line in views.step_latex(current, weights.W, weights.U):
@@ -117,7 +116,7 @@ elif inputs_kind == "pulse":
     st.info(t("sequences.pulse_note"), icon=":material/memory:")
 st.caption(t("sequences.keras_note"))
 with st.expander(t("sequences.code_expander"), icon=":material/code:"):
-    code_panel(seq.step_code(x_steps, weights))
+    code_panel(codegen.step_code(x_steps, weights))
 
 # ---------------------------------------------------------------------------------------
 # 4. Experiment: next-value prediction
@@ -125,20 +124,20 @@ with st.expander(t("sequences.code_expander"), icon=":material/code:"):
 st.subheader(t("sequences.s4_heading"))
 st.markdown(t("sequences.s4_body"))
 c_series, c_lstm = st.columns([2, 1], vertical_alignment="bottom")
-kind = c_series.segmented_control(t("sequences.series"), seq.SERIES_KINDS, default=seq.DEFAULT_SERIES,
+kind = c_series.segmented_control(t("sequences.series"), sequence_data.SERIES_KINDS, default=sequence_experiment.DEFAULT_SERIES,
                                   required=True, format_func=lambda v: t(f"sequences.series_{v}"), key="sequences_series",
                                   persist_state="session")
 with_lstm = c_lstm.toggle(t("sequences.lstm"), key="sequences_lstm", persist_state="session")
 c_window, c_units, c_epochs = st.columns(3)
-window = c_window.slider(t("sequences.window"), 2, 60, seq.DEFAULT_WINDOW, key="sequences_window",
+window = c_window.slider(t("sequences.window"), 2, 60, sequence_experiment.DEFAULT_WINDOW, key="sequences_window",
                          bind="query-params", persist_state="session")
-units = c_units.slider(t("sequences.units"), 2, 64, seq.DEFAULT_UNITS, key="sequences_units", bind="query-params",
+units = c_units.slider(t("sequences.units"), 2, 64, sequence_experiment.DEFAULT_UNITS, key="sequences_units", bind="query-params",
                        persist_state="session")
-epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, seq.DEFAULT_EPOCHS, key="sequences_epochs",
+epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, sequence_experiment.DEFAULT_EPOCHS, key="sequences_epochs",
                          bind="query-params", persist_state="session")
 kinds = ("dense", "rnn", "lstm") if with_lstm else ("dense", "rnn")
 
-data = seq.prepare_data(kind, window)
+data = sequence_data.prepare_data(kind, window)
 show_chart(views.window_preview(data.series, window, data.split, start=40, title=t("sequences.preview_title"),
                                 names={"series": t("sequences.name_series"), "test": t("sequences.name_test"),
                                        "window": t("sequences.name_window"), "target": t("sequences.name_target"),
@@ -148,8 +147,8 @@ st.markdown(f"**{t('sequences.summary_heading')}**")
 for column, model_kind in zip(presentation.card_columns(len(kinds)), kinds, strict=True):
     with column.container(border=True):
         st.markdown(f"**{t(f'sequences.model_{model_kind}')}**")
-        st.markdown(t("sequences.summary_input", shape=seq.input_shape(model_kind, window)))
-        rows = seq.model_layers(model_kind, window, units)
+        st.markdown(t("sequences.summary_input", shape=sequence_experiment.input_shape(model_kind, window)))
+        rows = sequence_experiment.model_layers(model_kind, window, units)
         st.dataframe(pd.DataFrame({t("sequences.col_layer"): [r.name for r in rows],
                                    t("sequences.col_output"): [str(r.output_shape) for r in rows],
                                    t("sequences.col_params"): [f"{r.params:,}" for r in rows]}),
@@ -217,7 +216,7 @@ else:
         show_chart(views.loss_figure({names[k]: m.losses for k, m in result.models.items()}, result.epochs,
                                      title=t("sequences.loss_title"), xaxis_title=t("sequences.loss_x"),
                                      yaxis_title=t("sequences.loss_y")), key="sequences_loss")
-    result_series = seq.prepare_data(result.kind, result.window).series
+    result_series = sequence_data.prepare_data(result.kind, result.window).series
     with pred_slot:
         show_chart(views.predictions_figure(result.truth, len(result_series) - len(result.truth),
                                             {names[k]: m.predictions for k, m in result.models.items()},
@@ -240,14 +239,14 @@ else:
     }), hide_index=True, width="stretch", column_config={mse_col: st.column_config.NumberColumn(format="%.4f"),
                                                           mae_col: st.column_config.NumberColumn(format="%.4f")})
     st.caption(t("sequences.errors_note"))
-    ratio = seq.error_ratio(result)
+    ratio = sequence_experiment.error_ratio(result)
     if ratio is not None:
         st.markdown(t("sequences.rnn_wins" if ratio >= 1 else "sequences.dense_wins",
                       ratio=f"{max(ratio, 1 / ratio):.1f}"))
     if result.kind == "random_walk":
         st.info(t("sequences.random_walk_note"), icon=":material/casino:")
     elif result.kind == "changing_wave":
-        st.info(t("sequences.changing_wave_note", every=seq.CHANGE_EVERY), icon=":material/memory:")
+        st.info(t("sequences.changing_wave_note", every=sequence_data.CHANGE_EVERY), icon=":material/memory:")
 
 with st.expander(t("sequences.code_expander"), icon=":material/code:"):
-    code_panel(seq.experiment_code(kind, window, units, epochs, kinds))
+    code_panel(codegen.experiment_code(sequence_experiment.ExperimentSettings(kind, window, units, epochs, kinds)))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnlab.sequences import RnnStep
+from cnnlab.rnn_cells import RnnStep
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
 
 INK = "#31333f"

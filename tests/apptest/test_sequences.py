@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from cnnlab import sequences as seq
+from cnnlab import rnn_cells, sequence_experiment
 
 PAGE = "app_pages/sequences.py"
 
@@ -50,7 +50,7 @@ def test_shuffle_and_step_through_react(app_test):
     at.slider(key="sequences_step_t").set_value(3).run()
     latex = " ".join(e.value for e in at.latex)
     assert "h_{3}" in latex
-    h3 = seq.simple_rnn_states(seq.demo_inputs("pulse"), seq.demo_weights(1.0))[2]
+    h3 = rnn_cells.simple_rnn_states(rnn_cells.demo_inputs("pulse"), rnn_cells.demo_weights(1.0))[2]
     assert all(f"{v:.2f}" in latex for v in h3)
     at.slider(key="sequences_memory").set_value(0.0).run()
     assert "no recurrence" in texts(at, "info")
@@ -59,17 +59,17 @@ def test_shuffle_and_step_through_react(app_test):
 def test_window_length_changes_the_model_summary(app_test):
     at = app_test("en", PAGE)
     units = at.slider(key="sequences_units").value
-    assert at.slider(key="sequences_window").value == seq.DEFAULT_WINDOW
+    assert at.slider(key="sequences_window").value == sequence_experiment.DEFAULT_WINDOW
     dense, rnn = totals(at)[:2]
-    assert dense == seq.total_params("dense", seq.DEFAULT_WINDOW, units)
+    assert dense == sequence_experiment.total_params("dense", sequence_experiment.DEFAULT_WINDOW, units)
     at.slider(key="sequences_window").set_value(40).run()
     assert not at.exception
     dense_40, rnn_40 = totals(at)[:2]
-    assert dense_40 == dense + (40 - seq.DEFAULT_WINDOW) * units  # more inputs, each wired to every unit
+    assert dense_40 == dense + (40 - sequence_experiment.DEFAULT_WINDOW) * units  # more inputs, each wired to every unit
     assert rnn_40 == rnn  # the recurrent cell does not grow with the window
     assert "(None, 40)" in texts(at)
     at.toggle(key="sequences_lstm").set_value(True).run()
-    assert totals(at)[2] == seq.total_params("lstm", 40, units)
+    assert totals(at)[2] == sequence_experiment.total_params("lstm", 40, units)
     # the settings survive a visit to another page
     at.switch_page("app_pages/home.py").run()
     at.switch_page(PAGE).run()

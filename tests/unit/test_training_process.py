@@ -114,15 +114,15 @@ def test_error_summary_keeps_the_message_not_tensorflows_graph_trace():
 
 
 def test_the_sequences_experiment_in_a_worker_gives_the_same_numbers_and_reports_each_epoch(pool):
-    from cnnlab import sequences as seq
+    from cnnlab import sequence_data, sequence_experiment
 
-    data = seq.prepare_data("waves", 6, n_windows=60)
+    data = sequence_data.prepare_data("waves", 6, n_windows=60)
     heard = []
     caller = threading.get_ident()
     remote = trainer_pool.sequences_experiment(
         data, ("dense", "rnn"), units=4, epochs=3, pool=pool,
         on_epoch=lambda kind, epoch, loss: heard.append((kind, epoch, threading.get_ident() == caller)))
-    here = seq.train_models(data, ("dense", "rnn"), units=4, epochs=3)
+    here = sequence_experiment.train_models(data, ("dense", "rnn"), units=4, epochs=3)
     assert heard == [(k, e, True) for k in ("dense", "rnn") for e in (1, 2, 3)]
     for kind in ("dense", "rnn"):
         np.testing.assert_allclose(remote.models[kind].predictions, here.models[kind].predictions, rtol=1e-4)
@@ -130,9 +130,9 @@ def test_the_sequences_experiment_in_a_worker_gives_the_same_numbers_and_reports
 
 
 def test_a_sequences_experiment_ends_when_cancelled_or_interrupted_and_keeps_its_worker(pool):
-    from cnnlab import sequences as seq
+    from cnnlab import sequence_data
 
-    data = seq.prepare_data("waves", 12, n_windows=400)
+    data = sequence_data.prepare_data("waves", 12, n_windows=400)
     epochs_seen = []
     assert trainer_pool.sequences_experiment(
         data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=lambda *a: epochs_seen.append(a),
