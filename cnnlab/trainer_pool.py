@@ -205,46 +205,6 @@ class TrainerPool:
             worker.close()
 
 
-def sequences_experiment(data, kinds, *, on_epoch=None, cancelled=None, pool: TrainerPool | None = None,
-                         **options):
-    """cnnlab.sequences.train_models(data, kinds, **options) in a worker; None if `cancelled()` said stop.
-
-    on_epoch(kind, epoch, loss) is called in the caller's thread as the worker reports each epoch;
-    cancelled(), asked about every 0.2 s, ends the experiment (the caller's session has gone). If the
-    caller's thread is interrupted (on_epoch raised: Streamlit stops a script for a rerun), the worker
-    is told to leave and kept, not killed. The caller holds a training slot.
-    """
-    pool = pool or shared_pool()
-    worker = pool.take()
-    healthy, result = False, None
-    try:
-        worker.send(("sequences", data, tuple(kinds), options))
-        while True:
-            if cancelled is not None and cancelled():
-                healthy = abort_request(worker)
-                return None
-            message = worker.receive(0.2)
-            if message is None:
-                continue
-            kind = message[0]
-            if kind == "epoch" and on_epoch is not None:
-                try:
-                    on_epoch(*message[1:])
-                except BaseException:
-                    healthy = abort_request(worker)
-                    raise
-            elif kind == "result":
-                result = message[1]
-            elif kind == "done":
-                healthy = True
-                return result
-            elif kind == "failed":
-                healthy = True  # the worker caught it and is ready for the next request
-                raise remote_error(message, worker.pid)
-    finally:
-        pool.give_back(worker, healthy)
-
-
 def remote_error(message: tuple, pid: int) -> TrainingProcessError:
     """("failed", summary, traceback) as an exception whose note carries the worker's traceback."""
     error = TrainingProcessError(message[1])

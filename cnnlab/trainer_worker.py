@@ -181,15 +181,15 @@ def run_training(stack, config, data, send, control: Control) -> None:
 
 # ---------------------------------------------------------------- the "sequences" request
 
-def run_sequences(data, kinds, options: dict, send, control: Control) -> None:
-    """The sequences experiment (cnnlab.sequence_experiment.train_models) in this process, one ("epoch", ...) per epoch."""
+def run_sequences(settings, send, control: Control) -> None:
+    """The sequences experiment with these settings (cnnlab.sequence_experiment.run), one ("epoch", ...) per epoch."""
     from cnnlab import sequence_experiment
 
     def on_epoch(kind: str, epoch: int, loss: float) -> None:
         control.leave_if_told()
         send(("epoch", kind, epoch, loss))
 
-    send(("result", sequence_experiment.train_models(data, kinds, on_epoch=on_epoch, **options)))
+    send(("result", sequence_experiment.run(settings, on_epoch=on_epoch)))
 
 
 REQUESTS = {"train": run_training, "sequences": run_sequences}

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import recipe, trainer_pool, trainer_worker, training
+from cnnlab import recipe, sequence_experiment, trainer_pool, trainer_worker, training
 from cnnlab.data import MnistData, load_bundled, to_model_input
+from cnnlab.sequence_experiment import ExperimentSettings
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
 
@@ -113,42 +114,69 @@ def test_error_summary_keeps_the_message_not_tensorflows_graph_trace():
     assert trainer_worker.error_summary(MemoryError("no room")) == "MemoryError: no room"
 
 
-def test_the_sequences_experiment_in_a_worker_gives_the_same_numbers_and_reports_each_epoch(pool):
-    from cnnlab import sequence_data, sequence_experiment
-
-    data = sequence_data.prepare_data("waves", 6, n_windows=60)
+def test_the_sequences_job_trains_in_a_worker_gives_the_same_numbers_and_reports_each_epoch(pool):
+    settings = ExperimentSettings("waves", window=6, units=4, epochs=3, kinds=("dense", "rnn"), n_windows=60)
     heard = []
-    caller = threading.get_ident()
-    remote = trainer_pool.sequences_experiment(
-        data, ("dense", "rnn"), units=4, epochs=3, pool=pool,
-        on_epoch=lambda kind, epoch, loss: heard.append((kind, epoch, threading.get_ident() == caller)))
-    here = sequence_experiment.train_models(data, ("dense", "rnn"), units=4, epochs=3)
-    assert heard == [(k, e, True) for k in ("dense", "rnn") for e in (1, 2, 3)]
+
+    def on_update(job):
+        progress = job.progress()
+        if progress.model is not None and (progress.model, progress.epoch) not in heard:
+            heard.append((progress.model, progress.epoch))
+
+    job = training.SequencesJob(settings, slots=training.TrainingSlots(1), pool=pool, on_update=on_update).start()
+    assert job.wait(120) and job.state == training.DONE, job.error
+    assert job.trainer_pid not in (None, os.getpid())
+    here = sequence_experiment.run(settings)
+    assert heard == [(k, e) for k in ("dense", "rnn") for e in (1, 2, 3)]  # in order, as each epoch ends
+    remote = job.result
     for kind in ("dense", "rnn"):
         np.testing.assert_allclose(remote.models[kind].predictions, here.models[kind].predictions, rtol=1e-4)
         assert remote.models[kind].losses == pytest.approx(here.models[kind].losses, rel=1e-4)
+        assert job.progress().losses[kind] == remote.models[kind].losses
+    assert pool.idle_pids() == [job.trainer_pid]
 
 
-def test_a_sequences_experiment_ends_when_cancelled_or_interrupted_and_keeps_its_worker(pool):
-    from cnnlab import sequence_data
+def test_a_stopped_or_abandoned_sequences_job_leaves_at_once_without_a_result_and_keeps_its_worker(pool):
+    long = ExperimentSettings("waves", window=12, units=16, epochs=500, kinds=("lstm",), n_windows=400)
+    slots = training.TrainingSlots(1)
+    stopped = training.SequencesJob(long, slots=slots, pool=pool).start()
+    wait_for(lambda: len(stopped.progress().losses["lstm"]) >= 2)
+    stopped.stop()
+    assert stopped.wait(trainer_pool.ABORT_GRACE_S + 5)
+    assert stopped.state == training.STOPPED and stopped.result is None and not stopped.abandoned
+    assert 2 <= len(stopped.progress().losses["lstm"]) < 500
+    assert pool.idle_pids() == [stopped.trainer_pid] and slots.counts() == (0, 0)
 
-    data = sequence_data.prepare_data("waves", 12, n_windows=400)
-    epochs_seen = []
-    assert trainer_pool.sequences_experiment(
-        data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=lambda *a: epochs_seen.append(a),
-        cancelled=lambda: len(epochs_seen) >= 2) is None
-    assert 2 <= len(epochs_seen) < 500
-    (kept,) = pool.idle_pids()
+    owner_here = threading.Event()
+    owner_here.set()
+    abandoned = training.SequencesJob(long, slots=slots, pool=pool, owner_alive=owner_here.is_set).start()
+    wait_for(lambda: len(abandoned.progress().losses["lstm"]) >= 1)
+    owner_here.clear()  # the tab is closed
+    assert abandoned.wait(training.OWNER_CHECK_S + trainer_pool.ABORT_GRACE_S + 5)
+    assert abandoned.abandoned and abandoned.state == training.STOPPED and abandoned.result is None
+    assert abandoned.trainer_pid == stopped.trainer_pid  # told to leave and kept: no new TensorFlow import
+    assert pool.idle_pids() == [abandoned.trainer_pid] and slots.counts() == (0, 0)
 
-    class Interrupted(Exception):  # what Streamlit raises in a script thread it stops for a rerun
-        pass
 
-    def interrupt(*_):
-        raise Interrupted
-
-    with pytest.raises(Interrupted):
-        trainer_pool.sequences_experiment(data, ("lstm",), units=16, epochs=500, pool=pool, on_epoch=interrupt)
-    assert pool.idle_pids() == [kept]  # told to leave and kept: no new TensorFlow import for the next one
+def test_a_sequences_job_waits_in_the_same_queue_as_a_training_and_a_cancelled_one_leaves_it(small_data, pool):
+    slots = training.TrainingSlots(1)
+    first = threading.Event()
+    long = recipe.TrainConfig(epochs=200, batch_size=8)
+    mnist = training.TrainingJob(TINY, long, small_data, slots=slots, pool=pool,
+                                 on_update=lambda j: first.set() if j.history().batch_loss else None).start()
+    assert first.wait(60), "the training should start"
+    settings = ExperimentSettings("waves", window=6, units=4, epochs=2, kinds=("dense",), n_windows=60)
+    waiting = training.SequencesJob(settings, slots=slots, pool=pool).start()
+    cancelled = training.SequencesJob(settings, slots=slots, pool=pool).start()
+    wait_for(lambda: (waiting.progress().queue_position, cancelled.progress().queue_position) == (1, 2))
+    assert waiting.state == cancelled.state == training.QUEUED and slots.counts() == (1, 2)
+    cancelled.stop()
+    assert cancelled.wait(10) and cancelled.state == training.CANCELLED and cancelled.trainer_pid is None
+    assert slots.counts() == (1, 1)
+    mnist.stop()
+    assert mnist.wait(60) and mnist.state == training.STOPPED
+    assert waiting.wait(120) and waiting.state == training.DONE, waiting.error  # it got the freed slot
+    assert waiting.result.settings() == ("waves", 6, 4, 2, ("dense",)) and slots.counts() == (0, 0)
 
 
 def test_a_connection_without_the_workers_token_is_refused_unread(caplog):
