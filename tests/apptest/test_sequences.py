@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cnnlab import rnn_cells, sequence_experiment
+from components import state_keys as keys
 
 PAGE = "app_pages/sequences.py"
 
@@ -83,6 +84,10 @@ def test_tiny_training_shows_both_test_errors(app_test):
     at.slider(key="sequences_epochs").set_value(2).run()
     at.button(key="sequences_train").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    job = at.session_state[keys.SEQUENCES_JOB]  # it trains in the background, like the Train page's job
+    assert job.wait(120), "the experiment should finish"
+    at.run()  # the rerun its live panel asks for once it has ended
+    assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     result = at.session_state["sequences_result"]
     assert set(result.models) == {"dense", "rnn"} and result.window == 5 and result.epochs == 2
@@ -97,3 +102,33 @@ def test_tiny_training_shows_both_test_errors(app_test):
     # new settings: the old results stay on screen, marked as from earlier settings
     at.slider(key="sequences_window").set_value(6).run()
     assert "이전 설정" in texts(at, "warning")
+
+
+def test_the_experiment_shows_its_epochs_live_and_a_settings_change_stops_it(app_test):
+    import threading
+
+    from cnnlab import training
+
+    at = app_test("en", PAGE)
+    at.slider(key="sequences_epochs").set_value(100).run()
+    at.toggle(key="sequences_lstm").set_value(True).run()
+    at.button(key="sequences_train").click().run()
+    job = at.session_state[keys.SEQUENCES_JOB]
+    assert job.active and job.settings.epochs == 100 and job.settings.kinds == ("dense", "rnn", "lstm")
+    for _ in range(1200):  # up to 60 s on a loaded machine: a bound, not a speed target
+        if job.progress().epoch >= 1:
+            break
+        threading.Event().wait(0.05)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    live = texts(at, "caption")
+    assert "Training Standard network (Dense): epoch" in live or "Training SimpleRNN" in live, live
+    assert not at.metric, "no results while it trains"
+
+    at.slider(key="sequences_window").set_value(8).run()  # the experiment that runs is no longer the page's
+    assert job.stop_requested
+    assert job.wait(30) and job.state == training.STOPPED and job.result is None
+    at.run()
+    assert not at.exception
+    assert "sequences_result" not in at.session_state and not at.metric
+    assert "Train the models" in texts(at, "info")
