@@ -223,7 +223,7 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
 def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Figure:
     """The figure `build()` made for the same `key` last time, kept on the session's run (one per name).
 
-    A rerun that changes nothing (the 1-second refresh between batches, a click elsewhere on a finished
+    A rerun that changes nothing (the live panel's refresh between batches, a click elsewhere on a finished
     job's page) reuses it instead of rebuilding; st.plotly_chart only reads the figure.
     """
     if run is None:
