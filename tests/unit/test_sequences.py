@@ -189,3 +189,19 @@ def test_experiment_code_runs_and_reproduces_the_training_helper():
     printed = {line.split()[0]: float(line.split()[-1]) for line in lines}
     for kind, model in result.models.items():
         assert printed[kind] == pytest.approx(model.mse, rel=1e-4)
+
+
+def test_experiment_code_trains_with_the_settings_learning_rate_seed_and_batch_size():
+    """The shown code is written from the settings the worker trains with, not from constants of its own."""
+    import contextlib
+    import io
+
+    settings = ExperimentSettings("sine_noise", window=5, units=3, epochs=2, kinds=("lstm",), n_windows=50, seed=2,
+                                  batch_size=8, learning_rate=0.05)
+    code = codegen.experiment_code(settings)
+    assert "Adam(learning_rate=0.05)" in code and "batch_size=8" in code
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, {})  # noqa: S102 - our own generated code
+    printed = float(out.getvalue().split()[-1])
+    assert printed == pytest.approx(sequence_experiment.run(settings).models["lstm"].mse, rel=1e-4)
