@@ -115,8 +115,8 @@ def test_importing_cnnlab_sizes_tensorflows_thread_pools_before_it_starts():
     assert out == ["1", "2"]
 
 
-def test_a_training_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_position():
-    """The sequences experiment trains in its page's thread, but in line with the Train page's jobs."""
+def test_a_slot_held_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_position():
+    """training_slot (what every job holds while it trains) waits in line with the others and says where."""
     slots = training.TrainingSlots(1)
     assert slots.acquire("a-train-page-job", threading.Event())
     heard, inside = [], threading.Event()
@@ -134,8 +134,8 @@ def test_a_training_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_
     assert inside.is_set() and heard == [1] and slots.counts() == (0, 0)
 
 
-def test_a_training_in_the_callers_thread_leaves_the_line_when_its_session_has_gone():
-    """A sequences experiment whose tab closed while it waited must not take the slot afterwards."""
+def test_a_slot_held_in_the_callers_thread_leaves_the_line_when_its_session_has_gone():
+    """Work whose tab closed while it waited must not take the slot afterwards."""
     slots = training.TrainingSlots(1)
     assert slots.acquire("a-train-page-job", threading.Event())
     gone, outcome = threading.Event(), []
