@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeVar
 
 from cnnlab import architecture
 from cnnlab.data import MnistData
@@ -161,6 +162,9 @@ def training_slot(slots: TrainingSlots | None = None, *, holder: str | None = No
 
 # ---------------------------------------------------------------- what both kinds of job share
 
+_J = TypeVar("_J", bound="Job")
+
+
 class _LeftRequest(Exception):
     """The worker left its request at the job's word (nobody watches, or a Stop that keeps nothing)."""
 
@@ -201,7 +205,7 @@ class Job:
         self.trainer_pid: int | None = None  # the worker process that runs it
 
     # -- control
-    def start(self) -> Job:
+    def start(self: _J) -> _J:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name=f"{self.name}-{self.id[:8]}", daemon=True)
             self._thread.start()
