@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, optimizers, training
+from cnnlab import codegen, optimizers, recipe
 from components import model_editor as editor
 from components import presentation
 from components import training_views as views
@@ -15,92 +15,77 @@ BATCH_SIZES = [8, 16, 32, 64, 128, 256]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
 FRACTIONS = [0.05, 0.1, 0.25, 0.5, 1.0]
 VALIDATION_SPLITS = [0.0, 0.1, 0.2, 0.3]
-CHAPTER = training.TrainConfig()  # the chapter's settings are the page's defaults
+CHAPTER = recipe.TrainConfig()  # the chapter's settings are the page's defaults
 
 
 def optimizer_changed() -> None:
     st.session_state["train_lr"] = optimizers.default_learning_rate(st.session_state["train_optimizer"])
 
 
-page_header("train")
-# On a projector Start and the live chart come right under the title, above the fold; the settings follow.
-run_row = st.container() if presentation.is_on() else None
-data = mnist()
-stack = editor.current_spec()
-analysis = arch.analyze(stack)
-job = views.current_job()
-if job is not None:
-    views.restore_after_cancel(job)
-busy = job is not None and job.active
-
-with st.container(border=True):
-    which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
-    with st.container(horizontal=True, vertical_alignment="center"):
-        params = f"{analysis.total_params:,}" if analysis.ok else "—"  # a partial sum would mislead
-        st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
-        st.page_link("app_pages/model.py", label=t("train.edit_model"), icon=":material/account_tree:")
-    st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
-    if not data.is_full:
-        st.caption(t("train.offline_accuracy_note"))
-
-st.subheader(t("train.settings_heading"))
-n_train = len(data.x_train)
-left, middle, right = st.columns(3)
-with left:
-    epochs = st.slider(t("train.epochs"), 1, 20, CHAPTER.epochs, key="train_epochs", help=t("train.epochs_help"),
-                       disabled=busy, persist_state="session")
-    batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size, key="train_batch",
-                                  help=t("train.batch_size_help"), disabled=busy, persist_state="session")
-with middle:
-    optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key="train_optimizer",
-                             format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
-                             help=t("train.optimizer_help"),
-                             on_change=optimizer_changed, disabled=busy, persist_state="session")
-    learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate,
-                                     key="train_lr", format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"),
-                                     disabled=busy, persist_state="session")
-with right:
-    fraction = st.select_slider(
-        t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key="train_fraction",
-        help=t("train.fraction_help"),
-        format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
-                     for f in FRACTIONS}.get,
-        disabled=busy, persist_state="session")
-    validation_split = st.select_slider(
-        t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key="train_validation",
-        help=t("train.validation_help"),
-        format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
-        disabled=busy, persist_state="session")
-
-config = training.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
+def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
+    """The training settings, locked while this session's training is active."""
+    st.subheader(t("train.settings_heading"))
+    left, middle, right = st.columns(3)
+    with left:
+        epochs = st.slider(t("train.epochs"), 1, 20, CHAPTER.epochs, key="train_epochs", help=t("train.epochs_help"),
+                           disabled=busy, persist_state="session")
+        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size, key="train_batch",
+                                      help=t("train.batch_size_help"), disabled=busy, persist_state="session")
+    with middle:
+        optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key="train_optimizer",
+                                 format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
+                                 help=t("train.optimizer_help"),
+                                 on_change=optimizer_changed, disabled=busy, persist_state="session")
+        learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate,
+                                         key="train_lr", format_func=lambda v: f"{v:g}",
+                                         help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
+    with right:
+        fraction = st.select_slider(
+            t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key="train_fraction",
+            help=t("train.fraction_help"),
+            format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
+                         for f in FRACTIONS}.get,
+            disabled=busy, persist_state="session")
+        validation_split = st.select_slider(
+            t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key="train_validation",
+            help=t("train.validation_help"),
+            format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
+            disabled=busy, persist_state="session")
+    return recipe.TrainConfig(epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
                               data_fraction=fraction, validation_split=validation_split)
-sizes = training.split_sizes(n_train, config)
-st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val", train=f"{sizes.train:,}",
-             val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
 
-blocker = editor.training_blocker(analysis)
-with run_row if run_row is not None else st.container():
-    start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
-with start_area, st.container(horizontal=True, vertical_alignment="center"):
-    if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
-                 disabled=busy or blocker is not None):
-        views.start_training(stack, config)
-        st.rerun()  # draw the page again with the controls locked and the live panel
-    if busy and job is not None:
-        st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
-if blocker:
-    start_area.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
-if busy and job is not None:  # your own run: what it is doing, and why the controls are locked
-    queued = job.state == training.QUEUED
-    start_area.info(t("train.busy_queued" if queued else "train.busy"),
-                    icon=":material/hourglass_top:" if queued else ":material/model_training:")
 
-if job is not None:
-    live_area.subheader(t("train.live_heading"))
-    with live_area:
-        views.live_panel(job)
-    if not job.active:
-        views.results_panel(job)
+def start_stop_ui(start_area, stack, config: recipe.TrainConfig, busy: bool, blocker: str | None) -> None:
+    """Start (disabled while this session trains, or when the stack cannot train) and Stop."""
+    job = views.current_job()
+    with start_area, st.container(horizontal=True, vertical_alignment="center"):
+        if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
+                     disabled=busy or blocker is not None):
+            views.start_training(stack, config)
+            st.rerun()  # draw the page again with the controls locked and the live panel
+        if busy and job is not None:
+            st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
+    views.run_notes(start_area, blocker, job if busy else None)
 
-st.subheader(t("train.code_heading"))
-code_panel(codegen.training_code(stack, config, source=data.source, train_size=n_train))
+
+def train_page() -> None:
+    page_header("train")
+    # On a projector Start and the live chart come right under the title, above the fold; the settings follow.
+    run_row = st.container() if presentation.is_on() else None
+    data, stack = mnist(), editor.current_spec()
+    job = views.current_job()
+    if job is not None:
+        views.restore_after_cancel(job)
+    busy = job is not None and job.active
+    views.model_card(stack, data)
+    config = settings_ui(len(data.x_train), busy)
+    views.split_note(len(data.x_train), config)
+    with run_row if run_row is not None else st.container():
+        start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
+    start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)))
+    views.job_panels(job, live_area)
+    st.subheader(t("train.code_heading"))
+    code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train)))
+
+
+train_page()

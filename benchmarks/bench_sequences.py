@@ -1,7 +1,7 @@
 """The sequences page's experiment with its defaults: does the recurrent model win, and how long does it take?
 
 Run: .venv/bin/python benchmarks/bench_sequences.py [--seeds 5] [--skip-chart]
-1. Dense vs SimpleRNN with the page's defaults (cnnlab.sequences.DEFAULT_*), over several seeds
+1. Dense vs SimpleRNN with the page's defaults (cnnlab.sequence_experiment.DEFAULT_*), over several seeds
    (seed s: the series' noise and the weights' initialisation): each model's test MSE, the ratio
    Dense MSE / RNN MSE per seed and its mean (> 1: the RNN wins), side by side with the previous
    defaults (sine with noise, n = 20, 16 units, 20 epochs), and the training time of both.
@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from cnnlab import sequences as seq  # noqa: E402
+from cnnlab import sequence_data, sequence_experiment  # noqa: E402
 
 
 def timed(fn) -> float:
@@ -38,8 +38,8 @@ def ratios_over_seeds(label: str, settings: tuple, seeds: int) -> list[float]:
     kind, window, units, epochs = settings
     ratios, seconds = [], []
     for seed in range(seeds):
-        data = seq.prepare_data(kind, window, seed=seed)
-        result = seq.train_models(data, ("dense", "rnn"), units=units, epochs=epochs, seed=seed)
+        data = sequence_data.prepare_data(kind, window, seed=seed)
+        result = sequence_experiment.train_models(data, ("dense", "rnn"), units=units, epochs=epochs, seed=seed)
         dense, rnn = result.models["dense"].mse, result.models["rnn"].mse
         ratios.append(dense / rnn)
         seconds.append(result.seconds)
@@ -51,8 +51,9 @@ def ratios_over_seeds(label: str, settings: tuple, seeds: int) -> list[float]:
 
 
 def compare_defaults(seeds: int) -> None:
-    current = (seq.DEFAULT_SERIES, seq.DEFAULT_WINDOW, seq.DEFAULT_UNITS, seq.DEFAULT_EPOCHS)
-    print(f"Dense vs SimpleRNN, {seeds} seeds, {seq.DEFAULT_WINDOWS} windows "
+    current = (sequence_experiment.DEFAULT_SERIES, sequence_experiment.DEFAULT_WINDOW,
+               sequence_experiment.DEFAULT_UNITS, sequence_experiment.DEFAULT_EPOCHS)
+    print(f"Dense vs SimpleRNN, {seeds} seeds, {sequence_data.DEFAULT_WINDOWS} windows "
           f"(series, window, units, epochs): defaults {current}, previous {PREVIOUS_DEFAULTS}")
     t_now = ratios_over_seeds("defaults", current, seeds)
     t_before = ratios_over_seeds("previous", PREVIOUS_DEFAULTS, seeds)
@@ -66,15 +67,16 @@ def main() -> None:
     args = parser.parse_args()
     t_import = timed(lambda: __import__("keras"))
     print(f"import keras/tensorflow: {t_import:.2f} s (once per server process)")
-    seq.train_models(seq.prepare_data("sine_noise", 5), ("dense",), units=4, epochs=1)  # warm-up
+    warm_up = sequence_data.prepare_data("sine_noise", 5)
+    sequence_experiment.train_models(warm_up, ("dense",), units=4, epochs=1)
     compare_defaults(args.seeds)
     if not args.skip_chart:
         chart_cost()
 
 
 def chart_cost() -> None:
-    data = seq.prepare_data(seq.DEFAULT_SERIES, seq.DEFAULT_WINDOW)
-    units, epochs = seq.DEFAULT_UNITS, seq.DEFAULT_EPOCHS
+    data = sequence_data.prepare_data(sequence_experiment.DEFAULT_SERIES, sequence_experiment.DEFAULT_WINDOW)
+    units, epochs = sequence_experiment.DEFAULT_UNITS, sequence_experiment.DEFAULT_EPOCHS
     print(f"data: {len(data.y_train)} train + {len(data.y_test)} test windows of length {data.window}")
 
     from components import sequence_views as views  # plotly only; no Streamlit calls
@@ -86,12 +88,12 @@ def chart_cost() -> None:
             live[kind].append(loss)
             views.loss_figure(live, epochs, title="loss", xaxis_title="epoch", yaxis_title="loss").to_json()
 
-        return seq.train_models(data, kinds, units=units, epochs=epochs, on_epoch=on_epoch)
+        return sequence_experiment.train_models(data, kinds, units=units, epochs=epochs, on_epoch=on_epoch)
 
     rows = []
     for label, kinds in [("Dense + SimpleRNN (default)", ("dense", "rnn")),
                          ("Dense + SimpleRNN + LSTM", ("dense", "rnn", "lstm"))]:
-        plain = seq.train_models(data, kinds, units=units, epochs=epochs)
+        plain = sequence_experiment.train_models(data, kinds, units=units, epochs=epochs)
         t_chart = timed(lambda kinds=kinds: with_chart(kinds))
         per_model = ", ".join(f"{k} {m.seconds:.2f} s" for k, m in plain.models.items())
         rows.append((label, plain.seconds, t_chart, per_model))

@@ -8,7 +8,7 @@
    Target: app >= 0.95x plain (issue 11: watching the training must not slow it). Runs alternate (plain, app, plain, app...) and the median is used.
 2. The first train step: CPU time of its trace when Keras creates the optimizer's and metrics'
    variables inside it (its default without a distribution strategy) and when they are built first
-   (cnnlab.training.build_state_before_fit). Printed as a ratio; it holds the interpreter lock.
+   (cnnlab.recipe.build_state_before_fit). Printed as a ratio; it holds the interpreter lock.
 3. Memory: resident memory after each of three trainings in a row, this process (the server's
    side of a job) plus the worker process that trained. Target: growth after the first < 10%.
 4. Accuracy: the chapter's settings (5 epochs, adam, batch 32) on the bundled data
@@ -44,13 +44,13 @@ def rss_mb(pid: int | str = "self") -> float:
 
 def compiled_model(stack, config, data, *, build_first: bool = True):
     """(model, split) as a TrainingJob prepares them: built, compiled and, by default, its state built first."""
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe
 
-    split = training.split_data(data, config)
+    split = recipe.split_data(data, config)
     model = architecture.build_model(stack)
-    training.compile_model(model, config)
+    recipe.compile_model(model, config)
     if build_first:
-        training.build_state_before_fit(model, split.x_train, split.y_train)
+        recipe.build_state_before_fit(model, split.x_train, split.y_train)
     return model, split
 
 
@@ -78,15 +78,24 @@ def app_fit_seconds(stack, config, data) -> float:
     training_charts.t = training_watch_views.t = lambda key, **values: translate(key, "en", **values)
 
     job = training.TrainingJob(stack, config, data, slots=training.TrainingSlots(1)).start()
+
+    def read_page():
+        # what the page's fragment does each second: read the job, build its figures, serialise them
+        training_charts.history_figure(job.history(), config.epochs).to_json()
+        record = job.watch.latest()  # the watch view: its figures for the latest record
+        if record is not None:
+            for fig in training_watch_views.record_figures(job.watch, record).values():
+                fig.to_json()
+
+    return fit_seconds_while_reading(job, read_page)
+
+
+def fit_seconds_while_reading(job, read_page) -> float:
+    """model.fit's own duration inside `job`, while a thread reads its progress and calls read_page() each second."""
     def page_reader():
         while not job.wait(1.0):
-            # what the page's fragment does each second: read the job, build its figures, serialise them
             job.progress()
-            training_charts.history_figure(job.history(), config.epochs).to_json()
-            record = job.watch.latest()  # the watch view: its figures for the latest record
-            if record is not None:
-                for fig in training_watch_views.record_figures(job.watch, record).values():
-                    fig.to_json()
+            read_page()
 
     reader = threading.Thread(target=page_reader, daemon=True)
     reader.start()
@@ -94,20 +103,20 @@ def app_fit_seconds(stack, config, data) -> float:
     reader.join()
     if job.error:
         raise RuntimeError(job.error)
-    return job.fit_seconds  # model.fit's own duration inside the job, as for the plain run
+    return job.fit_seconds
 
 
 def throughput(data, rounds: int, epochs: int) -> None:
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe
 
     stack = architecture.chapter_spec()
-    config = training.TrainConfig(epochs=epochs, batch_size=32, validation_split=0.1)
-    plain_fit_seconds(stack, training.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
+    config = recipe.TrainConfig(epochs=epochs, batch_size=32, validation_split=0.1)
+    plain_fit_seconds(stack, recipe.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
     plain, app = [], []
     for _ in range(rounds):
         plain.append(plain_fit_seconds(stack, config, data))
         app.append(app_fit_seconds(stack, config, data))
-    sizes = training.split_sizes(len(data.x_train), config)
+    sizes = recipe.split_sizes(len(data.x_train), config)
     images = sizes.train * epochs
     p, a = statistics.median(plain), statistics.median(app)
     print(f"throughput ({images:,} training images per run, batch 32, {epochs} epochs, {rounds} rounds, median):")
@@ -122,10 +131,10 @@ def throughput(data, rounds: int, epochs: int) -> None:
 def memory(data, epochs: int) -> None:
     import gc
 
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe, training
 
     stack = architecture.chapter_spec()
-    config = training.TrainConfig(epochs=epochs, batch_size=32)
+    config = recipe.TrainConfig(epochs=epochs, batch_size=32)
     readings, parts = [], []
     job = None
     for _ in range(3):
@@ -145,11 +154,11 @@ def memory(data, epochs: int) -> None:
 
 
 def accuracy(data, seeds: int, label: str, target: float) -> None:
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe, training
 
     results = []
     for seed in range(seeds):
-        config = training.TrainConfig(epochs=5, batch_size=32, optimizer="adam", learning_rate=0.001,
+        config = recipe.TrainConfig(epochs=5, batch_size=32, optimizer="adam", learning_rate=0.001,
                                       data_fraction=1.0, validation_split=0.0, seed=seed)
         job = training.TrainingJob(architecture.chapter_spec(), config, data, slots=training.TrainingSlots(1))
         job.start().wait()
@@ -164,10 +173,10 @@ def accuracy(data, seeds: int, label: str, target: float) -> None:
 
 def accuracy_investigation(data) -> None:
     """Is the gap to 98% the settings or the data? The same model trained longer on the same 8,000 digits."""
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe, training
 
     for epochs in (10, 15):
-        config = training.TrainConfig(epochs=epochs, batch_size=32, validation_split=0.0, seed=0)
+        config = recipe.TrainConfig(epochs=epochs, batch_size=32, validation_split=0.0, seed=0)
         job = training.TrainingJob(architecture.chapter_spec(), config, data, slots=training.TrainingSlots(1))
         job.start().wait()
         print(f"  investigation: same model and data, {epochs} epochs: test accuracy {job.evaluation.test_accuracy:.2%}")
@@ -196,9 +205,9 @@ def first_step_cpu(stack, config, data, build_first: bool) -> float:
 
 def first_step(data, rounds: int) -> None:
     """The first train step traces the graph while holding the interpreter lock every page needs."""
-    from cnnlab import architecture, training
+    from cnnlab import architecture, recipe
 
-    stack, config = architecture.chapter_spec(), training.TrainConfig(epochs=1, data_fraction=0.1)
+    stack, config = architecture.chapter_spec(), recipe.TrainConfig(epochs=1, data_fraction=0.1)
     first_step_cpu(stack, config, data, True)  # warm-up: TensorFlow's one-time setup
     keras_way, built = [], []
     for _ in range(rounds):  # alternating, so a change in the machine's load hits both alike

@@ -4,7 +4,7 @@ Side by side in one run, on the chapter's model (2 epochs, batch 32, bundled dat
   plain      model.fit(verbose=0)
   no watch   the app's TrainingJob with a page thread drawing the history chart each second, no watch records
   in-thread  the same, with a watch record after each weight snapshot in the job's thread (what the app does;
-             model.fit itself runs in a worker process, cnnlab.training_process)
+             model.fit itself runs in a worker process, cnnlab.trainer_worker)
   lazy       no records in the job's thread; the page thread computes one from job.model each second
 Runs alternate and medians are compared (ratio = plain seconds / variant seconds). Also the cost of one
 record (first Conv2D on one digit + the whole model on 12 digits), in milliseconds.
@@ -18,14 +18,13 @@ import argparse
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench_training import plain_fit_seconds  # noqa: E402
+from bench_training import fit_seconds_while_reading, plain_fit_seconds  # noqa: E402
 
 
 class NoRecords:
@@ -48,20 +47,12 @@ def job_seconds(stack, config, data, mode: str) -> float:
         job.watch = NoRecords()
     job.start()
 
-    def page_reader():
-        while not job.wait(1.0):
-            job.progress()
-            training_charts.history_figure(job.history(), config.epochs).to_json()
-            if mode == "lazy" and job.model is not None:
-                lazy.record(job.model, job.epochs_done, job.progress().batches_done)
+    def read_page():
+        training_charts.history_figure(job.history(), config.epochs).to_json()
+        if mode == "lazy" and job.model is not None:
+            lazy.record(job.model, job.epochs_done, job.progress().batches_done)
 
-    reader = threading.Thread(target=page_reader, daemon=True)
-    reader.start()
-    job.wait()
-    reader.join()
-    if job.error:
-        raise RuntimeError(job.error)
-    return job.fit_seconds
+    return fit_seconds_while_reading(job, read_page)
 
 
 def record_ms(data, repeats: int = 30) -> float:
@@ -83,16 +74,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    from cnnlab import architecture, training, training_process
+    from cnnlab import architecture, recipe, trainer_worker
     from cnnlab import data as data_module
 
     data = data_module.load_bundled()
     stack = architecture.chapter_spec()
-    config = training.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
+    config = recipe.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
     print(f"CPU cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     print(f"one watch record: {record_ms(data):.1f} ms (a record follows each snapshot: every epoch end and every "
-          f"{training_process.SNAPSHOT_EVERY_S:g} s)")
-    plain_fit_seconds(stack, training.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
+          f"{trainer_worker.SNAPSHOT_EVERY_S:g} s)")
+    plain_fit_seconds(stack, recipe.TrainConfig(epochs=1, data_fraction=0.1), data)  # warm-up
     modes = ("no watch", "in-thread", "lazy")
     runs = {name: [] for name in ("plain", *modes)}
     for _ in range(args.rounds):

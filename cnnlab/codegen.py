@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab import optimizers, shapes, training
+from cnnlab import optimizers, recipe, shapes
+from cnnlab import sequence_experiment as experiment
 from cnnlab.architecture import INPUT_SHAPE
 from cnnlab.conv_ops import ConvSettings, PoolSettings
 from cnnlab.layers import conv2d_args, kind_of, pair_arg
+from cnnlab.rnn_cells import RnnWeights
+from cnnlab.sequence_data import CHANGE_EVERY, TEST_FRACTION
 
 
 def tf_print(y: np.ndarray, dtype: str = "float32") -> str:
@@ -105,14 +108,14 @@ _LOAD_CODE = {
 }
 
 
-def training_code(stack, config: training.TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
+def training_code(stack, config: recipe.TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
     """The chapter's tf.keras program for this stack, these settings and the data the app trains on.
 
     source: "bundled" (assets/mnist_subset.npz, np.load) or "keras" (full MNIST); train_size: its
     number of training images. The share of the data and the validation images are picked by
     the same seeded permutation as `split_data`, so the program trains on the very same images.
     """
-    sizes = training.split_sizes(train_size, config)
+    sizes = recipe.split_sizes(train_size, config)
     choose = sizes.train + sizes.val < train_size or sizes.val > 0
     lines = ["import numpy as np"] if source == "bundled" or choose else []
     lines += ["import tensorflow as tf", "from tensorflow.keras import datasets, layers, models", "",
@@ -138,3 +141,115 @@ def training_code(stack, config: training.TrainConfig, source: str = "bundled", 
         "print(test_acc)",
     ]
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the Sequences page's programs
+
+def _py_list(a: np.ndarray, indent: str = "") -> str:
+    """A small array as a Python literal, one row per line for matrices, numbers as short as exact."""
+    a = np.asarray(a, dtype=float)
+
+    def num(v: float) -> str:
+        return f"{v:g}"
+
+    if a.ndim == 1:
+        return "[" + ", ".join(num(v) for v in a) + "]"
+    rows = [indent + "    [" + ", ".join(f"{num(v):>5}" for v in row) + "]," for row in a]
+    return "[\n" + "\n".join(rows) + "\n" + indent + "]"
+
+
+def step_code(x: np.ndarray, weights: RnnWeights) -> str:
+    """Runnable tf.keras code that reproduces the step-through's hidden states."""
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    steps, features = x.shape
+    return f"""import numpy as np
+import tensorflow as tf
+
+# the input sequence x_1 … x_{steps}: shape (batch 1, time steps {steps}, features {features})
+x = np.array({_py_list(x[:, 0])}, dtype="float32").reshape(1, {steps}, {features})
+
+rnn = tf.keras.layers.SimpleRNN({weights.units}, return_sequences=True)
+rnn.build(x.shape)
+kernel = np.array({_py_list(weights.kernel)}, dtype="float32")  # = Wᵀ
+recurrent_kernel = np.array({_py_list(weights.recurrent_kernel)}, dtype="float32")  # = Uᵀ
+bias = np.array({_py_list(weights.bias)}, dtype="float32")  # = b
+rnn.set_weights([kernel, recurrent_kernel, bias])
+
+h = rnn(x)  # every hidden state h_1 … h_{steps}, shape (1, {steps}, {weights.units})
+print(np.round(h.numpy()[0], 2))  # one row per time step
+"""
+
+
+# sequence_data.make_series, one formula per series kind (a test runs each against it)
+_SERIES_CODE = {
+    "changing_wave": f"periods = np.repeat(rng.uniform(8, 40, size=n // {CHANGE_EVERY} + 1), {CHANGE_EVERY})[:n]"
+                     f"  # a new period every {CHANGE_EVERY} steps\n"
+                     "y = np.sin(np.cumsum(2 * np.pi / periods)) + 0.02 * rng.normal(size=n)",
+    "sine_noise": "y = np.sin(2 * np.pi * t / 25) + 0.15 * rng.normal(size=n)",
+    "random_walk": "y = np.cumsum(rng.normal(0.0, 1.0, size=n)) * 0.2",
+    "waves": "y = np.sin(2 * np.pi * t / 40) + 0.5 * np.sin(2 * np.pi * t / 13 + 1.0) + 0.3 * np.sin(2 * np.pi * t / 7)",
+}
+
+
+def _experiment_model_code(kind: str) -> str:
+    """sequence_experiment.build_model's layers for `kind`, as the items of a tf.keras.Sequential list."""
+    layer = f"tf.keras.layers.{experiment.KERAS_LAYER[kind]}"
+    kernel = f"kernel_initializer=glorot({experiment.KERNEL_SEED})"
+    if kind == "dense":
+        body = ("tf.keras.Input(shape=(window,)),  # the flattened window\n"
+                f'        {layer}(units, activation="{experiment.DENSE_ACTIVATION}", {kernel}),')
+    else:
+        note = "  # window time steps, 1 feature each" if kind == "rnn" else ""
+        body = (f"tf.keras.Input(shape=(window, 1)),{note}\n"
+                f"        {layer}(units, {kernel}, recurrent_initializer=orthogonal({experiment.RECURRENT_SEED})),")
+    return (f'    "{kind}": lambda: tf.keras.Sequential([\n        {body}\n'
+            f"        tf.keras.layers.Dense(1, kernel_initializer=glorot({experiment.HEAD_SEED})),\n    ]),")
+
+
+def experiment_code(settings: experiment.ExperimentSettings) -> str:
+    """Runnable tf.keras code for the experiment with these settings (same series, split, models and training)."""
+    s = settings
+    models = "\n".join(_experiment_model_code(k) for k in s.kinds)
+    train, test = 1 - TEST_FRACTION, TEST_FRACTION
+    return f"""import numpy as np
+import tensorflow as tf
+
+window, units, epochs = {s.window}, {s.units}, {s.epochs}
+
+# The series ({s.series}) and its sliding windows: x = {s.window} past values, y = the next value
+rng = np.random.default_rng({s.seed})
+n = {s.n_windows} + window
+t = np.arange(n, dtype=float)
+{_SERIES_CODE[s.series]}
+y = y.astype("float32")
+x_all = np.lib.stride_tricks.sliding_window_view(y[:-1], window)  # ({s.n_windows}, window)
+y_all = y[window:]
+n_train = int(round(len(y_all) * {train}))                 # first {train:.0%} train, last {test:.0%} test
+mean, std = y[:n_train + window].mean(), y[:n_train + window].std()
+x_all, y_all = (x_all - mean) / std, (y_all - mean) / std
+x_train, y_train, x_test, y_test = x_all[:n_train], y_all[:n_train], x_all[n_train:], y_all[n_train:]
+
+# Seeded initial weights and a seeded order of the windows: every run gives the same numbers
+def glorot(k):
+    return tf.keras.initializers.GlorotUniform(seed={s.seed} + k)
+
+
+def orthogonal(k):
+    return tf.keras.initializers.Orthogonal(seed={s.seed} + k)
+
+
+models = {{
+{models}
+}}
+for name, build in models.items():
+    model = build()
+    model.compile(optimizer={optimizers.code(experiment.OPTIMIZER, s.learning_rate)}, loss="mse")
+    xs_train, xs_test = (x_train, x_test) if name == "dense" else (x_train[..., None], x_test[..., None])
+    order = np.random.default_rng({s.seed})
+    for epoch in range(epochs):  # one pass over the windows, in a new seeded order each time
+        shuffled = order.permutation(len(y_train))
+        model.fit(xs_train[shuffled], y_train[shuffled], epochs=1, batch_size={s.batch_size}, shuffle=False, verbose=0)
+    pred = model(xs_test, training=False).numpy().reshape(-1) * std + mean
+    truth = y_test * std + mean
+    print(name, model.count_params(), "params, test MSE", np.mean((pred - truth) ** 2))
+"""

@@ -158,7 +158,7 @@ def softmax_latex(steps: SoftmaxSteps) -> str:
 
 
 def rnn_step_latex(step, W: np.ndarray, U: np.ndarray) -> list[str]:  # noqa: N803 - textbook names
-    """A SimpleRNN step (cnnlab.sequences.RnnStep): the formula, the same with the real numbers, the result.
+    """A SimpleRNN step (cnnlab.rnn_cells.RnnStep): the formula, the same with the real numbers, the result.
 
     One LaTeX line each. \\Bigl( ... \\Bigr), not \\left( ... \\right): the "+" inside stay breakable, so a
     narrow screen wraps the line.

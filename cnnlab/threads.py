@@ -13,8 +13,9 @@ model or per thread, so they are sized once per process: each op uses at most `t
 runs when `cnnlab` is imported, before any of our code imports TensorFlow: it sets TensorFlow's own
 environment variables TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (read when its runtime starts; an
 operator's own values win) or, if TensorFlow is already loaded, calls tf.config.threading while that still
-works. The Train page's trainings run in worker processes (cnnlab.training_process, one per slot), which
-inherit those variables; the server's own pools serve the pages' models and the sequences experiment.
+works. Every training (the Train page's and the Sequences page's experiment) runs in a worker process
+(cnnlab.trainer_worker, one per slot), which inherits those variables; the server's own pools serve the
+models the pages call (drawing, the explorers, the published copy of a model in training).
 """
 
 from __future__ import annotations

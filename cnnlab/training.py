@@ -1,23 +1,25 @@
-"""Training a layer stack in the background: one `TrainingJob` per session, a shared queue.
+"""Background trainings: the process-wide queue of training slots and the jobs that wait in it.
 
-A job's thread waits for its slot, then hands the training to a worker process
-(cnnlab.training_process: `model.fit` and the test predictions run there, under their own
-interpreter lock) and relays the worker's reports into the job. It never touches Streamlit:
-pages read the job (history, progress, result) and may pass `on_update`, called from the
-job's thread after each weight snapshot, to keep their own objects current.
+A job's thread waits for a slot, takes a worker process (cnnlab.trainer_pool), sends it one request and
+relays the worker's messages (listed in cnnlab.trainer_worker) into the job until the request ends. A
+job never touches Streamlit: pages read it (state, progress, results) and may pass `on_update`, called
+from the job's thread when something they show has changed.
 
-- Live data: the worker sends the per-batch logs in bundles; the job appends them (Python
-  floats) to lists under a lock; `chart_series()` turns them into chart lines.
-- Inference while training: the job keeps the published model (`job.model`), in this process,
-  that only receives the worker's weights (each epoch end, every few seconds, and at the end).
-  Other pages may call it at any time; the model being trained is in the worker.
-- Stop: `job.stop()` sets a flag that the job passes on; the worker ends `model.fit` after the
-  current batch; the model keeps the weights trained so far and is evaluated.
-- Fairness: `TrainingSlots` lets at most N jobs train at once in the process
-  (N = $CNNLAB_MAX_TRAININGS, default 1 on 2 cores: see cnnlab/threads.py, which also bounds
-  TensorFlow's threads); the others wait in a first-come queue and know their position.
-- Owner: a job may be given `owner_alive()` (the UI passes "is my session still there?"). Once it
-  answers False the job leaves the queue or stops after the current batch, skips the evaluation and
+Two kinds of job, started, followed and stopped the same way:
+- `TrainingJob`: the Train page's layer stack on MNIST (cnnlab.recipe). The worker sends the per-batch
+  logs in bundles; the job appends them (Python floats) to its History under a lock. It keeps the
+  published model (`job.model`), in this process, which only receives the worker's weights (each epoch
+  end, every few seconds, and at the end): other pages may call it at any time. Stop ends `model.fit`
+  after the current batch; the model keeps the weights trained so far and is evaluated.
+- `SequencesJob`: the Sequences page's experiment (cnnlab.sequence_experiment): each model's loss after
+  each epoch, then the ExperimentResult. Stop ends it at once, without a result.
+
+Rules for both:
+- Fairness: `TrainingSlots` lets at most N jobs train at once in the process (N = $CNNLAB_MAX_TRAININGS,
+  default 1 on 2 cores: see cnnlab/threads.py); the others wait in a first-come queue and know their
+  position.
+- Owner: a job may be given `owner_alive()` (the UI passes "is my session still there?"). Once it answers
+  False the job leaves the queue, or its worker leaves the request at once (no evaluation), and the job
   frees its slot: nobody is left to look at it.
 """
 
@@ -31,16 +33,15 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import TypeVar
 
-import numpy as np
-
-import cnnlab.images
-from cnnlab import architecture, optimizers
+from cnnlab import architecture
 from cnnlab.data import MnistData
-from cnnlab.threads import ENV_MAX_TRAININGS as ENV_MAX_TRAININGS  # the queue's size is set there
+from cnnlab.recipe import Evaluation, TrainConfig, evaluation_from_probs, publishable_model, split_sizes
+from cnnlab.sequence_experiment import ExperimentResult, ExperimentSettings
 from cnnlab.threads import max_trainings
-from cnnlab.training_process import (
+from cnnlab.trainer_pool import (
     ABORT_GRACE_S,
     TrainerGone,
     TrainerPool,
@@ -50,112 +51,17 @@ from cnnlab.training_process import (
     remote_error,
     shared_pool,
 )
+from cnnlab.training_history import EpochRecord, History
 from cnnlab.training_watch import TrainingWatch
 
 logger = logging.getLogger(__name__)
 
-MISCLASSIFIED_KEPT = 60
 OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still there
 
 # Job states. Active: queued, running, evaluating. Final: done, stopped, cancelled, failed.
 QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
     "queued", "running", "evaluating", "done", "stopped", "cancelled", "failed")
 ACTIVE_STATES = (QUEUED, RUNNING, EVALUATING)
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """The Train page's controls. The chapter: 5 epochs, adam, batch 32, all training data."""
-
-    epochs: int = 5
-    batch_size: int = 32
-    optimizer: str = "adam"
-    learning_rate: float = optimizers.default_learning_rate("adam")
-    data_fraction: float = 1.0  # share of the training images used (train + validation)
-    validation_split: float = 0.0  # share held out to validate after each epoch (the chapter: none)
-    seed: int = 0  # picks the subset and the split (weights start random)
-
-    def check(self) -> None:
-        if self.optimizer not in optimizers.NAMES:
-            raise ValueError(f"optimizer must be one of {optimizers.NAMES}")
-        if self.epochs < 1 or self.batch_size < 1 or not self.learning_rate > 0:
-            raise ValueError("epochs, batch size and learning rate must be positive")
-        if not 0 < self.data_fraction <= 1 or not 0 <= self.validation_split < 1:
-            raise ValueError("data_fraction must be in (0, 1], validation_split in [0, 1)")
-
-
-@dataclass(frozen=True)
-class DataSplit:
-    x_train: np.ndarray  # float32 (n, 28, 28, 1)
-    y_train: np.ndarray  # int32 (n,)
-    x_val: np.ndarray | None
-    y_val: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class SplitSizes:
-    train: int
-    val: int
-    steps: int  # batches per epoch
-
-
-def split_sizes(n_total: int, config: TrainConfig) -> SplitSizes:
-    """How many images train and validate for a data set of n_total training images."""
-    n_used = max(2, int(round(n_total * config.data_fraction)))
-    n_val = 0
-    if config.validation_split > 0:
-        n_val = max(1, min(int(round(n_used * config.validation_split)), n_used - 1))
-    return SplitSizes(n_used - n_val, n_val, math.ceil((n_used - n_val) / config.batch_size))
-
-
-def split_data(data: MnistData, config: TrainConfig) -> DataSplit:
-    """A seeded random share of the training images, the validation part held out from it."""
-    sizes = split_sizes(len(data.x_train), config)
-    order = np.random.default_rng(config.seed).permutation(len(data.x_train))[:sizes.train + sizes.val]
-    train_idx, val_idx = order[sizes.val:], order[:sizes.val]
-    x_val = cnnlab.images.batch(data.x_train[val_idx]) if sizes.val else None
-    y_val = data.y_train[val_idx].astype(np.int32) if sizes.val else None
-    return DataSplit(cnnlab.images.batch(data.x_train[train_idx]), data.y_train[train_idx].astype(np.int32), x_val, y_val)
-
-
-def compile_model(model, config: TrainConfig) -> None:
-    model.compile(optimizer=optimizers.make(config.optimizer, config.learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-
-def build_state_before_fit(model, x: np.ndarray, y: np.ndarray) -> None:
-    """Create a compiled model's optimizer, loss and metric variables now, eagerly, not inside fit's first trace.
-
-    With no tf.distribute strategy Keras 3 leaves them to the first trace of the train step, where
-    TensorFlow must lift each new variable's initializer out of the graph: that trace then took ~0.75 s of
-    CPU for the chapter's CNN instead of ~0.31 s (benchmarks/bench_training.py), all of it holding the
-    interpreter lock every student's page needs. Two samples go through the model, the loss and the
-    metrics; reset_metrics() forgets them (fit resets them at every epoch anyway); weights do not change.
-    """
-    model.optimizer.build(model.trainable_variables)
-    sample_x, sample_y = x[:2], y[:2]
-    predicted = model(sample_x, training=False)
-    model.compute_loss(sample_x, sample_y, predicted)
-    model.compute_metrics(sample_x, sample_y, predicted, sample_weight=None)
-    model.reset_metrics()
-
-
-def publishable_model(stack, config: TrainConfig):
-    """The copy of a job's model that other pages use: compiled, so a downloaded file can evaluate()."""
-    model = architecture.build_model(stack)
-    compile_model(model, config)
-    return model
-
-
-def model_bytes(model) -> bytes:
-    """The model as a .keras file's bytes (model.save needs a path)."""
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "model.keras"
-        model.save(path)
-        return path.read_bytes()
 
 
 # ---------------------------------------------------------------- the process-wide queue
@@ -219,6 +125,9 @@ class TrainingSlots:
 _slots: TrainingSlots | None = None
 _slots_lock = threading.Lock()
 
+_slots: TrainingSlots | None = None
+_slots_lock = threading.Lock()
+
 
 def shared_slots() -> TrainingSlots:
     global _slots
@@ -229,19 +138,20 @@ def shared_slots() -> TrainingSlots:
 
 
 class SlotCancelled(Exception):
-    """training_slot gave up waiting: its `cancelled()` said so (e.g. the caller's session has gone)."""
+    """training_slot gave up waiting: its `cancelled()` said so (e.g. the job was stopped, its owner has gone)."""
 
 
 @contextmanager
-def training_slot(slots: TrainingSlots | None = None, *, on_wait: Callable[[int], None] | None = None,
-                  cancelled: Callable[[], bool] | None = None):
-    """Hold a training slot for the with-block, after waiting in line (for trainings in the caller's thread).
+def training_slot(slots: TrainingSlots | None = None, *, holder: str | None = None,
+                  on_wait: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None):
+    """Hold a training slot for the with-block, after waiting in line.
 
+    holder: the name the queue knows it by (a job's id: its position is asked by that name).
     on_wait(position) while waiting: 1 = next. cancelled(), polled while waiting: True leaves the line
     and raises SlotCancelled. Leaving the block, even by an exception, frees the slot.
     """
     slots = slots or shared_slots()
-    holder = uuid.uuid4().hex
+    holder = holder or uuid.uuid4().hex
     if not slots.acquire(holder, cancelled or (lambda: False), on_wait=on_wait):
         raise SlotCancelled
     try:
@@ -250,74 +160,209 @@ def training_slot(slots: TrainingSlots | None = None, *, on_wait: Callable[[int]
         slots.release(holder)
 
 
-# ---------------------------------------------------------------- results
+# ---------------------------------------------------------------- what both kinds of job share
 
-@dataclass(frozen=True)
-class EpochRecord:
-    epoch: int  # 1-based
-    loss: float
-    accuracy: float
-    val_loss: float | None
-    val_accuracy: float | None
-    seconds: float
-    complete: bool  # False for the epoch a Stop cut short
+_J = TypeVar("_J", bound="Job")
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    test_loss: float
-    test_accuracy: float
-    confusion: np.ndarray  # (10, 10) counts, rows = true digit, columns = predicted
-    per_class_accuracy: np.ndarray  # (10,)
-    mistakes: tuple  # (index, true, predicted, confidence) most confident first, up to MISCLASSIFIED_KEPT
-    mistake_images: np.ndarray  # uint8 (k, 28, 28), same order
-    test_size: int
+class _LeftRequest(Exception):
+    """The worker left its request at the job's word (nobody watches, or a Stop that keeps nothing)."""
 
 
-def test_probabilities(model, images: np.ndarray, batch: int = 1000,
-                       before_each: Callable[[], None] | None = None) -> np.ndarray:
-    """The model's output for uint8 test images, `batch` at a time, calling the model directly (never .predict).
+class Job:
+    """One background job: waits for a slot, has a worker run its request, relays the worker's messages.
 
-    before_each() runs before every batch (the worker checks there whether it should leave).
+    Lifecycle: start() -> queued -> running [-> evaluating] -> done | stopped (or cancelled while queued,
+    failed with `.error`). wait(timeout) blocks until final. `abandoned` is True when the job ended
+    because `owner_alive()` said its owner had gone. A kind says what it asks the worker (`_request`),
+    what each message means to it (`_on_message`) and whether Stop keeps the work done so far.
     """
-    parts = []
-    for i in range(0, len(images), batch):
-        if before_each is not None:
-            before_each()
-        parts.append(np.asarray(model(cnnlab.images.batch(images[i:i + batch]), training=False)))
-    return np.concatenate(parts)
+
+    name = "job"  # in the log: "<name> <id>: ..."
+    stop_keeps_work = False  # True: Stop asks the worker to finish early and report; False: leave at once
+
+    def __init__(self, *, slots: TrainingSlots | None = None, pool: TrainerPool | None = None,
+                 on_update: Callable[[Job], None] | None = None, owner_alive: Callable[[], bool] | None = None):
+        """slots: the queue (default: the process-wide one); pool: where its worker process comes from
+        (default: the process-wide one); on_update(job): called from the job's thread when what a page
+        shows has changed; owner_alive: asked from the job's thread about every OWNER_CHECK_S, False ends
+        the job."""
+        self.id = uuid.uuid4().hex
+        self._slots = slots or shared_slots()
+        self._pool = pool or shared_pool()
+        self._on_update = on_update
+        self._owner_alive = owner_alive
+        self._owner_checked = 0.0
+        self.abandoned = False
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state = QUEUED
+        self.error: str | None = None
+        self._run_started: float | None = None
+        self._run_ended: float | None = None
+        self.trainer_pid: int | None = None  # the worker process that runs it
+
+    # -- control
+    def start(self: _J) -> _J:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=f"{self.name}-{self.id[:8]}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """End the work after the current step (or leave the queue)."""
+        self._stop.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the job is final (done, stopped, cancelled or failed)."""
+        return self._done.wait(timeout)
+
+    @property
+    def active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    # -- reading (any thread)
+    def queue_position(self) -> int | None:
+        """1 for the next job to start, 2 behind it...; None when not waiting."""
+        return self._slots.position(self.id) if self.state == QUEUED else None
+
+    def elapsed_s(self) -> float:
+        """Seconds since the work started, up to its end."""
+        with self._lock:
+            started, ended = self._run_started, self._run_ended
+        return ((ended or time.monotonic()) - started) if started else 0.0
+
+    # -- what a kind defines
+    def _describe(self) -> str:
+        """What the job does, for its "started" log line."""
+        raise NotImplementedError
+
+    def _request(self) -> tuple:
+        """The request message for the worker."""
+        raise NotImplementedError
+
+    def _on_message(self, message: tuple) -> None:
+        """One message of the worker's (other than "done" and "failed")."""
+        raise NotImplementedError
+
+    def _on_slot(self) -> None:
+        """Called in the job's thread once it holds a slot, before its worker is taken."""
+
+    def _on_end(self) -> None:
+        """Called in the job's thread once it is final: let go of what only the work needed."""
+
+    # -- the job's thread
+    def _notify(self) -> None:
+        if self._on_update is not None:
+            try:
+                self._on_update(self)
+            except Exception:  # noqa: BLE001 - a reader's bug must not kill the job
+                logger.exception("%s %s: on_update failed", self.name, self.id[:8])
+
+    def _should_stop(self) -> bool:
+        """Stop requested, or the owner has gone (asked at most every OWNER_CHECK_S)."""
+        if self._stop.is_set():
+            return True
+        now = time.monotonic()
+        if self._owner_alive is None or now - self._owner_checked < OWNER_CHECK_S:
+            return False
+        self._owner_checked = now
+        try:
+            alive = self._owner_alive()
+        except Exception:  # noqa: BLE001 - a broken checker must not end a student's training
+            logger.exception("%s %s: owner check failed", self.name, self.id[:8])
+            return False
+        if not alive:
+            logger.info("%s %s: its session has gone, stopping (%s)", self.name, self.id[:8], self.state)
+            self.abandoned = True
+            self._stop.set()
+        return not alive
+
+    def _run(self) -> None:
+        try:
+            with training_slot(self._slots, holder=self.id, cancelled=self._should_stop):
+                self._begin()
+                self._work_in_worker()
+            self.state = STOPPED if self._stop.is_set() else DONE
+        except SlotCancelled:
+            self.state = CANCELLED
+        except _LeftRequest:  # nobody is left to read the results, or Stop keeps nothing: the slot is free
+            self.state = STOPPED
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
+            logger.exception("%s %s failed", self.name, self.id[:8])
+            message = str(exc) if isinstance(exc, TrainingProcessError) else f"{type(exc).__name__}: {exc}"
+            self.error = message[:500]
+            self.state = FAILED
+        finally:
+            self._end()
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._run_started = time.monotonic()
+        self.state = RUNNING
+        logger.info("%s %s started: %s", self.name, self.id[:8], self._describe())
+        self._on_slot()
+        self._notify()
+
+    def _work_in_worker(self) -> None:
+        """Send the request to a worker and follow it; the worker goes back to the pool, or is replaced."""
+        worker = self._pool.take()
+        self.trainer_pid = worker.pid
+        healthy = False
+        try:
+            worker.send(self._request())
+            self._follow(worker)
+            healthy = True
+        except (_LeftRequest, TrainingProcessError):
+            healthy = True  # it left its request, or caught its error, and said so: ready for the next one
+            raise
+        finally:
+            self._pool.give_back(worker, healthy)
+
+    def _follow(self, worker: TrainerProcess) -> None:
+        """Relay the worker's messages into this job until its request ends; pass on Stop and owner gone."""
+        stop_sent = False
+        while True:
+            if self._should_stop():
+                if self.abandoned or not self.stop_keeps_work:
+                    self._leave(worker)
+                if not stop_sent:
+                    worker.send(("stop",))
+                    stop_sent = True
+            message = worker.receive(0.2)
+            if message is None:
+                continue
+            if message[0] == "done":
+                return
+            if message[0] == "failed":
+                raise remote_error(message, worker.pid)
+            self._on_message(message)
+
+    @staticmethod
+    def _leave(worker: TrainerProcess) -> None:
+        """The worker leaves its request now (it is killed if it does not say so in time)."""
+        if not abort_request(worker):
+            raise TrainerGone(f"training process {worker.pid} did not stop in {ABORT_GRACE_S:.0f} s")
+        raise _LeftRequest
+
+    def _end(self) -> None:
+        with self._lock:
+            if self._run_started and not self._run_ended:
+                self._run_ended = time.monotonic()
+        self._on_end()
+        if self.abandoned:
+            logger.info("%s %s: slot freed after its session ended", self.name, self.id[:8])
+        self._done.set()
+        self._notify()
 
 
-def evaluation_from_probs(probs: np.ndarray, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """Test loss/accuracy, confusion matrix, per-class accuracy and the most confident mistakes."""
-    labels = np.asarray(labels, dtype=np.int64)
-    predicted = probs.argmax(axis=1)
-    confidence = probs[np.arange(len(probs)), predicted]
-    eps = 1e-7  # keras clips probabilities the same way in sparse_categorical_crossentropy
-    loss = float(-np.mean(np.log(np.clip(probs[np.arange(len(probs)), labels], eps, 1 - eps))))
-    confusion = np.zeros((10, 10), dtype=np.int64)
-    np.add.at(confusion, (labels, predicted), 1)
-    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-    wrong = np.flatnonzero(predicted != labels)
-    wrong = wrong[np.argsort(-confidence[wrong], kind="stable")][:MISCLASSIFIED_KEPT]
-    mistakes = tuple((int(i), int(labels[i]), int(predicted[i]), float(confidence[i])) for i in wrong)
-    return Evaluation(loss, float(np.mean(predicted == labels)), confusion, per_class, mistakes,
-                      np.asarray(images[wrong]), len(labels))
-
-
-# ---------------------------------------------------------------- the job
-
-@dataclass
-class History:
-    """What the charts need, copied out of a job under its lock."""
-
-    steps_per_epoch: int
-    batch_loss: list[float] = field(default_factory=list)  # Keras' running mean within the epoch
-    batch_accuracy: list[float] = field(default_factory=list)
-    batch_epoch: list[int] = field(default_factory=list)  # 0-based epoch of each batch
-    batch_index: list[int] = field(default_factory=list)  # 0-based batch within its epoch
-    epochs: list[EpochRecord] = field(default_factory=list)
-
+# ---------------------------------------------------------------- the Train page's job
 
 @dataclass(frozen=True)
 class Progress:
@@ -335,43 +380,29 @@ class Progress:
         return min(1.0, self.batches_done / self.batches_total) if self.batches_total else 0.0
 
 
-class TrainingJob:
+class TrainingJob(Job):
     """One background training of `stack` with `config` on `data`.
 
-    Lifecycle: start() -> queued -> running -> evaluating -> done | stopped
-    (or cancelled while queued, failed with `.error`). wait(timeout) blocks until final.
     `model` is the usable copy (None until training starts); `evaluation` once evaluated.
-    `abandoned` is True when the job ended because `owner_alive()` said its owner had gone.
     """
+
+    name = "training"
+    stop_keeps_work = True
 
     def __init__(self, stack, config: TrainConfig, data: MnistData, *, slots: TrainingSlots | None = None,
                  on_update: Callable[[TrainingJob], None] | None = None, published_model=None,
                  owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None):
         """published_model: an untrained model of this same stack to publish right away (so a page can
-        show it before the thread starts); by default the job builds its own.
-        owner_alive: asked from the job's thread about every OWNER_CHECK_S; False ends the job.
-        pool: where its worker process comes from (default: the process-wide one)."""
+        show it before the thread starts); by default the job builds its own. See Job for the rest."""
         config.check()
         architecture.validate(stack)
-        self.id = uuid.uuid4().hex
+        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive)
         self.stack = tuple(stack)
         self.config = config
         self._data = data
-        self._slots = slots or shared_slots()
-        self._pool = pool or shared_pool()
-        self._on_update = on_update
-        self._owner_alive = owner_alive
-        self._owner_checked = 0.0
-        self.abandoned = False
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
         sizes = split_sizes(len(data.x_train), config)
         self.train_samples, self.val_samples, self.steps_per_epoch = sizes.train, sizes.val, sizes.steps
         self._history = History(self.steps_per_epoch)
-        self.state = QUEUED
-        self.error: str | None = None
         self.model = published_model
         # filters, one digit's maps and a stream of predictions, recorded with each snapshot
         self.watch = TrainingWatch.for_test_set(data.x_test, data.y_test)
@@ -380,35 +411,8 @@ class TrainingJob:
         self.epochs_done = 0  # complete epochs
         self._epoch = 0
         self._batches_done = 0
-        self._run_started: float | None = None
-        self._run_ended: float | None = None
-        self.trainer_pid: int | None = None  # the worker process that trains it
         self.fit_seconds: float | None = None  # model.fit's own duration, for benchmarks
 
-    # -- control
-    def start(self) -> TrainingJob:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=f"training-{self.id[:8]}", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """End training after the current batch (or leave the queue); the model is kept as it is."""
-        self._stop.set()
-
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop.is_set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """True once the job is final (done, stopped, cancelled or failed)."""
-        return self._done.wait(timeout)
-
-    @property
-    def active(self) -> bool:
-        return self.state in ACTIVE_STATES
-
-    # -- reading (any thread)
     def history(self) -> History:
         with self._lock:
             h = self._history
@@ -418,42 +422,47 @@ class TrainingJob:
     def progress(self) -> Progress:
         with self._lock:
             done, epoch = self._batches_done, self._epoch
-            started, ended = self._run_started, self._run_ended
         total = self.steps_per_epoch * self.config.epochs
-        now = ended or time.monotonic()
-        elapsed = (now - started) if started else 0.0
+        elapsed = self.elapsed_s()
         eta = None
-        if started and done and self.state == RUNNING:
+        if elapsed and done and self.state == RUNNING:
             eta = elapsed / done * max(total - done, 0)
-        position = self._slots.position(self.id) if self.state == QUEUED else None
-        return Progress(self.state, epoch, self.config.epochs, done, total, elapsed, eta, position)
+        return Progress(self.state, epoch, self.config.epochs, done, total, elapsed, eta, self.queue_position())
 
-    # -- the training thread
-    def _notify(self) -> None:
-        if self._on_update is not None:
-            try:
-                self._on_update(self)
-            except Exception:  # noqa: BLE001 - a reader's bug must not kill the training
-                logger.exception("training %s: on_update failed", self.id[:8])
+    def _describe(self) -> str:
+        return f"{self.config.epochs} epochs of {self.train_samples} images"
 
-    def _should_stop(self) -> bool:
-        """Stop requested, or the owner has gone (asked at most every OWNER_CHECK_S)."""
-        if self._stop.is_set():
-            return True
-        now = time.monotonic()
-        if self._owner_alive is None or now - self._owner_checked < OWNER_CHECK_S:
-            return False
-        self._owner_checked = now
-        try:
-            alive = self._owner_alive()
-        except Exception:  # noqa: BLE001 - a broken checker must not end a student's training
-            logger.exception("training %s: owner check failed", self.id[:8])
-            return False
-        if not alive:
-            logger.info("training %s: its session has gone, stopping (%s)", self.id[:8], self.state)
-            self.abandoned = True
-            self._stop.set()
-        return not alive
+    def _request(self) -> tuple:
+        return ("train", self.stack, self.config, self._data)
+
+    def _on_slot(self) -> None:
+        if self.model is None:
+            self.model = publishable_model(self.stack, self.config)
+
+    def _on_end(self) -> None:
+        self._data = None  # the job keeps only its results
+
+    def _on_message(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "batches":
+            self._record_batches(self._epoch - 1, message[1])
+        elif kind == "epoch_begin":
+            with self._lock:
+                self._epoch = message[1] + 1
+        elif kind == "epoch_end":
+            self._record_epoch(*message[1:])
+        elif kind == "weights":
+            self._snapshot(message[1])
+            self._notify()
+        elif kind == "fit_done":
+            self.fit_seconds = message[1]
+            with self._lock:
+                self._run_ended = time.monotonic()
+        elif kind == "evaluating":
+            self.state = EVALUATING
+            self._notify()
+        elif kind == "evaluation":
+            self.evaluation = evaluation_from_probs(message[1], self._data.x_test, self._data.y_test)
 
     def _snapshot(self, weights: list) -> None:
         """Give the published model the worker's latest weights and record what it now sees."""
@@ -480,164 +489,56 @@ class TrainingJob:
             if complete:
                 self.epochs_done = epoch + 1
 
-    def _follow(self, worker: TrainerProcess) -> None:
-        """Relay the worker's reports into this job until its request ends; pass on Stop and owner gone."""
-        stop_sent = False
-        while True:
-            if self._should_stop():
-                if self.abandoned:  # nobody watches: the worker leaves now, or is killed
-                    if not abort_request(worker):
-                        raise TrainerGone(f"training process {worker.pid} did not stop in {ABORT_GRACE_S:.0f} s")
-                    raise _OwnerGone
-                if not stop_sent:
-                    worker.send(("stop",))
-                    stop_sent = True
-            message = worker.receive(0.2)
-            if message is None:
-                continue
-            kind = message[0]
-            if kind == "batches":
-                self._record_batches(self._epoch - 1, message[1])
-            elif kind == "epoch_begin":
-                with self._lock:
-                    self._epoch = message[1] + 1
-            elif kind == "epoch_end":
-                self._record_epoch(*message[1:])
-            elif kind == "weights":
-                self._snapshot(message[1])
-                self._notify()
-            elif kind == "fit_done":
-                self.fit_seconds = message[1]
-                with self._lock:
-                    self._run_ended = time.monotonic()
-            elif kind == "evaluating":
-                self.state = EVALUATING
-                self._notify()
-            elif kind == "evaluation":
-                self.evaluation = evaluation_from_probs(message[1], self._data.x_test, self._data.y_test)
-            elif kind == "done":
-                return
-            elif kind == "failed":
-                raise remote_error(message, worker.pid)
-
-    def _run(self) -> None:
-        acquired = False
-        worker: TrainerProcess | None = None
-        worker_healthy = False
-        try:
-            acquired = self._slots.acquire(self.id, self._should_stop)
-            if not acquired:
-                self.state = CANCELLED
-                return
-            with self._lock:
-                self._run_started = time.monotonic()
-            self.state = RUNNING
-            logger.info("training %s started: %d epochs of %d images", self.id[:8], self.config.epochs,
-                        self.train_samples)
-            if self.model is None:
-                self.model = publishable_model(self.stack, self.config)
-            self._notify()
-            worker = self._pool.take()
-            self.trainer_pid = worker.pid
-            worker.send(("train", self.stack, self.config, self._data))
-            try:
-                self._follow(worker)
-                worker_healthy = True
-            except _OwnerGone:
-                worker_healthy = True  # it left its request and said so: ready for the next one
-                raise
-            self.state = STOPPED if self._stop.is_set() else DONE
-        except _OwnerGone:  # nobody is left to read the weights or an evaluation: the slot is freed at once
-            self.state = STOPPED
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never a traceback
-            logger.exception("training %s failed", self.id[:8])
-            message = str(exc) if isinstance(exc, TrainingProcessError) else f"{type(exc).__name__}: {exc}"
-            self.error = message[:500]
-            self.state = FAILED
-        finally:
-            with self._lock:
-                if self._run_started and not self._run_ended:
-                    self._run_ended = time.monotonic()
-            if worker is not None:
-                self._pool.give_back(worker, worker_healthy)
-            self._data = None  # the job keeps only its results
-            if acquired:
-                self._slots.release(self.id)
-            if self.abandoned:
-                logger.info("training %s: slot freed after its session ended", self.id[:8])
-            self._done.set()
-            self._notify()
-
-
-class _OwnerGone(Exception):
-    """Raised from a Keras callback to leave model.fit at once when a job's owner has gone."""
-
 
 def _maybe(value) -> float | None:
     return None if value is None else float(value)
 
 
-# ---------------------------------------------------------------- chart data
+# ---------------------------------------------------------------- the Sequences page's job
 
 @dataclass(frozen=True)
-class ChartSeries:
-    """Lines for the live chart, x in epochs (1.0 = end of the first epoch)."""
-
-    x: np.ndarray
-    loss: np.ndarray  # each batch's own loss (recovered from Keras' running means)
-    accuracy: np.ndarray
-    loss_smooth: np.ndarray
-    accuracy_smooth: np.ndarray
-    epoch_x: np.ndarray
-    epoch_loss: np.ndarray
-    epoch_accuracy: np.ndarray
-    val_loss: np.ndarray  # NaN where there is no validation
-    val_accuracy: np.ndarray
+class ExperimentProgress:
+    state: str
+    model: str | None  # the model kind training now (None before the first epoch)
+    epoch: int  # its last finished epoch (1-based), 0 before the first
+    epochs: int
+    losses: dict[str, list[float]]  # each model's training loss per finished epoch, in training order
+    queue_position: int | None
 
 
-def per_batch_values(running_means: np.ndarray, batch_index: np.ndarray) -> np.ndarray:
-    """Keras logs the mean over the epoch so far; batch i's own value is (i+1)·m_i − i·m_(i−1).
+class SequencesJob(Job):
+    """The sequences experiment with `settings`, in the background; `result` once it is done."""
 
-    Exact for equal batch sizes (all but an epoch's last, smaller batch).
-    """
-    m = np.asarray(running_means, dtype=float)
-    i = np.asarray(batch_index, dtype=float)
-    prev = np.concatenate([[0.0], m[:-1]])
-    own = (i + 1) * m - i * prev
-    return np.where(i == 0, m, own)
+    name = "sequences experiment"
+    stop_keeps_work = False
 
+    def __init__(self, settings: ExperimentSettings, *, slots: TrainingSlots | None = None,
+                 on_update: Callable[[SequencesJob], None] | None = None,
+                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None):
+        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive)
+        self.settings = settings
+        self.result: ExperimentResult | None = None
+        self._losses: dict[str, list[float]] = {kind: [] for kind in settings.kinds}
+        self._current: tuple[str | None, int] = (None, 0)
 
-def ema(values: np.ndarray, alpha: float) -> np.ndarray:
-    out = np.empty(len(values))
-    level = math.nan
-    for k, v in enumerate(values):
-        level = v if math.isnan(level) else alpha * v + (1 - alpha) * level
-        out[k] = level
-    return out
+    def progress(self) -> ExperimentProgress:
+        with self._lock:
+            (model, epoch), losses = self._current, {k: list(v) for k, v in self._losses.items()}
+        return ExperimentProgress(self.state, model, epoch, self.settings.epochs, losses, self.queue_position())
 
+    def _describe(self) -> str:
+        s = self.settings
+        return f"{'/'.join(s.kinds)} on {s.series}, window {s.window}, {s.units} units, {s.epochs} epochs"
 
-def chart_series(history: History, max_points: int = 400) -> ChartSeries:
-    """Per-batch (thinned to at most `max_points`), smoothed and per-epoch lines for the chart."""
-    loss = per_batch_values(np.asarray(history.batch_loss), np.asarray(history.batch_index))
-    acc = per_batch_values(np.asarray(history.batch_accuracy), np.asarray(history.batch_index))
-    x = np.asarray(history.batch_epoch, dtype=float) + (np.asarray(history.batch_index, dtype=float) + 1) / max(
-        history.steps_per_epoch, 1)
-    alpha = min(1.0, 10.0 / max(history.steps_per_epoch, 10))  # about a tenth of an epoch of memory
-    loss_s, acc_s = ema(loss, alpha), ema(acc, alpha)
-    if len(x) > max_points:
-        keep = np.unique(np.linspace(0, len(x) - 1, max_points).round().astype(int))
-        x, loss, acc, loss_s, acc_s = x[keep], loss[keep], acc[keep], loss_s[keep], acc_s[keep]
-    epochs = history.epochs
-    nan = math.nan
-    epoch_x = np.array([e.epoch if e.complete else e.epoch - 1 + _fraction_done(history, e) for e in epochs],
-                       dtype=float)
-    return ChartSeries(
-        x, loss, acc, loss_s, acc_s, epoch_x,
-        np.array([e.loss for e in epochs], dtype=float), np.array([e.accuracy for e in epochs], dtype=float),
-        np.array([nan if e.val_loss is None else e.val_loss for e in epochs], dtype=float),
-        np.array([nan if e.val_accuracy is None else e.val_accuracy for e in epochs], dtype=float))
+    def _request(self) -> tuple:
+        return ("sequences", self.settings)
 
-
-def _fraction_done(history: History, record: EpochRecord) -> float:
-    done = sum(1 for e in history.batch_epoch if e == record.epoch - 1)
-    return done / max(history.steps_per_epoch, 1)
+    def _on_message(self, message: tuple) -> None:
+        if message[0] == "epoch":
+            model, epoch, loss = message[1:]
+            with self._lock:
+                self._losses[model].append(loss)
+                self._current = (model, epoch)
+            self._notify()
+        elif message[0] == "result":
+            self.result = message[1]

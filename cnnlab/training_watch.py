@@ -1,12 +1,11 @@
 """Training you can watch: the first Conv2D layer's filters, one test digit's maps and a stream of predictions.
 
-A `TrainingWatch` is filled from the training thread right after each weight snapshot
+A `TrainingWatch` is filled from the job's thread right after each weight snapshot
 (`TrainingJob._snapshot`: every epoch end and every few seconds; at most one every RECORD_EVERY_S
-within an epoch), from the published copy of
-the model, never from the model being trained. One record costs a few milliseconds (the first
-Conv2D on one digit, the whole model on STREAM_SIZE digits); pages read the latest record at any
-time. Records are immutable (read-only arrays) and swapped under a lock, so readers never see
-a half-written one.
+within an epoch), from the published copy of the model, never from the model being trained. A record
+runs the first Conv2D on one digit and the whole model on STREAM_SIZE digits
+(benchmarks/bench_training_watch.py measures it); pages read the latest record at any time. Records
+are immutable (read-only arrays) and swapped under a lock, so readers never see a half-written one.
 """
 
 from __future__ import annotations
@@ -120,7 +119,7 @@ class TrainingWatch:
             latest = self._latest
         now = self._clock()
         if latest is not None and latest.epochs_done == epochs_done and now - self._recorded_at < self.every_s:
-            return None  # the training thread's time is the training's: a few records per epoch are enough
+            return None  # the job's thread relays the training: a few records per epoch are enough
         try:
             number = 0 if latest is None else latest.number + 1
             record = watch_record(model, self._inputs, number, epochs_done, batches_done)

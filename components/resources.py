@@ -4,7 +4,7 @@ Shared objects are read-only: nobody writes into the data arrays, and the shippe
 through cnnlab.inspect_model.layer_outputs (its probe, made once under a lock), which is safe from many
 threads at once (tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
 thread as the server starts (serve.py's lifespan; app.py calls it too, for `streamlit run app.py` and AppTest),
-so the first drawing does not pay for it; it also starts the training worker processes (cnnlab.training_process),
+so the first drawing does not pay for it; it also starts the training worker processes (cnnlab.trainer_pool),
 so the first training does not wait for one.
 """
 
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cnnlab import data, models, training_process
+from cnnlab import data, models, trainer_pool
 from components import app_logging, streamlit_patches
 from components import state_keys as keys
 
@@ -124,7 +124,7 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
 def _warm(freeze_heap: bool) -> None:
     started = time.perf_counter()
     try:
-        training_process.shared_pool().prepare()  # the training workers import TensorFlow beside us
+        trainer_pool.shared_pool().prepare()  # the training workers import TensorFlow beside us
         pretrained_model()
         if freeze_heap:  # no gc.collect() first: a full collection while a training traces its graph can hang
             gc.freeze()

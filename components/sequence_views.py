@@ -1,17 +1,29 @@
-"""Figures for the sequences page: sequential data, network diagrams, the RNN step-through, the experiment.
+"""The sequences page's figures and views: sequential data, network diagrams, the RNN step-through, the experiment.
 
-Every figure goes through components.charts.styled(); text on figures comes in as
-arguments (already translated by the page), so this module holds no UI strings.
+Every figure goes through components.charts.styled(); text on figures comes in as arguments. The views
+at the end draw the page's sections with st.* and translate their text; the page's `*_ui` functions
+collect the widgets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
+from cnnlab import codegen, latex, rnn_cells, sequence_data, training
+from cnnlab import sequence_experiment as experiment
+from components import presentation
+from components import state_keys as keys
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
+from components.i18n import t
+from components.pages import page_info
+from components.training_views import live_panel, start_job
+from components.ui import code_panel, show_chart
 
 INK = "#31333f"
 GREY = "#9aa0a6"
@@ -216,3 +228,233 @@ def loss_figure(losses: dict[str, list[float]], epochs: int, *, title: str, xaxi
     ticks = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]
     fig.update_yaxes(type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
     return _legend_below(fig)
+
+
+# --------------------------------------------------------------------------------------
+# The page's views
+# --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StepSettings:
+    """The step-through's controls: which input sequence, how strong the memory (U's scale), which step t."""
+
+    inputs: str = "pulse"
+    memory: float = 1.0
+    t: int = 1
+
+
+def section_heading(number: int) -> None:
+    st.subheader(t(f"sequences.s{number}_heading"))
+    st.markdown(t(f"sequences.s{number}_body"))
+
+
+def _order(n: int, seed: int, shuffled: bool) -> np.ndarray:
+    return sequence_data.shuffle_order(n, seed=seed) if shuffled else np.arange(n)
+
+
+def _correlation_caption(key: str, values: np.ndarray) -> None:
+    r = sequence_data.neighbour_correlation(values)
+    st.caption(t(key, r=f"{r:.2f}"), help=t("sequences.r_help"))
+
+
+def sequential_data_view(shuffled: bool) -> None:
+    """A stock price, a sentence and a sound, in their order or shuffled: order carries information."""
+    state = "shuffled" if shuffled else "ordered"
+    stock = sequence_data.stock_walk(80, seed=3)
+    words = sequence_data.tokens(t("sequences.text_sentence"))
+    audio = sequence_data.audio_wave(240, seed=5)
+    stock, audio = stock[_order(len(stock), 1, shuffled)], audio[_order(len(audio), 3, shuffled)]
+    word_order = _order(len(words), 2, shuffled)
+    stock_col, text_col, audio_col = st.columns(3)
+    with stock_col:
+        show_chart(sequence_line(stock, name=t("sequences.stock_y"), title=t("sequences.stock_title"),
+                                 xaxis_title=t("sequences.stock_x"), yaxis_title=t("sequences.stock_y"),
+                                 color=PALETTE[0], markers=True), key="sequences_stock")
+        _correlation_caption(f"sequences.stock_{state}", stock)
+    with text_col:
+        show_chart(token_strip([words[i] for i in word_order], word_order, title=t("sequences.text_title"),
+                               xaxis_title=t("sequences.text_axis")), key="sequences_text")
+        st.caption(t(f"sequences.text_{state}"))
+    with audio_col:
+        show_chart(sequence_line(audio, name=t("sequences.audio_y"), title=t("sequences.audio_title"),
+                                 xaxis_title=t("sequences.audio_x"), yaxis_title=t("sequences.audio_y"),
+                                 color=PALETTE[2]), key="sequences_audio")
+        _correlation_caption(f"sequences.audio_{state}", audio)
+    st.markdown(t("sequences.applications"))
+
+
+def networks_view(steps: int) -> None:
+    """A standard network over a fixed window beside a recurrent one unrolled over `steps`."""
+    ff_col, rnn_col = st.columns(2)
+    with ff_col:
+        show_chart(feedforward_diagram(steps, title=t("sequences.ff_title"),
+                                       window_label=t("sequences.ff_window", n=steps)), key="sequences_ff")
+        st.caption(t("sequences.ff_caption", n=steps, w=steps * 3))
+    with rnn_col:
+        show_chart(rnn_diagram(steps, title=t("sequences.rnn_title"), state_label=t("sequences.rnn_state")),
+                   key="sequences_rnn")
+        st.caption(t("sequences.rnn_caption", n=steps))
+    with st.container(border=True):
+        st.markdown(t("sequences.fukushima"))
+        conv = page_info("conv")
+        st.page_link(conv.path, label=t("sequences.fukushima_link"), icon=conv.icon)
+
+
+def step_through_view(step: StepSettings) -> None:
+    """Step t of the SimpleRNN cell on the chosen input: the formula with its numbers, the states so far, code."""
+    x = rnn_cells.demo_inputs(step.inputs)
+    weights = rnn_cells.demo_weights(step.memory)
+    current = rnn_cells.simple_rnn_steps(x, weights)[step.t - 1]
+    for line in latex.rnn_step_latex(current, weights.W, weights.U):
+        st.latex(line)
+    st.caption(t("sequences.weights_caption"))
+    in_col, h_col = st.columns([2, 3])
+    with in_col:
+        show_chart(input_steps(x, step.t, title=t("sequences.input_title"), xaxis_title=t("sequences.time_axis")),
+                   key="sequences_inputs")
+    with h_col:
+        show_chart(hidden_state_heatmap(rnn_cells.simple_rnn_states(x, weights), step.t,
+                                        title=t("sequences.hidden_title"), xaxis_title=t("sequences.time_axis"),
+                                        row_labels=[t("sequences.unit", j=j + 1) for j in range(weights.units)]),
+                   key="sequences_hidden")
+    if step.memory == 0:
+        st.info(t("sequences.no_memory_note"), icon=":material/link_off:")
+    elif step.inputs == "pulse":
+        st.info(t("sequences.pulse_note"), icon=":material/memory:")
+    st.caption(t("sequences.keras_note"))
+    with st.expander(t("sequences.code_expander"), icon=":material/code:"):
+        code_panel(codegen.step_code(x, weights))
+
+
+def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
+    """The series with one window and its target, and each model's layers and parameters."""
+    data = settings.data()
+    show_chart(window_preview(data.series, settings.window, data.split, start=40, title=t("sequences.preview_title"),
+                              names={"series": t("sequences.name_series"), "test": t("sequences.name_test"),
+                                     "window": t("sequences.name_window"), "target": t("sequences.name_target"),
+                                     "xaxis": t("sequences.time_axis")}), key="sequences_preview")
+    st.markdown(f"**{t('sequences.summary_heading')}**")
+    for column, kind in zip(presentation.card_columns(len(settings.kinds)), settings.kinds, strict=True):
+        with column.container(border=True):
+            st.markdown(f"**{t(f'sequences.model_{kind}')}**")
+            st.markdown(t("sequences.summary_input", shape=experiment.input_shape(kind, settings.window)))
+            rows = experiment.model_layers(kind, settings.window, settings.units)
+            st.dataframe(pd.DataFrame({t("sequences.col_layer"): [r.name for r in rows],
+                                       t("sequences.col_output"): [str(r.output_shape) for r in rows],
+                                       t("sequences.col_params"): [f"{r.params:,}" for r in rows]}),
+                         hide_index=True, width="stretch")
+            st.markdown(t("sequences.summary_total", n=sum(r.params for r in rows)))
+    st.caption(t("sequences.summary_note", window=settings.window, units=settings.units,
+                 first=(settings.window + 1) * settings.units))
+
+
+def experiment_code_view(settings: experiment.ExperimentSettings) -> None:
+    with st.expander(t("sequences.code_expander"), icon=":material/code:"):
+        code_panel(codegen.experiment_code(settings))
+
+
+# ---------------------------------------------------------------- the experiment's job and results
+
+def start_experiment(settings: experiment.ExperimentSettings) -> None:
+    """Train the experiment's models in the background, for this session (in line with every training)."""
+    start_job(keys.SEQUENCES_JOB, lambda owner_alive: training.SequencesJob(settings, owner_alive=owner_alive))
+
+
+def experiment_view(settings: experiment.ExperimentSettings) -> None:
+    """The session's experiment: live while it trains with these settings, else the latest results.
+
+    A running experiment whose settings are no longer the page's is stopped: nobody asked for its numbers.
+    """
+    job = st.session_state.get(keys.SEQUENCES_JOB)
+    if job is not None and job.active and job.settings != settings:
+        job.stop()
+    if job is not None and job.active and not job.stop_requested:
+        live_panel(keys.SEQUENCES_JOB, experiment_live)
+        return
+    if job is not None and job.result is not None:
+        st.session_state[keys.SEQUENCES_RESULT] = job.result
+    if job is not None and job.state == training.FAILED and job.settings == settings:
+        st.error(t("sequences.train_failed", reason=(job.error or "?")[:300]), icon=":material/error:")
+    result = st.session_state.get(keys.SEQUENCES_RESULT)
+    if result is None:
+        st.info(t("sequences.train_hint"), icon=":material/model_training:")
+    else:
+        experiment_results(result, settings)
+
+
+def _model_name(kind: str) -> str:
+    return t(f"sequences.model_{kind}")
+
+
+def _loss_chart(losses: dict[str, list[float]], epochs: int, key: str) -> None:
+    show_chart(loss_figure({_model_name(k): v for k, v in losses.items()}, epochs, title=t("sequences.loss_title"),
+                           xaxis_title=t("sequences.loss_x"), yaxis_title=t("sequences.loss_y")), key=key)
+
+
+def experiment_live(job: training.SequencesJob) -> None:
+    """Where the experiment is (in line, building, which model and epoch) and each model's loss so far."""
+    progress = job.progress()
+    if progress.queue_position is not None:
+        st.warning(t("sequences.queued", position=progress.queue_position,
+                     capacity=training.shared_slots().capacity), icon=":material/hourglass_top:")
+    elif progress.model is None:
+        st.caption(t("sequences.preparing"))
+    else:
+        st.caption(t("sequences.training", model=_model_name(progress.model), epoch=progress.epoch,
+                     epochs=progress.epochs))
+    loss_col, _ = st.columns(2)
+    if progress.model is not None:
+        with loss_col:
+            _loss_chart(progress.losses, progress.epochs, key="sequences_live_loss")
+
+
+def settings_text(kind: str, window: int, units: int, epochs: int) -> str:
+    return t("sequences.settings", series=t(f"sequences.series_{kind}"), window=window, units=units, epochs=epochs)
+
+
+def experiment_results(result: experiment.ExperimentResult, settings: experiment.ExperimentSettings) -> None:
+    """The finished experiment: whether it is the current settings', each model's loss and predictions, errors."""
+    if not settings.made(result):
+        st.warning(t("sequences.stale", settings=settings_text(result.kind, result.window, result.units,
+                                                               result.epochs)), icon=":material/history:")
+    else:
+        st.success(t("sequences.done", seconds=f"{result.seconds:.1f}"), icon=":material/check_circle:")
+    names = {k: _model_name(k) for k in result.models}
+    loss_col, pred_col = st.columns(2)
+    with loss_col:
+        _loss_chart({k: m.losses for k, m in result.models.items()}, result.epochs, key="sequences_loss")
+    start = len(sequence_data.prepare_data(result.kind, result.window).series) - len(result.truth)
+    with pred_col:
+        show_chart(predictions_figure(result.truth, start, {names[k]: m.predictions for k, m in result.models.items()},
+                                      truth_name=t("sequences.truth"), title=t("sequences.pred_title"),
+                                      xaxis_title=t("sequences.time_axis")), key="sequences_predictions")
+    experiment_errors(result, names)
+
+
+def experiment_errors(result: experiment.ExperimentResult, names: dict[str, str]) -> None:
+    """Each model's test errors beside the naive guess, as metrics and a table, and who won."""
+    st.markdown(f"**{t('sequences.errors_heading')}**")
+    metric_cols = st.columns(len(result.models) + 1)
+    for column, (k, m) in zip(metric_cols, result.models.items(), strict=False):
+        column.metric(names[k], f"MSE {m.mse:.4f}", f"MAE {m.mae:.4f}", delta_color="off", delta_arrow="off",
+                      border=True, chart_data=m.losses, chart_type="line")
+    metric_cols[-1].metric(t("sequences.naive"), f"MSE {result.naive_mse:.4f}", f"MAE {result.naive_mae:.4f}",
+                           delta_color="off", delta_arrow="off", border=True)
+    mse_col, mae_col = t("sequences.col_mse"), t("sequences.col_mae")
+    st.dataframe(pd.DataFrame({
+        t("sequences.col_model"): [names[k] for k in result.models] + [t("sequences.naive")],
+        t("sequences.col_params"): [f"{m.params:,}" for m in result.models.values()] + ["0"],
+        mse_col: [m.mse for m in result.models.values()] + [result.naive_mse],
+        mae_col: [m.mae for m in result.models.values()] + [result.naive_mae],
+        t("sequences.col_seconds"): [f"{m.seconds:.2f}" for m in result.models.values()] + ["—"],
+    }), hide_index=True, width="stretch", column_config={mse_col: st.column_config.NumberColumn(format="%.4f"),
+                                                          mae_col: st.column_config.NumberColumn(format="%.4f")})
+    st.caption(t("sequences.errors_note"))
+    ratio = experiment.error_ratio(result)
+    if ratio is not None:
+        st.markdown(t("sequences.rnn_wins" if ratio >= 1 else "sequences.dense_wins",
+                      ratio=f"{max(ratio, 1 / ratio):.1f}"))
+    if result.kind == "random_walk":
+        st.info(t("sequences.random_walk_note"), icon=":material/casino:")
+    elif result.kind == "changing_wave":
+        st.info(t("sequences.changing_wave_note", every=sequence_data.CHANGE_EVERY), icon=":material/memory:")

@@ -103,7 +103,11 @@ TRAINING_JOB = "training_job"
 # built for it): a components.training_views.TrainingRun.
 TRAINING_RUN = "training_run"
 
-# The sequences page's last experiment: a cnnlab.sequences.ExperimentResult (written by its Train button).
+# The sequences page's latest experiment job: a cnnlab.training.SequencesJob (running or finished).
+SEQUENCES_JOB = "sequences_job"
+
+# The sequences page's last finished experiment: a cnnlab.sequence_experiment.ExperimentResult (taken from
+# its job once the job is done; kept when a later job is stopped or fails).
 SEQUENCES_RESULT = "sequences_result"
 
 # This browser's anonymous learner id, 32 hex digits (components.learner): the key of everything it saves.

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from cnnlab import latex, training
+from cnnlab import recipe, training_history
 from cnnlab.i18n import translate
 from components.charts import (
     IMAGE_SCALE,
@@ -21,13 +21,13 @@ from components.charts import (
 from components.i18n import current_language, t
 
 
-def history_figure(history: training.History, epochs_planned: int = 1) -> go.Figure:
+def history_figure(history: training_history.History, epochs_planned: int = 1) -> go.Figure:
     """Loss and accuracy side by side: each batch (faint), smoothed, and per epoch (training, validation).
 
     Rebuilt every second while a job trains, in a script thread that shares the interpreter lock with
     the training: the lines are filled into a cached empty figure (history_skeleton).
     """
-    series = training.chart_series(history)
+    series = training_history.chart_series(history)
     with_val = bool(np.isfinite(series.val_loss).any() or np.isfinite(series.val_accuracy).any())
     epochs = max(1, epochs_planned, len(history.epochs))
     spec = spec_of(history_skeleton(current_language(), epochs, with_val))
@@ -93,8 +93,7 @@ def confusion_figure(confusion: np.ndarray) -> go.Figure:
 LABEL_FITS_INSIDE = 0.3  # share of the axis a bar needs to hold "100.0%" upright at 15 px (300 px chart)
 
 
-def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
-    """Accuracy per digit, the weakest digit highlighted; labels inside the bars that can hold them."""
+def per_class_figure(evaluation: recipe.Evaluation) -> go.Figure:
     per_class = evaluation.per_class_accuracy
     low = max(0.0, float(per_class.min()) - 0.1)
     return bar_chart([str(d) for d in range(10)], per_class, highlight=int(np.argmin(per_class)), height=300,
@@ -102,7 +101,7 @@ def per_class_figure(evaluation: training.Evaluation) -> go.Figure:
                      labels_inside=(per_class - low) / (1.0 - low) >= LABEL_FITS_INSIDE)
 
 
-def mistakes_figure(evaluation: training.Evaluation, shown: int) -> go.Figure:
-    titles = [f"{true} → {pred} ({latex.percent(conf, 0)})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
+def mistakes_figure(evaluation: recipe.Evaluation, shown: int) -> go.Figure:
+    titles = [f"{true} → {pred} ({conf:.0%})" for _i, true, pred, conf in evaluation.mistakes[:shown]]
     return heatmap_grid(list(evaluation.mistake_images[:shown]), titles=titles, columns=8,
                         colorscale=IMAGE_SCALE, cell_px=130)

@@ -1,14 +1,16 @@
-"""The Train page's pieces: starting a background job, the live chart, and the results.
+"""Background jobs in a session (one way to start, follow and stop them), and the Train page's views.
 
-The training thread never calls st.*: it updates its cnnlab.training.TrainingJob and, through
-`on_update`, the TrainedModel this module published in the session (plain attribute writes).
-Pages only read the job. What only the UI needs about a job (the model to give back if it never
-trains, the published model, figures built for it) lives in a `TrainingRun` next to it in the
-session, not in the core job. A job ends with its session (components.session_life).
+A job's thread never calls st.*: it updates its cnnlab.training job and, through `on_update`, objects
+the page gave it (plain attribute writes). Pages only read the job. `start_job` starts a job for this
+session (it ends with the session: components.session_life) and keeps it under a session key;
+`live_panel` draws it in a fragment that refreshes itself while the job is active. What only the Train
+page needs about its job (the model to give back if it never trains, the published model, figures built
+for it) lives in a `TrainingRun` next to it in the session, not in the core job.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +18,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import recipe, training
+from cnnlab.data import MnistData
 from components import state_keys as keys
 from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
@@ -28,6 +31,44 @@ from components.training_charts import confusion_figure, history_figure, mistake
 from components.ui import show_chart
 
 REFRESH_S = 1.0
+
+
+# ------------------------------------------------------------------ a session's jobs
+
+def start_job(key: str, make_job: Callable[..., training.Job]) -> training.Job:
+    """Start `make_job(owner_alive=...)` for this session and keep it at st.session_state[key].
+
+    The job ends when the session does; an active job already kept there is stopped first.
+    """
+    previous = st.session_state.get(key)
+    if previous is not None and previous.active:
+        previous.stop()
+    job = make_job(owner_alive=session_alive_checker())
+    st.session_state[key] = job
+    return job.start()
+
+
+def live_panel(key: str, draw: Callable[[training.Job], None]) -> None:
+    """Draw the job at st.session_state[key] now, and every REFRESH_S while it is active, in a fragment.
+
+    When the job ends, the whole page reruns (to unlock its controls and show the results).
+    """
+    job = st.session_state.get(key)
+    was_active = job is not None and job.active
+
+    @st.fragment(run_every=REFRESH_S if was_active else None)
+    def live() -> None:
+        current = st.session_state.get(key)
+        if current is None:
+            return
+        draw(current)
+        if was_active and not current.active:
+            st.rerun()
+
+    live()
+
+
+# ------------------------------------------------------------------ the Train page's job
 
 
 @dataclass(eq=False)
@@ -59,23 +100,30 @@ def _sync(published: TrainedModel, job: training.TrainingJob) -> None:
     published.finished = not job.active
 
 
-def start_training(stack, config: training.TrainConfig) -> training.TrainingJob:
+def start_training(stack, config: recipe.TrainConfig) -> training.TrainingJob:
     """Queue a job for this session and publish its (still untrained) model as the active one."""
     data = mnist()
-    model = training.publishable_model(stack, config)
-    analysis = arch.analyze(stack)
+    model = recipe.publishable_model(stack, config)
     published = TrainedModel(model=model, test_accuracy=None, epochs_done=0, data_source=data.source,
                              finished=False, origin={})
-    job = training.TrainingJob(stack, config, data, on_update=lambda j: _sync(published, j), published_model=model,
-                               owner_alive=session_alive_checker())
-    published.origin = {"layers": len(stack), "params": analysis.total_params, "optimizer": config.optimizer,
-                        "learning_rate": config.learning_rate, "batch_size": config.batch_size,
-                        "epochs": config.epochs, "train_samples": job.train_samples,
-                        "chapter_model": tuple(stack) == arch.chapter_spec()}
-    st.session_state[keys.TRAINING_RUN] = TrainingRun(job, published, previous=trained_model())
-    st.session_state[keys.TRAINED_MODEL] = published
-    st.session_state[keys.TRAINING_JOB] = job
-    return job.start()
+    previous = trained_model()
+
+    def make_job(owner_alive) -> training.TrainingJob:
+        job = training.TrainingJob(stack, config, data, on_update=lambda j: _sync(published, j),
+                                   published_model=model, owner_alive=owner_alive)
+        published.origin = _origin(stack, config, job)
+        st.session_state[keys.TRAINING_RUN] = TrainingRun(job, published, previous=previous)
+        st.session_state[keys.TRAINED_MODEL] = published
+        return job
+
+    return start_job(keys.TRAINING_JOB, make_job)
+
+
+def _origin(stack, config: recipe.TrainConfig, job: training.TrainingJob) -> dict:
+    """Where the published model comes from, as the pages that use it describe it."""
+    return {"layers": len(stack), "params": arch.analyze(stack).total_params, "optimizer": config.optimizer,
+            "learning_rate": config.learning_rate, "batch_size": config.batch_size, "epochs": config.epochs,
+            "train_samples": job.train_samples, "chapter_model": tuple(stack) == arch.chapter_spec()}
 
 
 def restore_after_cancel(job: training.TrainingJob) -> None:
@@ -93,6 +141,51 @@ def restore_after_cancel(job: training.TrainingJob) -> None:
             st.session_state[keys.TRAINED_MODEL] = run.previous
     run.previous = None
     run.restored = True
+
+
+# ------------------------------------------------------------------ the Train page's views
+
+def model_card(stack, data: MnistData) -> None:
+    """Which model trains (the chapter's or the user's own, with a link to edit it) on which digits."""
+    analysis = arch.analyze(stack)
+    with st.container(border=True):
+        which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
+        with st.container(horizontal=True, vertical_alignment="center"):
+            params = f"{analysis.total_params:,}" if analysis.ok else "—"  # a partial sum would mislead
+            st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
+            model_page = page_info("model")
+            st.page_link(model_page.path, label=t("train.edit_model"), icon=model_page.icon)
+        st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
+        if not data.is_full:
+            st.caption(t("train.offline_accuracy_note"))
+
+
+def split_note(n_train: int, config: recipe.TrainConfig) -> None:
+    """How many images train and validate, and the batches per epoch, for these settings."""
+    sizes = recipe.split_sizes(n_train, config)
+    st.caption(t("train.samples_note" if sizes.val else "train.samples_note_no_val", train=f"{sizes.train:,}",
+                 val=f"{sizes.val:,}", steps=f"{sizes.steps:,}"))
+
+
+def run_notes(area, blocker: str | None, busy_job: training.TrainingJob | None) -> None:
+    """Why Start is disabled: the stack cannot train, or this session's own training (busy_job) is active."""
+    if blocker:
+        area.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
+    if busy_job is not None:
+        queued = busy_job.state == training.QUEUED
+        area.info(t("train.busy_queued" if queued else "train.busy"),
+                  icon=":material/hourglass_top:" if queued else ":material/model_training:")
+
+
+def job_panels(job: training.TrainingJob | None, live_area) -> None:
+    """The session's training: live (in `live_area`) while it runs, and its results once it has ended."""
+    if job is None:
+        return
+    live_area.subheader(t("train.live_heading"))
+    with live_area:
+        live_panel(keys.TRAINING_JOB, training_live)
+    if not job.active:
+        results_panel(job)
 
 
 # ------------------------------------------------------------------ formatting
@@ -130,7 +223,7 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
 def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Figure:
     """The figure `build()` made for the same `key` last time, kept on the session's run (one per name).
 
-    A rerun that changes nothing (the 1-second refresh between batches, a click elsewhere on a finished
+    A rerun that changes nothing (the live panel's refresh between batches, a click elsewhere on a finished
     job's page) reuses it instead of rebuilding; st.plotly_chart only reads the figure.
     """
     if run is None:
@@ -143,41 +236,28 @@ def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Fig
     return fig
 
 
-def live_panel(job: training.TrainingJob) -> None:
-    """Status, progress bar and chart; refreshes itself every second while the job is active."""
-    was_active = job.active
-
-    @st.fragment(run_every=REFRESH_S if was_active else None)
-    def live() -> None:
-        current = current_job()
-        if current is None:
-            return
-        progress = current.progress()
-        text = status_text(current, progress)
-        if current.state == training.FAILED:
-            st.error(text, icon=":material/error:")
-        elif current.state == training.CANCELLED:
-            st.info(text, icon=":material/cancel:")
-        elif current.state == training.QUEUED:
-            st.warning(text, icon=":material/hourglass_top:")
-        else:
-            st.progress(progress.fraction, text=text)
-        history = current.history()
-        if history.batch_loss:
-            key = (progress.batches_done, len(history.epochs), current.state, current.config.epochs,
-                   current_language())
-            show_chart(memo_figure(current_run(), "history", key,
-                                   lambda: history_figure(history, current.config.epochs)),
-                       key="train_chart")
-        elif current.active:
-            st.caption(t("train.chart_empty"))
-        training_watch_views.watch_panel(current)
-        if current.active:
-            st.caption(t("train.half_trained_note"))
-        if was_active and not current.active:
-            st.rerun()  # the whole page: enable the controls and show the results
-
-    live()
+def training_live(job: training.TrainingJob) -> None:
+    """Status, progress bar, chart and the watch view of the session's training (live_panel's drawing)."""
+    progress = job.progress()
+    text = status_text(job, progress)
+    if job.state == training.FAILED:
+        st.error(text, icon=":material/error:")
+    elif job.state == training.CANCELLED:
+        st.info(text, icon=":material/cancel:")
+    elif job.state == training.QUEUED:
+        st.warning(text, icon=":material/hourglass_top:")
+    else:
+        st.progress(progress.fraction, text=text)
+    history = job.history()
+    if history.batch_loss:
+        key = (progress.batches_done, len(history.epochs), job.state, job.config.epochs, current_language())
+        show_chart(memo_figure(current_run(), "history", key, lambda: history_figure(history, job.config.epochs)),
+                   key="train_chart")
+    elif job.active:
+        st.caption(t("train.chart_empty"))
+    training_watch_views.watch_panel(job)
+    if job.active:
+        st.caption(t("train.half_trained_note"))
 
 
 # ------------------------------------------------------------------ results
@@ -207,7 +287,7 @@ def results_panel(job: training.TrainingJob) -> None:
             with st.container(horizontal=True, vertical_alignment="center"):
                 draw = page_info("draw")
                 st.page_link(draw.path, label=t("train.draw_link"), icon=draw.icon)
-                st.download_button(t("train.download"), data=lambda: training.model_bytes(job.model),
+                st.download_button(t("train.download"), data=lambda: recipe.model_bytes(job.model),
                                    file_name="cnnlab_model.keras", mime="application/octet-stream",
                                    icon=":material/download:", key="train_download", help=t("train.download_help"))
 

@@ -5,7 +5,8 @@ import re
 import numpy as np
 import pytest
 
-from cnnlab import sequences as seq
+from cnnlab import rnn_cells, sequence_experiment
+from components import state_keys as keys
 
 PAGE = "app_pages/sequences.py"
 
@@ -50,7 +51,7 @@ def test_shuffle_and_step_through_react(app_test):
     at.slider(key="sequences_step_t").set_value(3).run()
     latex = " ".join(e.value for e in at.latex)
     assert "h_{3}" in latex
-    h3 = seq.simple_rnn_states(seq.demo_inputs("pulse"), seq.demo_weights(1.0))[2]
+    h3 = rnn_cells.simple_rnn_states(rnn_cells.demo_inputs("pulse"), rnn_cells.demo_weights(1.0))[2]
     assert all(f"{v:.2f}" in latex for v in h3)
     at.slider(key="sequences_memory").set_value(0.0).run()
     assert "no recurrence" in texts(at, "info")
@@ -59,17 +60,17 @@ def test_shuffle_and_step_through_react(app_test):
 def test_window_length_changes_the_model_summary(app_test):
     at = app_test("en", PAGE)
     units = at.slider(key="sequences_units").value
-    assert at.slider(key="sequences_window").value == seq.DEFAULT_WINDOW
+    assert at.slider(key="sequences_window").value == sequence_experiment.DEFAULT_WINDOW
     dense, rnn = totals(at)[:2]
-    assert dense == seq.total_params("dense", seq.DEFAULT_WINDOW, units)
+    assert dense == sequence_experiment.total_params("dense", sequence_experiment.DEFAULT_WINDOW, units)
     at.slider(key="sequences_window").set_value(40).run()
     assert not at.exception
     dense_40, rnn_40 = totals(at)[:2]
-    assert dense_40 == dense + (40 - seq.DEFAULT_WINDOW) * units  # more inputs, each wired to every unit
+    assert dense_40 == dense + (40 - sequence_experiment.DEFAULT_WINDOW) * units  # more inputs, each wired to every unit
     assert rnn_40 == rnn  # the recurrent cell does not grow with the window
     assert "(None, 40)" in texts(at)
     at.toggle(key="sequences_lstm").set_value(True).run()
-    assert totals(at)[2] == seq.total_params("lstm", 40, units)
+    assert totals(at)[2] == sequence_experiment.total_params("lstm", 40, units)
     # the settings survive a visit to another page
     at.switch_page("app_pages/home.py").run()
     at.switch_page(PAGE).run()
@@ -82,6 +83,10 @@ def test_tiny_training_shows_both_test_errors(app_test):
     at.slider(key="sequences_units").set_value(4).run()
     at.slider(key="sequences_epochs").set_value(2).run()
     at.button(key="sequences_train").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    job = at.session_state[keys.SEQUENCES_JOB]  # it trains in the background, like the Train page's job
+    assert job.wait(120), "the experiment should finish"
+    at.run()  # the rerun its live panel asks for once it has ended
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     result = at.session_state["sequences_result"]
@@ -97,3 +102,33 @@ def test_tiny_training_shows_both_test_errors(app_test):
     # new settings: the old results stay on screen, marked as from earlier settings
     at.slider(key="sequences_window").set_value(6).run()
     assert "이전 설정" in texts(at, "warning")
+
+
+def test_the_experiment_shows_its_epochs_live_and_a_settings_change_stops_it(app_test):
+    import threading
+
+    from cnnlab import training
+
+    at = app_test("en", PAGE)
+    at.slider(key="sequences_epochs").set_value(100).run()
+    at.toggle(key="sequences_lstm").set_value(True).run()
+    at.button(key="sequences_train").click().run()
+    job = at.session_state[keys.SEQUENCES_JOB]
+    assert job.active and job.settings.epochs == 100 and job.settings.kinds == ("dense", "rnn", "lstm")
+    for _ in range(1200):  # up to 60 s on a loaded machine: a bound, not a speed target
+        if job.progress().epoch >= 1:
+            break
+        threading.Event().wait(0.05)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    live = texts(at, "caption")
+    assert "Training Standard network (Dense): epoch" in live or "Training SimpleRNN" in live, live
+    assert not at.metric, "no results while it trains"
+
+    at.slider(key="sequences_window").set_value(8).run()  # the experiment that runs is no longer the page's
+    assert job.stop_requested
+    assert job.wait(30) and job.state == training.STOPPED and job.result is None
+    at.run()
+    assert not at.exception
+    assert "sequences_result" not in at.session_state and not at.metric
+    assert "Train the models" in texts(at, "info")

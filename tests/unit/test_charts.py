@@ -241,7 +241,7 @@ def test_every_figure_carries_plotly_whites_look_without_its_unused_kilobytes():
 
 
 def test_per_digit_labels_sit_above_bars_too_short_to_hold_them():
-    from cnnlab import training
+    from cnnlab import recipe
     from components.training_charts import per_class_figure
 
     labels = np.repeat(np.arange(10), 10)
@@ -251,7 +251,7 @@ def test_per_digit_labels_sit_above_bars_too_short_to_hold_them():
         rows = np.flatnonzero(labels == digit)
         probs[rows[:right], digit] = 0.9
         probs[rows[right:], (digit + 1) % 10] = 0.9
-    evaluation = training.evaluation_from_probs(probs, np.zeros((100, 28, 28), np.uint8), labels)
+    evaluation = recipe.evaluation_from_probs(probs, np.zeros((100, 28, 28), np.uint8), labels)
     positions = per_class_figure(evaluation).data[0].textposition
     assert [positions[d] for d in (3, 4)] == ["outside", "outside"]  # 10% and 0% of a 0-100% axis
     assert [positions[d] for d in (0, 2, 9)] == ["inside"] * 3

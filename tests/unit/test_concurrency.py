@@ -122,12 +122,12 @@ def test_sequence_experiments_in_parallel_sessions_match_a_lone_run():
     On the old code (keras.utils.set_random_seed, which reseeds the whole process, then unseeded
     initializers and shuffling) the parallel runs disagreed with the lone run.
     """
-    from cnnlab import sequences as seq
+    from cnnlab import sequence_data, sequence_experiment
 
-    data = seq.prepare_data("waves", 6, n_windows=60)
+    data = sequence_data.prepare_data("waves", 6, n_windows=60)
 
     def experiment(_i: int = 0):
-        result = seq.train_models(data, ("dense", "rnn"), units=4, epochs=3)
+        result = sequence_experiment.train_models(data, ("dense", "rnn"), units=4, epochs=3)
         return {kind: (m.losses, m.mse) for kind, m in result.models.items()}
 
     lone = experiment()

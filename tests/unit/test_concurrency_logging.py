@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import recipe, training
 from cnnlab.data import MnistData, load_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ def test_a_failed_training_is_logged_with_its_traceback(caplog):
     broken = MnistData(full.x_train[:50], labels, full.x_test[:20], full.y_test[:20], "bundled")
     stack = (arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
     with caplog.at_level(logging.INFO, logger="cnnlab"):
-        job = training.TrainingJob(stack, training.TrainConfig(epochs=1), broken,
+        job = training.TrainingJob(stack, recipe.TrainConfig(epochs=1), broken,
                                    slots=training.TrainingSlots(1)).start()
         assert job.wait(120)
     assert job.state == training.FAILED and "label value of 12" in job.error  # what the user sees

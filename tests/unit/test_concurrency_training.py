@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import threads, training
+from cnnlab import recipe, threads, training
 from cnnlab.data import MnistData, load_bundled
 from components import session_life
 
@@ -36,9 +36,9 @@ def test_a_training_whose_session_ends_stops_and_frees_its_slot_for_the_next(sma
     slots = training.TrainingSlots(1)
     owner_here = threading.Event()
     owner_here.set()
-    long = training.TrainConfig(epochs=200, batch_size=8, validation_split=0)
+    long = recipe.TrainConfig(epochs=200, batch_size=8, validation_split=0)
     job = training.TrainingJob(TINY, long, small_data, slots=slots, owner_alive=owner_here.is_set).start()
-    waiting = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=slots).start()
+    waiting = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=slots).start()
     wait_for(lambda: len(job.history().batch_loss) > 3)
     assert waiting.progress().queue_position == 1
     owner_here.clear()  # the tab is closed
@@ -54,7 +54,7 @@ def test_a_queued_training_whose_session_ends_leaves_the_queue(small_data):
     assert slots.acquire("someone-else", threading.Event())
     owner_here = threading.Event()
     owner_here.set()
-    job = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=slots,
+    job = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=slots,
                                owner_alive=owner_here.is_set).start()
     wait_for(lambda: job.progress().queue_position == 1)
     owner_here.clear()
@@ -68,7 +68,7 @@ def test_a_broken_owner_check_is_logged_and_does_not_end_the_training(small_data
     def broken() -> bool:
         raise RuntimeError("checker bug")
 
-    job = training.TrainingJob(TINY, training.TrainConfig(epochs=2, batch_size=64), small_data,
+    job = training.TrainingJob(TINY, recipe.TrainConfig(epochs=2, batch_size=64), small_data,
                                slots=training.TrainingSlots(1), owner_alive=broken).start()
     assert job.wait(120)
     assert job.state == training.DONE and not job.abandoned
@@ -115,8 +115,8 @@ def test_importing_cnnlab_sizes_tensorflows_thread_pools_before_it_starts():
     assert out == ["1", "2"]
 
 
-def test_a_training_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_position():
-    """The sequences experiment trains in its page's thread, but in line with the Train page's jobs."""
+def test_a_slot_held_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_position():
+    """training_slot (what every job holds while it trains) waits in line with the others and says where."""
     slots = training.TrainingSlots(1)
     assert slots.acquire("a-train-page-job", threading.Event())
     heard, inside = [], threading.Event()
@@ -134,8 +134,8 @@ def test_a_training_in_the_callers_thread_waits_in_the_same_queue_and_hears_its_
     assert inside.is_set() and heard == [1] and slots.counts() == (0, 0)
 
 
-def test_a_training_in_the_callers_thread_leaves_the_line_when_its_session_has_gone():
-    """A sequences experiment whose tab closed while it waited must not take the slot afterwards."""
+def test_a_slot_held_in_the_callers_thread_leaves_the_line_when_its_session_has_gone():
+    """Work whose tab closed while it waited must not take the slot afterwards."""
     slots = training.TrainingSlots(1)
     assert slots.acquire("a-train-page-job", threading.Event())
     gone, outcome = threading.Event(), []

@@ -6,8 +6,9 @@ import threading
 import numpy as np
 import pytest
 
+import cnnlab.images
 from cnnlab import architecture as arch
-from cnnlab import codegen, images, optimizers, training, training_process
+from cnnlab import codegen, optimizers, recipe, threads, trainer_worker, training, training_history
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -21,23 +22,23 @@ def small_data():
 
 
 def test_split_uses_the_fraction_and_holds_validation_out(small_data):
-    config = training.TrainConfig(data_fraction=0.5, validation_split=0.2, batch_size=32)
-    sizes = training.split_sizes(300, config)
+    config = recipe.TrainConfig(data_fraction=0.5, validation_split=0.2, batch_size=32)
+    sizes = recipe.split_sizes(300, config)
     assert (sizes.train, sizes.val, sizes.steps) == (120, 30, 4)
-    split = training.split_data(small_data, config)
+    split = recipe.split_data(small_data, config)
     assert split.x_train.shape == (120, 28, 28, 1) and split.x_train.dtype == np.float32
     assert split.x_val.shape == (30, 28, 28, 1) and 0 <= split.x_train.min() and split.x_train.max() <= 1
     # no image is both trained on and validated on
     train_rows = {r.tobytes() for r in split.x_train}
     assert not any(r.tobytes() in train_rows for r in split.x_val)
-    assert training.split_data(small_data, training.TrainConfig(validation_split=0)).x_val is None
+    assert recipe.split_data(small_data, recipe.TrainConfig(validation_split=0)).x_val is None
 
 
 def test_config_rejects_bad_values():
     with pytest.raises(ValueError):
-        training.TrainConfig(optimizer="adagrad").check()
+        recipe.TrainConfig(optimizer="adagrad").check()
     with pytest.raises(ValueError):
-        training.TrainConfig(data_fraction=0).check()
+        recipe.TrainConfig(data_fraction=0).check()
 
 
 def test_evaluation_from_probabilities():
@@ -48,7 +49,7 @@ def test_evaluation_from_probabilities():
     probs[3, 7] = 0.8  # a confident mistake: 2 read as 7
     probs /= probs.sum(axis=1, keepdims=True)
     images = np.arange(4 * 28 * 28, dtype=np.uint32).reshape(4, 28, 28).astype(np.uint8)
-    ev = training.evaluation_from_probs(probs, images, labels)
+    ev = recipe.evaluation_from_probs(probs, images, labels)
     assert ev.test_accuracy == pytest.approx(0.75)
     assert ev.confusion[2, 7] == 1 and ev.confusion[2, 2] == 1 and ev.confusion.sum() == 4
     assert ev.per_class_accuracy[2] == pytest.approx(0.5) and ev.per_class_accuracy[0] == 1
@@ -62,14 +63,14 @@ def test_per_batch_values_undo_keras_running_means():
     own = np.array([2.0, 1.0, 0.5, 0.3, 4.0, 2.0])
     index = np.array([0, 1, 2, 3, 0, 1])  # two epochs
     running = np.concatenate([np.cumsum(own[:4]) / np.arange(1, 5), np.cumsum(own[4:]) / np.arange(1, 3)])
-    np.testing.assert_allclose(training.per_batch_values(running, index), own)
-    smooth = training.ema(np.array([1.0, 0.0, 0.0]), 0.5)
+    np.testing.assert_allclose(training_history.per_batch_values(running, index), own)
+    smooth = training_history.ema(np.array([1.0, 0.0, 0.0]), 0.5)
     np.testing.assert_allclose(smooth, [1.0, 0.5, 0.25])
 
 
 def test_a_job_trains_records_and_evaluates(small_data):
     updates = []
-    config = training.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
+    config = recipe.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
     job = training.TrainingJob(TINY, config, small_data, slots=training.TrainingSlots(1),
                                on_update=lambda j: updates.append(j.state))
     assert job.state == training.QUEUED and job.model is None
@@ -80,18 +81,18 @@ def test_a_job_trains_records_and_evaluates(small_data):
     history = job.history()
     assert len(history.batch_loss) == 2 * job.steps_per_epoch == len(history.batch_epoch)
     assert [e.epoch for e in history.epochs] == [1, 2] and all(e.val_accuracy is not None for e in history.epochs)
-    series = training.chart_series(history)
+    series = training_history.chart_series(history)
     assert len(series.x) == len(history.batch_loss) and series.x[-1] == pytest.approx(2.0)
     np.testing.assert_allclose(series.epoch_x, [1.0, 2.0])
     ev = job.evaluation
     assert ev.test_size == 100 and ev.confusion.sum() == 100
     # the published model is the trained one: it reproduces the evaluation
-    probs = np.asarray(job.model(images.batch(small_data.x_test), training=False))
+    probs = np.asarray(job.model(cnnlab.images.batch(small_data.x_test), training=False))
     assert np.mean(probs.argmax(1) == small_data.y_test) == pytest.approx(ev.test_accuracy)
     assert updates[-1] == training.DONE and training.RUNNING in updates
     progress = job.progress()
     assert progress.fraction == 1.0 and progress.elapsed_s > 0
-    assert training.model_bytes(job.model)[:2] == b"PK"  # a .keras file is a zip
+    assert recipe.model_bytes(job.model)[:2] == b"PK"  # a .keras file is a zip
 
 
 def _live(type_name: str) -> int:
@@ -103,11 +104,11 @@ def test_a_finished_training_leaves_no_traced_graph_behind(small_data):
     """Keras' all-reduce over the one default replica registered each traced train step in TensorFlow's
     process-wide gradient registry: 2 graphs (~12 MB on the chapter's model) stayed alive per training.
     The worker process's own training function runs here, in this process, to count them."""
-    config = training.TrainConfig(epochs=1, validation_split=0.1)
+    config = recipe.TrainConfig(epochs=1, validation_split=0.1)
 
     def train_once():
         sent = []
-        training_process.run_training(TINY, config, small_data, sent.append, training_process.Control())
+        trainer_worker.run_training(TINY, config, small_data, sent.append, trainer_worker.Control())
         assert [m[0] for m in sent][-2:] == ["evaluating", "evaluation"]
 
     train_once()  # the first one may leave process-wide things that are made once
@@ -120,7 +121,7 @@ def test_a_finished_training_leaves_no_traced_graph_behind(small_data):
 def test_the_optimizer_makes_the_same_step_without_the_one_replica_all_reduce(small_data):
     import keras
 
-    x = images.batch(small_data.x_train[:64])
+    x = cnnlab.images.batch(small_data.x_train[:64])
     y = small_data.y_train[:64]
     ours, keras_own = arch.build_model(TINY), arch.build_model(TINY)
     initial = ours.get_weights()
@@ -140,14 +141,14 @@ def _state_variables(model) -> set[int]:
 
 def test_state_built_before_fit_leaves_fit_nothing_to_create_and_trains_the_same(small_data):
     """Variables that fit's first trace creates cost TensorFlow a second, lifted trace (~0.5 s of CPU)."""
-    config = training.TrainConfig(epochs=1)
-    x = images.batch(small_data.x_train[:96])
+    config = recipe.TrainConfig(epochs=1)
+    x = cnnlab.images.batch(small_data.x_train[:96])
     y = small_data.y_train[:96]
     prepared, plain = arch.build_model(TINY), arch.build_model(TINY)
     plain.set_weights(prepared.get_weights())
     for model in (prepared, plain):
-        training.compile_model(model, config)
-    training.build_state_before_fit(prepared, x, y)
+        recipe.compile_model(model, config)
+    recipe.build_state_before_fit(prepared, x, y)
     # the two samples that went through the loss and the metrics are forgotten
     assert all(not np.any(np.asarray(v)) for m in prepared.metrics for v in m.variables)
     before = {"prepared": _state_variables(prepared), "plain": _state_variables(plain)}
@@ -162,10 +163,10 @@ def test_state_built_before_fit_leaves_fit_nothing_to_create_and_trains_the_same
 def test_stop_keeps_a_usable_model_and_a_second_job_waits_in_line(small_data):
     slots = training.TrainingSlots(1)
     first_batch = threading.Event()
-    long = training.TrainConfig(epochs=50, batch_size=8, validation_split=0)
+    long = recipe.TrainConfig(epochs=50, batch_size=8, validation_split=0)
     first = training.TrainingJob(TINY, long, small_data, slots=slots,
                                  on_update=lambda j: first_batch.set() if j.history().batch_loss else None)
-    second = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=slots)
+    second = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=slots)
     first.start()
     assert first_batch.wait(60), "the first job should start training"
     second.start()
@@ -188,7 +189,7 @@ def test_a_queued_job_can_be_cancelled(small_data):
     slots = training.TrainingSlots(1)
     cancelled = threading.Event()
     assert slots.acquire("someone-else", cancelled)  # the only place is taken
-    job = training.TrainingJob(TINY, training.TrainConfig(epochs=1), small_data, slots=slots).start()
+    job = training.TrainingJob(TINY, recipe.TrainConfig(epochs=1), small_data, slots=slots).start()
     for _ in range(100):
         if job.progress().queue_position == 1:
             break
@@ -203,21 +204,21 @@ def test_a_queued_job_can_be_cancelled(small_data):
 
 def test_invalid_stack_cannot_start(small_data):
     with pytest.raises(arch.SpecError):
-        training.TrainingJob(arch.chapter_spec()[:-1], training.TrainConfig(), small_data,
+        training.TrainingJob(arch.chapter_spec()[:-1], recipe.TrainConfig(), small_data,
                              slots=training.TrainingSlots(1))
 
 
 def test_max_trainings_from_environment(monkeypatch):
-    monkeypatch.setenv(training.ENV_MAX_TRAININGS, "3")
-    assert training.max_trainings() == 3
-    monkeypatch.setenv(training.ENV_MAX_TRAININGS, "zero")
-    assert training.max_trainings() >= 1
-    monkeypatch.delenv(training.ENV_MAX_TRAININGS)
-    assert training.max_trainings() >= 1
+    monkeypatch.setenv(threads.ENV_MAX_TRAININGS, "3")
+    assert threads.max_trainings() == 3
+    monkeypatch.setenv(threads.ENV_MAX_TRAININGS, "zero")
+    assert threads.max_trainings() >= 1
+    monkeypatch.delenv(threads.ENV_MAX_TRAININGS)
+    assert threads.max_trainings() >= 1
 
 
 def test_training_code_shows_the_settings():
-    code = codegen.training_code(arch.chapter_spec(), training.TrainConfig(
+    code = codegen.training_code(arch.chapter_spec(), recipe.TrainConfig(
         epochs=3, batch_size=64, optimizer="rmsprop", learning_rate=0.003, data_fraction=0.5, validation_split=0.2),
         source="keras", train_size=60_000)
     assert "model.fit(train_images, train_labels, epochs=3, batch_size=64, " \
@@ -228,7 +229,7 @@ def test_training_code_shows_the_settings():
 
 
 def test_the_chapter_settings_are_the_default_and_the_code_loads_the_bundled_digits():
-    config = training.TrainConfig()
+    config = recipe.TrainConfig()
     assert (config.epochs, config.optimizer, config.batch_size, config.data_fraction) == (5, "adam", 32, 1.0)
     assert config.validation_split == 0, "the chapter does not hold out a validation split"
     code = codegen.training_code(arch.chapter_spec(), config)
@@ -242,13 +243,13 @@ def test_training_code_selects_the_same_images_as_the_app(monkeypatch):
     from cnnlab import data as mnist_data
 
     bundled = mnist_data.load_bundled()
-    config = training.TrainConfig(data_fraction=0.25, validation_split=0.2, seed=3)
+    config = recipe.TrainConfig(data_fraction=0.25, validation_split=0.2, seed=3)
     code = codegen.training_code(arch.chapter_spec(), config, source="bundled", train_size=len(bundled.x_train))
     data_part = code[:code.index("model = models.Sequential()")]
     monkeypatch.chdir(mnist_data.BUNDLED_PATH.parent)
     namespace: dict = {}
     exec(compile(data_part, "<training code>", "exec"), namespace)  # noqa: S102 - our own generated code
-    split = training.split_data(bundled, config)
+    split = recipe.split_data(bundled, config)
     np.testing.assert_allclose(namespace["train_images"], split.x_train, atol=1e-6)
     np.testing.assert_array_equal(namespace["train_labels"], split.y_train)
     np.testing.assert_allclose(namespace["val_images"], split.x_val, atol=1e-6)

@@ -8,21 +8,21 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from cnnlab import training
+from cnnlab import training_history
 from cnnlab.i18n import translate
 from components import training_charts
 
 
-def _history(epochs: int, steps: int, with_val: bool) -> training.History:
+def _history(epochs: int, steps: int, with_val: bool) -> training_history.History:
     rng = np.random.default_rng(epochs)
-    history = training.History(steps)
+    history = training_history.History(steps)
     for epoch in range(epochs):
         for batch in range(steps):
             history.batch_loss.append(float(2.0 / (epoch * steps + batch + 1) + rng.random() * 0.01))
             history.batch_accuracy.append(float(min(1.0, 0.1 + 0.002 * (epoch * steps + batch))))
             history.batch_epoch.append(epoch)
             history.batch_index.append(batch)
-        history.epochs.append(training.EpochRecord(epoch + 1, 0.5 / (epoch + 1), 0.8 + 0.05 * epoch,
+        history.epochs.append(training_history.EpochRecord(epoch + 1, 0.5 / (epoch + 1), 0.8 + 0.05 * epoch,
                                                    0.6 / (epoch + 1) if with_val else None,
                                                    0.75 + 0.05 * epoch if with_val else None, 2.0, True))
     return history
@@ -34,7 +34,7 @@ def test_history_chart_draws_each_series_in_its_panel_with_the_sessions_words(mo
     monkeypatch.setattr(training_charts, "current_language", lambda: language)
     history = _history(epochs=3, steps=150, with_val=with_val)
     fig = training_charts.history_figure(history, epochs_planned=5)
-    series = training.chart_series(history)
+    series = training_history.chart_series(history)
 
     expected = [series.loss, series.loss_smooth, series.epoch_loss] + ([series.val_loss] if with_val else [])
     expected += [series.accuracy, series.accuracy_smooth, series.epoch_accuracy]

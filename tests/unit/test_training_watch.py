@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import inspect_model, models, training, training_watch
+from cnnlab import inspect_model, models, recipe, training, training_watch
 from cnnlab.data import MnistData, load_bundled
 
 TINY = (arch.conv(4), arch.pool(4), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
@@ -61,7 +61,7 @@ def test_a_broken_model_never_stops_the_training(small_data):
 
 
 def test_a_training_job_records_each_snapshot_and_the_filters_change(small_data):
-    config = training.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
+    config = recipe.TrainConfig(epochs=2, batch_size=32, validation_split=0.1)
     seen = []
     job = training.TrainingJob(TINY, config, small_data, slots=training.TrainingSlots(1),
                                on_update=lambda j: seen.append(j.watch.latest()))
