@@ -38,7 +38,9 @@ def new_id() -> str:
 
 @functools.cache
 def _cookie_component():
-    return st.components.v2.component("cnnlab.learner_cookie", js=_SCRIPT.read_text(encoding="utf-8"))
+    # No styles of its own, so no shadow root: it renders nothing and only reads and writes the cookie.
+    return st.components.v2.component("cnnlab.learner_cookie", js=_SCRIPT.read_text(encoding="utf-8"),
+                                      isolate_styles=False)
 
 
 def learner_id() -> str:

@@ -90,7 +90,7 @@ def test_a_stroke_starting_at_each_edge_draws_and_is_read(draw_page):
 WATCH_CANVAS = """() => {
   window.__canvasTops = new Set();
   const tick = () => {
-    const canvas = document.querySelector('[data-testid=stBidiComponentIsolated]')
+    const canvas = document.querySelector('.st-key-draw_canvas_0 [data-testid=stBidiComponentIsolated]')
       ?.shadowRoot?.querySelector('canvas.upper-canvas');
     const page = document.querySelector('[data-testid=stMainBlockContainer]');  // scrolls with the page
     if (canvas && page) {
