@@ -56,7 +56,7 @@ def prediction_view(probs: np.ndarray, image: np.ndarray) -> None:
         st.metric(t("draw.prediction"), str(verdict["digit"]))
         st.caption(t("draw.confidence", percent=f"{verdict['p']:.0%}"))
     with right:
-        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("draw.model_sees")), key="draw_input_view")
+        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("draw.model_sees")), key=keys.DRAW_INPUT_CHART)
     if verdict["reason"] == "low":
         st.warning(t("draw.unsure_low", digit=verdict["digit"], percent=f"{verdict['p']:.0%}"),
                    icon=":material/help:")
@@ -65,7 +65,7 @@ def prediction_view(probs: np.ndarray, image: np.ndarray) -> None:
                      second=verdict["second"], second_percent=f"{verdict['p_second']:.0%}"), icon=":material/help:")
     fig = bar_chart([str(d) for d in range(10)], probs, highlight=verdict["digit"], height=230,
                     title=t("draw.probabilities"), value_range=(0, 1.18), tick_format=".0%")
-    show_chart(fig, key="draw_probabilities")
+    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART)
 
 
 def steps_view(steps: preprocess.Preprocessed) -> None:
@@ -82,7 +82,7 @@ def steps_view(steps: preprocess.Preprocessed) -> None:
     for index, (column, (values, title)) in enumerate(zip(st.columns(4), views, strict=True)):
         with column:
             st.caption(title)
-            show_chart(heatmap(values, zmin=0, zmax=1, height=170), key=f"draw_step_{index}")
+            show_chart(heatmap(values, zmin=0, zmax=1, height=170), key=keys.draw_step_chart(index))
 
 
 def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
@@ -95,7 +95,7 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
                      activation=layer.activation))
         maps = layer.feature_maps(MAX_MAPS)
         columns = 16 if len(maps) > 16 else 8
-        show_chart(tiled_maps(maps, columns), key=f"draw_maps_{layer.index}")
+        show_chart(tiled_maps(maps, columns), key=keys.draw_maps_chart(layer.index))
         note = ("draw.maps_shown", {"shown": len(maps), "count": count}) if len(maps) < count else ("draw.maps_order", {})
         st.caption(t(note[0], **note[1]))
     elif layer.kind == "Flatten":
@@ -106,7 +106,7 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         fig = bar_chart([str(i) for i in range(count)], layer.output, highlight=int(np.argmax(layer.output)),
                         height=240, value_format=".2f", yaxis_title=t("draw.activation"), xaxis_title=t("draw.unit"),
                         show_values=count <= 16)
-        show_chart(fig, key=f"draw_dense_{layer.index}")
+        show_chart(fig, key=keys.draw_dense_chart(layer.index))
     else:
         st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))
 
@@ -122,7 +122,7 @@ def inside_view(layers: list[inspect_model.LayerOutput] | None) -> None:
     labels = [t("draw.layer_tab", index=i + 1, kind=layer.kind, shape=inspect_model.shape_text(layer.shape))
               for i, layer in enumerate(layers)]
     # Lazy tabs: only the open tab builds its figure (a grid of up to 64 maps is the page's heaviest).
-    for tab, layer in zip(st.tabs(labels, key="draw_layer_tab", on_change="rerun"), layers, strict=True):
+    for tab, layer in zip(st.tabs(labels, key=keys.DRAW_LAYER_TAB, on_change="rerun"), layers, strict=True):
         if tab.open is not False:
             with tab:
                 layer_view(layer, is_last=layer is layers[-1])
@@ -167,12 +167,12 @@ def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, a
 def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     """Stroke width, Clear, the canvas and the upload: the drawing, and the uploaded digit if any."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key="draw_stroke_width", persist_state="session")
-        st.button(t("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas)
+        stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key=keys.DRAW_STROKE_WIDTH, persist_state="session")
+        st.button(t("draw.clear"), key=keys.DRAW_CLEAR, icon=":material/delete:", on_click=clear_canvas)
     drawing = digit_canvas(stroke_width=stroke)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
-        uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key="draw_upload")
+        uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD)
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
             st.info(t("draw.using_upload", name=uploaded.name), icon=":material/image:")
@@ -192,7 +192,7 @@ def results_view(reading: Reading, active) -> None:
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
     prediction_view(reading.layers[-1].output, reading.steps.image)
     st.caption(t("draw.saved_for_conv"))
-    if st.toggle(t("draw.show_steps"), key="draw_show_steps", persist_state="session"):
+    if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
 
 

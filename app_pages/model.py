@@ -5,6 +5,7 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import codegen, shapes
 from components import model_editor as editor
+from components import state_keys as keys
 from components.i18n import t
 from components.pages import page_info
 from components.ui import code_panel, page_header
@@ -26,7 +27,8 @@ def chapter_ui(stack: tuple) -> None:
             st.success(t("model.is_chapter"), icon=":material/menu_book:")
         else:
             st.info(t("model.changed"), icon=":material/edit:")
-        st.button(t("model.reset"), icon=":material/restart_alt:", key="model_reset", on_click=editor.reset_to_chapter)
+        st.button(t("model.reset"), icon=":material/restart_alt:", key=keys.MODEL_RESET,
+                  on_click=editor.reset_to_chapter)
 
 
 def editor_ui(stack: tuple, analysis: arch.Analysis) -> None:

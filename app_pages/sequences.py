@@ -9,17 +9,18 @@ import streamlit as st
 from cnnlab import rnn_cells, sequence_data
 from cnnlab import sequence_experiment as experiment
 from components import sequence_views as views
+from components import state_keys as keys
 from components.i18n import t
 from components.ui import page_header
 
 
 def shuffle_ui() -> bool:
-    return st.toggle(t("sequences.shuffle"), key="sequences_shuffle", help=t("sequences.shuffle_help"),
+    return st.toggle(t("sequences.shuffle"), key=keys.SEQUENCES_SHUFFLE, help=t("sequences.shuffle_help"),
                      persist_state="session")
 
 
 def diagram_ui() -> int:
-    return st.slider(t("sequences.diagram_steps"), 3, 8, 4, key="sequences_diagram_steps", persist_state="session",
+    return st.slider(t("sequences.diagram_steps"), 3, 8, 4, key=keys.SEQUENCES_DIAGRAM_STEPS, persist_state="session",
                      width=360)
 
 
@@ -28,11 +29,11 @@ def step_ui() -> views.StepSettings:
     c_input, c_memory, c_step = st.columns(3)
     inputs = c_input.segmented_control(t("sequences.step_input"), rnn_cells.STEP_INPUTS, default="pulse",
                                        required=True, format_func=lambda v: t(f"sequences.input_{v}"),
-                                       key="sequences_step_input", persist_state="session")
-    memory = c_memory.slider(t("sequences.step_memory"), 0.0, 2.0, 1.0, 0.25, key="sequences_memory",
+                                       key=keys.SEQUENCES_STEP_INPUT, persist_state="session")
+    memory = c_memory.slider(t("sequences.step_memory"), 0.0, 2.0, 1.0, 0.25, key=keys.SEQUENCES_MEMORY,
                              help=t("sequences.step_memory_help"), persist_state="session")
     steps = len(rnn_cells.demo_inputs(inputs))
-    step_t = c_step.slider(t("sequences.step_t"), 1, steps, 1, key="sequences_step_t", persist_state="session")
+    step_t = c_step.slider(t("sequences.step_t"), 1, steps, 1, key=keys.SEQUENCES_STEP_T, persist_state="session")
     return views.StepSettings(inputs, memory, step_t)
 
 
@@ -41,22 +42,22 @@ def experiment_ui() -> experiment.ExperimentSettings:
     c_series, c_lstm = st.columns([2, 1], vertical_alignment="bottom")
     series = c_series.segmented_control(t("sequences.series"), sequence_data.SERIES_KINDS,
                                         default=experiment.DEFAULT_SERIES, required=True,
-                                        format_func=lambda v: t(f"sequences.series_{v}"), key="sequences_series",
+                                        format_func=lambda v: t(f"sequences.series_{v}"), key=keys.SEQUENCES_SERIES,
                                         persist_state="session")
-    with_lstm = c_lstm.toggle(t("sequences.lstm"), key="sequences_lstm", persist_state="session")
+    with_lstm = c_lstm.toggle(t("sequences.lstm"), key=keys.SEQUENCES_LSTM, persist_state="session")
     c_window, c_units, c_epochs = st.columns(3)
-    window = c_window.slider(t("sequences.window"), 2, 60, experiment.DEFAULT_WINDOW, key="sequences_window",
+    window = c_window.slider(t("sequences.window"), 2, 60, experiment.DEFAULT_WINDOW, key=keys.SEQUENCES_WINDOW,
                              bind="query-params", persist_state="session")
-    units = c_units.slider(t("sequences.units"), 2, 64, experiment.DEFAULT_UNITS, key="sequences_units",
+    units = c_units.slider(t("sequences.units"), 2, 64, experiment.DEFAULT_UNITS, key=keys.SEQUENCES_UNITS,
                            bind="query-params", persist_state="session")
-    epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, experiment.DEFAULT_EPOCHS, key="sequences_epochs",
+    epochs = c_epochs.slider(t("sequences.epochs"), 1, 100, experiment.DEFAULT_EPOCHS, key=keys.SEQUENCES_EPOCHS,
                              bind="query-params", persist_state="session")
     kinds = ("dense", "rnn", "lstm") if with_lstm else ("dense", "rnn")
     return experiment.ExperimentSettings(series, window, units, epochs, kinds)
 
 
 def train_ui(settings: experiment.ExperimentSettings) -> None:
-    if st.button(t("sequences.train_button"), type="primary", icon=":material/play_arrow:", key="sequences_train"):
+    if st.button(t("sequences.train_button"), type="primary", icon=":material/play_arrow:", key=keys.SEQUENCES_TRAIN):
         views.start_experiment(settings)
 
 

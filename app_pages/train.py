@@ -6,6 +6,7 @@ from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, recipe
 from components import model_editor as editor
 from components import presentation
+from components import state_keys as keys
 from components import training_views as views
 from components.i18n import t
 from components.resources import mnist
@@ -19,7 +20,8 @@ CHAPTER = recipe.TrainConfig()  # the chapter's settings are the page's defaults
 
 
 def optimizer_changed() -> None:
-    st.session_state["train_lr"] = optimizers.default_learning_rate(st.session_state["train_optimizer"])
+    optimizer = st.session_state[keys.TRAIN_OPTIMIZER]
+    st.session_state[keys.TRAIN_LEARNING_RATE] = optimizers.default_learning_rate(optimizer)
 
 
 def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
@@ -27,27 +29,28 @@ def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
     st.subheader(t("train.settings_heading"))
     left, middle, right = st.columns(3)
     with left:
-        epochs = st.slider(t("train.epochs"), 1, 20, CHAPTER.epochs, key="train_epochs", help=t("train.epochs_help"),
+        epochs = st.slider(t("train.epochs"), 1, 20, CHAPTER.epochs, key=keys.TRAIN_EPOCHS, help=t("train.epochs_help"),
                            disabled=busy, persist_state="session")
-        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size, key="train_batch",
-                                      help=t("train.batch_size_help"), disabled=busy, persist_state="session")
+        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size,
+                                      key=keys.TRAIN_BATCH_SIZE, help=t("train.batch_size_help"), disabled=busy,
+                                      persist_state="session")
     with middle:
-        optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key="train_optimizer",
+        optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key=keys.TRAIN_OPTIMIZER,
                                  format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
                                  help=t("train.optimizer_help"),
                                  on_change=optimizer_changed, disabled=busy, persist_state="session")
         learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate,
-                                         key="train_lr", format_func=lambda v: f"{v:g}",
+                                         key=keys.TRAIN_LEARNING_RATE, format_func=lambda v: f"{v:g}",
                                          help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
     with right:
         fraction = st.select_slider(
-            t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key="train_fraction",
+            t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key=keys.TRAIN_FRACTION,
             help=t("train.fraction_help"),
             format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
                          for f in FRACTIONS}.get,
             disabled=busy, persist_state="session")
         validation_split = st.select_slider(
-            t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key="train_validation",
+            t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key=keys.TRAIN_VALIDATION,
             help=t("train.validation_help"),
             format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
             disabled=busy, persist_state="session")
@@ -59,12 +62,12 @@ def start_stop_ui(start_area, stack, config: recipe.TrainConfig, busy: bool, blo
     """Start (disabled while this session trains, or when the stack cannot train) and Stop."""
     job = views.current_job()
     with start_area, st.container(horizontal=True, vertical_alignment="center"):
-        if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key="train_start",
+        if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key=keys.TRAIN_START,
                      disabled=busy or blocker is not None):
             views.start_training(stack, config)
             st.rerun()  # draw the page again with the controls locked and the live panel
         if busy and job is not None:
-            st.button(t("train.stop"), icon=":material/stop:", key="train_stop", on_click=job.stop)
+            st.button(t("train.stop"), icon=":material/stop:", key=keys.TRAIN_STOP, on_click=job.stop)
     views.run_notes(start_area, blocker, job if busy else None)
 
 

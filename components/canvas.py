@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
+from components import state_keys as keys
+
 CANVAS_SIZE = 280  # px, 10x the model's 28x28 input
 INK = "#FFFFFF"
 PAPER = "#000000"
-CLEAR_COUNT_KEY = "draw_canvas_clear_count"  # page-local: how often the canvas was cleared
-KEY_PREFIX = "draw_canvas_"
 TUNING_JS = Path(__file__).with_name("canvas_tuning.js")
 TUNING_FRAMES = 600  # animation frames the tuning waits for its canvas to mount before it reports a failure
 
@@ -65,12 +65,12 @@ class CanvasDrawing:
 
 def canvas_key() -> str:
     """The canvas's current widget key (it changes on every Clear)."""
-    return f"{KEY_PREFIX}{st.session_state.get(CLEAR_COUNT_KEY, 0)}"
+    return keys.draw_canvas(st.session_state.get(keys.DRAW_CANVAS_CLEARS, 0))
 
 
 def clear_canvas() -> None:
     """on_click for the Clear button: a new key mounts a fresh, empty canvas."""
-    st.session_state[CLEAR_COUNT_KEY] = st.session_state.get(CLEAR_COUNT_KEY, 0) + 1
+    st.session_state[keys.DRAW_CANVAS_CLEARS] = st.session_state.get(keys.DRAW_CANVAS_CLEARS, 0) + 1
 
 
 @functools.cache
@@ -110,7 +110,7 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
         return_image_data=True,
         key=canvas_key(),
     )
-    tune_canvas(canvas_key(), key="draw_canvas_tuning")
+    tune_canvas(canvas_key(), key=keys.DRAW_CANVAS_TUNING)
     objects = (result.json_data or {}).get("objects") or []
     try:
         png = result.image_bytes

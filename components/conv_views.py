@@ -37,7 +37,7 @@ class ConvExplorerSettings:
 
 def _square_changed() -> None:
     # Carry the size across when switching between one slider and two.
-    if st.session_state.get("conv_square", True):
+    if st.session_state.get(keys.CONV_SQUARE, True):
         st.session_state[keys.CONV_KERNEL] = st.session_state.get(keys.CONV_KERNEL_H, 3)
     else:
         k = st.session_state.get(keys.CONV_KERNEL, 3)
@@ -47,7 +47,7 @@ def _square_changed() -> None:
 def _kernel_controls() -> tuple[int, int]:
     # The kernel sizes are written by _square_changed: seeded, never given a widget default as well.
     common.seed_state({keys.CONV_KERNEL: 3, keys.CONV_KERNEL_H: 3, keys.CONV_KERNEL_W: 3})
-    square = st.toggle(t("conv.square_kernel"), True, key="conv_square", on_change=_square_changed, **P)
+    square = st.toggle(t("conv.square_kernel"), True, key=keys.CONV_SQUARE, on_change=_square_changed, **P)
     if square:
         k = st.slider(t("conv.kernel_size"), 1, 11, key=keys.CONV_KERNEL, help=t("conv.kernel_help"), **BOUND)
         return (k, k)
@@ -61,20 +61,20 @@ def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     st.markdown(f"**{t('conv.input_shape')}**")
     cb, cc = st.columns(2)
     ch, cw = st.columns(2)
-    batch = cb.number_input(t("conv.batch"), 1, 256, 4, key="conv_batch", **BOUND)
-    channels = cc.number_input(t("conv.channels"), 1, 64, 3, key="conv_channels", **BOUND)
-    height = ch.number_input(t("conv.height"), 1, 512, 28, key="conv_height", **BOUND)
-    width = cw.number_input(t("conv.width"), 1, 512, 28, key="conv_width", **BOUND)
-    filters = st.slider(t("conv.filters"), 1, 64, 2, key="conv_filters", help=t("conv.filters_help"), **BOUND)
+    batch = cb.number_input(t("conv.batch"), 1, 256, 4, key=keys.CONV_BATCH, **BOUND)
+    channels = cc.number_input(t("conv.channels"), 1, 64, 3, key=keys.CONV_CHANNELS, **BOUND)
+    height = ch.number_input(t("conv.height"), 1, 512, 28, key=keys.CONV_HEIGHT, **BOUND)
+    width = cw.number_input(t("conv.width"), 1, 512, 28, key=keys.CONV_WIDTH, **BOUND)
+    filters = st.slider(t("conv.filters"), 1, 64, 2, key=keys.CONV_FILTERS, help=t("conv.filters_help"), **BOUND)
     kernel_size = _kernel_controls()
     kernel_slot = st.empty()
-    stride = st.slider(t("conv.strides"), 1, 5, 1, key="conv_strides", help=t("conv.strides_help"), **BOUND)
+    stride = st.slider(t("conv.strides"), 1, 5, 1, key=keys.CONV_STRIDES, help=t("conv.strides_help"), **BOUND)
     stride_slot = st.empty()
     padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), default="valid", required=True,
-                                   key="conv_padding", help=t("conv.padding_help"), **BOUND)
-    dilation = st.slider(t("conv.dilation"), 1, 5, 1, key="conv_dilation", help=t("conv.dilation_help"), **BOUND)
+                                   key=keys.CONV_PADDING, help=t("conv.padding_help"), **BOUND)
+    dilation = st.slider(t("conv.dilation"), 1, 5, 1, key=keys.CONV_DILATION, help=t("conv.dilation_help"), **BOUND)
     dilation_slot = st.empty()
-    activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), index=1, key="conv_activation",
+    activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), index=1, key=keys.CONV_ACTIVATION,
                               format_func=lambda v: t("conv.activation_none") if v == "linear" else f"'{v}'", **P)
     layer = conv_ops.ConvSettings((int(batch), int(height), int(width), int(channels)), int(filters),
                                   kernel_size, (stride, stride), padding, (dilation, dilation), activation)
@@ -97,9 +97,9 @@ def _picture_controls() -> tuple[np.ndarray, str, int]:
     """The digit the pictures use (the last drawn one or a test digit) and where the kernels come from."""
     st.markdown(f"**{t('conv.pictures_heading')}**")
     digit = pick_digit(keys.CONV_DIGIT).image
-    kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key="conv_kernel_source",
+    kernel_source = st.radio(t("conv.kernel_source"), list(kernels.KERNEL_SOURCES), key=keys.CONV_KERNEL_SOURCE,
                              format_func=lambda v: t(f"conv.kernels_{v}"), **P)
-    if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key="conv_reroll"):
+    if kernel_source == "random" and st.button(t("conv.reroll"), icon=":material/casino:", key=keys.CONV_REROLL):
         st.session_state[keys.CONV_KERNEL_SEED] = st.session_state.get(keys.CONV_KERNEL_SEED, 0) + 1
     return digit, kernel_source, st.session_state.get(keys.CONV_KERNEL_SEED, 0)
 
@@ -145,7 +145,7 @@ def shape_and_code_view(s: ConvExplorerSettings) -> None:
     code_panel(codegen.conv2d_code(layer))
     st.caption(t("conv.input_shape_note"))
     verified = st.session_state.get(keys.CONV_VERIFIED)
-    if st.button(t("conv.verify"), icon=":material/fact_check:", key="conv_verify"):
+    if st.button(t("conv.verify"), icon=":material/fact_check:", key=keys.CONV_VERIFY):
         with st.spinner(t("conv.verifying")):
             verified = (layer, keras_check.verify_conv2d(layer))
         st.session_state[keys.CONV_VERIFIED] = verified
@@ -177,20 +177,20 @@ def feature_maps_view(s: ConvExplorerSettings, bank: KernelBank, pic: conv_ops.C
     st.caption(t("conv.maps_caption", shape=shapes.format_shape(maps.shape), kernels=bank.kernel.shape[-1]))
     left, right = st.columns([1, 4])
     with left:
-        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key="conv_digit_fig")
+        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key=keys.CONV_DIGIT_CHART)
     with right:
         show_chart(kernels_and_maps(bank, maps, pairs_per_row=3 if maps.shape[-1] <= 9 else 4,
                                     map_px=190 if maps.shape[-1] <= 9 else 130, title=t("conv.maps_title")),
-                   key="conv_maps_fig")
+                   key=keys.CONV_MAPS_CHART)
 
 
 def _step_inputs(bank: KernelBank, digit: np.ndarray) -> tuple[np.ndarray, int]:
     """The small input the step-through walks (a 7x7 grid or a crop of the digit) and which filter."""
     c1, c2 = st.columns(2)
     small = c1.segmented_control(t("conv.step_input"), ["grid", "crop"], default="grid", required=True,
-                                 key="conv_step_input", format_func=lambda v: t(f"conv.step_input_{v}"), **P)
+                                 key=keys.CONV_STEP_INPUT, format_func=lambda v: t(f"conv.step_input_{v}"), **P)
     filters = bank.kernel.shape[-1]
-    which = c2.number_input(t("conv.step_filter", count=filters), 1, filters, 1, key="conv_step_filter",
+    which = c2.number_input(t("conv.step_filter", count=filters), 1, filters, 1, key=keys.CONV_STEP_FILTER,
                             **P) if filters > 1 else 1
     grid = step_through.small_grid(7) if small == "grid" else step_through.digit_crop(digit, 8)
     return grid, min(int(which), filters) - 1
@@ -232,12 +232,12 @@ def _products_row(step: step_through.WindowStep, which: int) -> None:
     with kernel_col:
         show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_kernel_title", which=which + 1)),
-                   key="conv_step_kernel")
+                   key=keys.CONV_STEP_KERNEL_CHART)
     with products_col:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
-                   key="conv_step_products")
+                   key=keys.CONV_STEP_PRODUCTS_CHART)
 
 
 def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:

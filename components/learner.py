@@ -72,7 +72,7 @@ def _sync_cookie(proposed: str) -> None:
     replace = bool(st.session_state.get(keys.LEARNER_REPLACE_COOKIE))
     result = _cookie_component()(data={"name": COOKIE, "proposed": proposed, "maxAge": MAX_AGE_S,
                                        "replace": replace},
-                                 key=f"learner_cookie_{proposed}", on_id_change=lambda: None, width="content",
+                                 key=keys.learner_cookie(proposed), on_id_change=lambda: None, width="content",
                                  height="content")  # a key per proposal: no answer about an earlier id is read
     held = getattr(result, "id", None)
     if is_valid(held):

@@ -54,8 +54,8 @@ def _edit(uid: int, name: str, widget_key: str) -> None:
 
 def _add() -> None:
     stack = current_spec()
-    kind = st.session_state["model_add_kind"]
-    after = st.session_state.get("model_add_position")
+    kind = st.session_state[keys.MODEL_ADD_KIND]
+    after = st.session_state.get(keys.MODEL_ADD_POSITION)
     if after not in add_positions(stack, kind):  # a stale choice: never break a working model
         after = arch.suggested_insertion(stack, kind) - 1
     _set(arch.insert_layer(stack, after + 1, arch.default_layer(kind)))
@@ -101,7 +101,7 @@ def training_blocker(analysis: arch.Analysis) -> str | None:
 
 def _field_widget(layer: arch.LayerSpec, field: Field) -> None:
     """One setting's widget, as the layer's kind describes it (cnnlab.layers.Field)."""
-    key = f"model_{layer.uid}_{field.name}"
+    key = keys.model_layer_widget(layer.uid, field.name)
     common = dict(key=key, on_change=_edit, args=(layer.uid, field.name, key), label=t(f"model.field_{field.name}"),
                   width=field.width)
     value = getattr(layer, field.name)
@@ -116,7 +116,7 @@ def _field_widget(layer: arch.LayerSpec, field: Field) -> None:
 def layer_row(report: arch.LayerReport, count: int) -> None:
     """One bordered row: number and type, its settings, output shape, parameters, move/delete."""
     layer, i = report.layer, report.index
-    with st.container(border=True, key=f"model_row_{layer.uid}"):
+    with st.container(border=True, key=keys.model_layer_row(layer.uid)):
         name_col, settings_col, numbers_col, buttons_col = st.columns([1.8, 6.2, 2.0, 1.3],
                                                                       vertical_alignment="center")
         with name_col:
@@ -136,13 +136,13 @@ def layer_row(report: arch.LayerReport, count: int) -> None:
             st.markdown(f"{t('model.output_shape')}  \n`{shape}`  \n"
                         f"{t('model.params')}: **{report.params:,}**" + (f"  \n:gray[{formula}]" if formula else ""))
         with buttons_col, st.container(horizontal=True, gap="small"):
-            st.button("", icon=":material/arrow_upward:", key=f"model_{layer.uid}_up", help=t("model.move_up"),
-                      on_click=_move, args=(i, -1), disabled=i == 0, type="tertiary")
-            st.button("", icon=":material/arrow_downward:", key=f"model_{layer.uid}_down",
+            st.button("", icon=":material/arrow_upward:", key=keys.model_layer_widget(layer.uid, "up"),
+                      help=t("model.move_up"), on_click=_move, args=(i, -1), disabled=i == 0, type="tertiary")
+            st.button("", icon=":material/arrow_downward:", key=keys.model_layer_widget(layer.uid, "down"),
                       help=t("model.move_down"), on_click=_move, args=(i, 1), disabled=i == count - 1,
                       type="tertiary")
-            st.button("", icon=":material/delete:", key=f"model_{layer.uid}_delete", help=t("model.delete"),
-                      on_click=_remove, args=(i,), type="tertiary")
+            st.button("", icon=":material/delete:", key=keys.model_layer_widget(layer.uid, "delete"),
+                      help=t("model.delete"), on_click=_remove, args=(i,), type="tertiary")
         if report.issue is not None:
             st.error(issue_message(report.issue), icon=":material/error:")
         elif report.output_shape is None:
@@ -161,19 +161,19 @@ def add_layer_controls(stack: tuple) -> None:
     with st.container(border=True):
         st.markdown(f"**{t('model.add_heading')}**")
         kinds = arch.insertable_kinds(stack)
-        if st.session_state.get("model_add_kind") not in kinds:
-            st.session_state["model_add_kind"] = kinds[0]
+        if st.session_state.get(keys.MODEL_ADD_KIND) not in kinds:
+            st.session_state[keys.MODEL_ADD_KIND] = kinds[0]
         with st.container(horizontal=True, vertical_alignment="bottom"):
-            kind = st.selectbox(t("model.add_kind"), kinds, key="model_add_kind", width=230)
+            kind = st.selectbox(t("model.add_kind"), kinds, key=keys.MODEL_ADD_KIND, width=230)
             positions = add_positions(stack, kind)
-            if st.session_state.get("model_add_position") not in positions:
-                st.session_state["model_add_position"] = arch.suggested_insertion(stack, kind) - 1
+            if st.session_state.get(keys.MODEL_ADD_POSITION) not in positions:
+                st.session_state[keys.MODEL_ADD_POSITION] = arch.suggested_insertion(stack, kind) - 1
             labels = {p: t("model.position_top") if p < 0 else t("model.position_after", index=p + 1,
                                                                           label=stack[p].label())
                       for p in positions}
-            st.selectbox(t("model.add_position"), positions, key="model_add_position", width=360,
+            st.selectbox(t("model.add_position"), positions, key=keys.MODEL_ADD_POSITION, width=360,
                          format_func=labels.get)
-            st.button(t("model.add_button"), icon=":material/add:", key="model_add", on_click=_add)
+            st.button(t("model.add_button"), icon=":material/add:", key=keys.MODEL_ADD, on_click=_add)
         if len(kinds) < len(arch.LAYER_KINDS) or len(positions) < len(stack) + 1:
             st.caption(t("model.add_only_valid"))
 

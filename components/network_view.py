@@ -317,10 +317,10 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
             with column:
                 show_chart(number_grid(values, pad_mask=trace.is_pad, symmetric=signed, height=300, title=t(key),
                                        colorscale=charts.SIGNED_SCALE if signed else "Greys"),
-                           key=f"network_grid_{index}")
+                           key=keys.network_grid_chart(index))
         st.latex(latex.conv_step_latex(window_step(trace), trace.activation))
     else:
-        show_chart(channel_sums_figure(trace), key="network_channel_sums")
+        show_chart(channel_sums_figure(trace), key=keys.NETWORK_CHANNEL_SUMS_CHART)
     st.markdown(t("network.sum_line", count=trace.products.size, total=latex.decimals(trace.total, 4),
                   bias=latex.decimals(trace.bias, 4), z=latex.decimals(trace.pre_activation, 4),
                   activation=trace.activation, result=latex.decimals(trace.result, 4)))
@@ -339,7 +339,7 @@ def trace_view(image: np.ndarray, layers, selection: Selection, trace: network_t
     with previous_col:
         title = t("network.window_in", layer=previous_name, rows=f"{trace.rows[0]}–{trace.rows[1]}",
                   cols=f"{trace.cols[0]}–{trace.cols[1]}")
-        show_chart(previous_figure(previous, trace, is_input, title), key="network_previous")
+        show_chart(previous_figure(previous, trace, is_input, title), key=keys.NETWORK_PREVIOUS_CHART)
     arithmetic_view(trace)
 
 

@@ -110,7 +110,8 @@ def pool_controls() -> tuple[conv_ops.PoolSettings, object, object]:
     stride_slot = st.empty()
     padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
                                    key=keys.POOLING_PADDING, help=t("pooling.padding_help"), **BOUND)
-    st.button(t("pooling.use_chapter"), icon=":material/menu_book:", key="pooling_chapter", on_click=_use_chapter)
+    st.button(t("pooling.use_chapter"), icon=":material/menu_book:", key=keys.POOLING_USE_CHAPTER,
+              on_click=_use_chapter)
     st.divider()
     st.markdown(f"**{t('pooling.matrix_size')}**")
     rows_col, cols_col = st.columns(2)
@@ -179,11 +180,11 @@ def result_view(s: PoolExplorerSettings) -> None:
                                      inner_box=(top, left, top + rows - 1, left + cols - 1) if layer.padding == "same"
                                      else None, height=grids.grid_height(padded.shape[0]),
                                      title=t("pooling.input_title", shape=shapes.format_shape(padded.shape))),
-                   key="pooling_in_fig")
+                   key=keys.POOLING_INPUT_CHART)
     with out_fig:
         show_chart(grids.number_grid(pooled[0, :, :, 0], height=grids.grid_height(pooled.shape[1]),
                                      title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape[1:3]))),
-                   key="pooling_out_fig")
+                   key=keys.POOLING_OUTPUT_CHART)
     st.caption(t("pooling.printed"))
     st.code(codegen.tf_print(pooled), language=None)
     code_panel(codegen.pool_code(s.matrix, layer))
@@ -222,7 +223,7 @@ def digit_view(s: PoolExplorerSettings) -> None:
     c1, c2 = st.columns(2)
     with c1:
         digit = pick_digit(keys.POOLING_DIGIT).image
-    kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(kernels.CLASSIC_KERNELS), key="pooling_kernel",
+    kernel_name = c2.selectbox(t("pooling.digit_kernel"), list(kernels.CLASSIC_KERNELS), key=keys.POOLING_KERNEL,
                                format_func=lambda v: t(f"conv.classic_{v}"), **P)
     fmap = conv_ops.conv2d_forward(digit, kernels.classic_kernel(kernel_name, 3)[:, :, None, None],
                                    None, 1, "valid", 1, "relu")[0, :, :, 0]
@@ -234,7 +235,7 @@ def digit_view(s: PoolExplorerSettings) -> None:
     st.caption(t("pooling.digit_caption", layer=codegen.pool_layer_code(layer)))
     zmax = float(fmap.max()) or 1.0
     for column, values, title_key, key in zip(st.columns(2), (fmap, after), ("pooling.before_title", "pooling.after_title"),
-                                              ("pooling_before", "pooling_after"), strict=True):
+                                              (keys.POOLING_BEFORE_CHART, keys.POOLING_AFTER_CHART), strict=True):
         with column:
             show_chart(charts.heatmap(values, colorscale=charts.ACTIVATION_SCALE, zmin=0, zmax=zmax, height=340,
                                       title=t(title_key, shape=shapes.format_shape(values.shape))), key=key)

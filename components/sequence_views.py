@@ -269,16 +269,16 @@ def sequential_data_view(shuffled: bool) -> None:
     with stock_col:
         show_chart(sequence_line(stock, name=t("sequences.stock_y"), title=t("sequences.stock_title"),
                                  xaxis_title=t("sequences.stock_x"), yaxis_title=t("sequences.stock_y"),
-                                 color=PALETTE[0], markers=True), key="sequences_stock")
+                                 color=PALETTE[0], markers=True), key=keys.SEQUENCES_STOCK_CHART)
         _correlation_caption(f"sequences.stock_{state}", stock)
     with text_col:
         show_chart(token_strip([words[i] for i in word_order], word_order, title=t("sequences.text_title"),
-                               xaxis_title=t("sequences.text_axis")), key="sequences_text")
+                               xaxis_title=t("sequences.text_axis")), key=keys.SEQUENCES_TEXT_CHART)
         st.caption(t(f"sequences.text_{state}"))
     with audio_col:
         show_chart(sequence_line(audio, name=t("sequences.audio_y"), title=t("sequences.audio_title"),
                                  xaxis_title=t("sequences.audio_x"), yaxis_title=t("sequences.audio_y"),
-                                 color=PALETTE[2]), key="sequences_audio")
+                                 color=PALETTE[2]), key=keys.SEQUENCES_AUDIO_CHART)
         _correlation_caption(f"sequences.audio_{state}", audio)
     st.markdown(t("sequences.applications"))
 
@@ -288,11 +288,12 @@ def networks_view(steps: int) -> None:
     ff_col, rnn_col = st.columns(2)
     with ff_col:
         show_chart(feedforward_diagram(steps, title=t("sequences.ff_title"),
-                                       window_label=t("sequences.ff_window", n=steps)), key="sequences_ff")
+                                       window_label=t("sequences.ff_window", n=steps)),
+                   key=keys.SEQUENCES_FEEDFORWARD_CHART)
         st.caption(t("sequences.ff_caption", n=steps, w=steps * 3))
     with rnn_col:
         show_chart(rnn_diagram(steps, title=t("sequences.rnn_title"), state_label=t("sequences.rnn_state")),
-                   key="sequences_rnn")
+                   key=keys.SEQUENCES_RNN_CHART)
         st.caption(t("sequences.rnn_caption", n=steps))
     with st.container(border=True):
         st.markdown(t("sequences.fukushima"))
@@ -311,12 +312,12 @@ def step_through_view(step: StepSettings) -> None:
     in_col, h_col = st.columns([2, 3])
     with in_col:
         show_chart(input_steps(x, step.t, title=t("sequences.input_title"), xaxis_title=t("sequences.time_axis")),
-                   key="sequences_inputs")
+                   key=keys.SEQUENCES_INPUTS_CHART)
     with h_col:
         show_chart(hidden_state_heatmap(rnn_cells.simple_rnn_states(x, weights), step.t,
                                         title=t("sequences.hidden_title"), xaxis_title=t("sequences.time_axis"),
                                         row_labels=[t("sequences.unit", j=j + 1) for j in range(weights.units)]),
-                   key="sequences_hidden")
+                   key=keys.SEQUENCES_HIDDEN_CHART)
     if step.memory == 0:
         st.info(t("sequences.no_memory_note"), icon=":material/link_off:")
     elif step.inputs == "pulse":
@@ -332,7 +333,7 @@ def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
     show_chart(window_preview(data.series, settings.window, data.split, start=40, title=t("sequences.preview_title"),
                               names={"series": t("sequences.name_series"), "test": t("sequences.name_test"),
                                      "window": t("sequences.name_window"), "target": t("sequences.name_target"),
-                                     "xaxis": t("sequences.time_axis")}), key="sequences_preview")
+                                     "xaxis": t("sequences.time_axis")}), key=keys.SEQUENCES_PREVIEW_CHART)
     st.markdown(f"**{t('sequences.summary_heading')}**")
     for column, kind in zip(presentation.card_columns(len(settings.kinds)), settings.kinds, strict=True):
         with column.container(border=True):
@@ -405,7 +406,7 @@ def experiment_live(job: training.SequencesJob) -> None:
     loss_col, _ = st.columns(2)
     if progress.model is not None:
         with loss_col:
-            _loss_chart(progress.losses, progress.epochs, key="sequences_live_loss")
+            _loss_chart(progress.losses, progress.epochs, key=keys.SEQUENCES_LIVE_LOSS_CHART)
 
 
 def settings_text(kind: str, window: int, units: int, epochs: int) -> str:
@@ -422,12 +423,12 @@ def experiment_results(result: experiment.ExperimentResult, settings: experiment
     names = {k: _model_name(k) for k in result.models}
     loss_col, pred_col = st.columns(2)
     with loss_col:
-        _loss_chart({k: m.losses for k, m in result.models.items()}, result.epochs, key="sequences_loss")
+        _loss_chart({k: m.losses for k, m in result.models.items()}, result.epochs, key=keys.SEQUENCES_LOSS_CHART)
     start = len(sequence_data.prepare_data(result.kind, result.window).series) - len(result.truth)
     with pred_col:
         show_chart(predictions_figure(result.truth, start, {names[k]: m.predictions for k, m in result.models.items()},
                                       truth_name=t("sequences.truth"), title=t("sequences.pred_title"),
-                                      xaxis_title=t("sequences.time_axis")), key="sequences_predictions")
+                                      xaxis_title=t("sequences.time_axis")), key=keys.SEQUENCES_PREDICTIONS_CHART)
     experiment_errors(result, names)
 
 

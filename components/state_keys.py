@@ -1,11 +1,17 @@
-"""Every st.session_state key the app uses, in one place, named after what it holds.
+"""Every key the app gives Streamlit, in one place, named after what it holds: st.session_state's keys and the
+`key=` of every widget, chart, container and tab (tests/unit/test_structure.py checks that no other module
+writes one in place).
 
-Widget keys that only one page reads may stay on that page as long as they are
-prefixed with the page name ("conv_filters"); anything read by more than one page,
-or written by code rather than a widget, is declared here.
+Fixed keys are constants; keys built from values are small functions. One section per page, in the
+chapter's order, after the keys the whole app shares. A key's string is its name in the page's HTML
+(`.st-key-<key>`, which the browser tests select) and, for widgets bound to the URL (`bind="query-params"`:
+?conv_filters=3), its URL parameter: links and persisted widget values depend on these strings, so a
+key is renamed in Python only, never in its string.
 """
 
 from dataclasses import dataclass
+
+# ------------------------------------------------------------------ the whole app
 
 # The UI language, "ko" or "en" (written by the language picker in app.py).
 LANG = "lang"
@@ -27,6 +33,23 @@ TRAINED_MODEL = "trained_model"
 # the digit picker (components.digit_picker) offers it on the Conv2D, MaxPooling2D and Network pages.
 LAST_DRAWN_DIGIT = "last_drawn_digit"
 
+# This browser's anonymous learner id, 32 hex digits (components.learner): the key of everything it saves.
+LEARNER_ID = "learner_id"
+
+# True until the browser has confirmed the learner id in its cookie (components.learner).
+LEARNER_COOKIE_PENDING = "learner_cookie_pending"
+
+# True when the browser's cookie must be replaced by the session's id ("forget me").
+LEARNER_REPLACE_COOKIE = "learner_replace_cookie"
+
+
+def learner_cookie(proposed: str) -> str:
+    """The cookie component proposing the learner id `proposed`: a key per proposal, so no answer about an
+    earlier id is read."""
+    return f"learner_cookie_{proposed}"
+
+
+# ------------------------------------------------------------------ pieces that several pages use
 
 @dataclass(frozen=True)
 class DigitPickerKeys:
@@ -59,42 +82,130 @@ CONV_STEP = StepViewKeys("conv_step_cell", "conv_step_play", "conv_step_tick", "
 POOLING_STEP = StepViewKeys("pooling_step_cell", "pooling_step_play", "pooling_step_tick", "pooling_step_window",
                             "pooling_step_output")
 
-# The open tab of each explorer (its label; code re-selects it in the new language when the language changes).
-CONV_TAB = "conv_tab"
-POOLING_TAB = "pooling_tab"
+# ------------------------------------------------------------------ Sequences
 
-# The Conv2D explorer's kernel size: one slider when square, two otherwise; switching carries the size across.
+# The page's latest experiment job: a cnnlab.training.SequencesJob (running or finished).
+SEQUENCES_JOB = "sequences_job"
+
+# Its last finished experiment: a cnnlab.sequence_experiment.ExperimentResult (taken from its job once the job
+# is done; kept when a later job is stopped or fails).
+SEQUENCES_RESULT = "sequences_result"
+
+# Its widgets: the data shuffled or not, the diagrams' length, the RNN step-through's input, memory and step,
+# the experiment's series, LSTM or not, window, units and epochs (the last three bound to the URL), and Train.
+SEQUENCES_SHUFFLE = "sequences_shuffle"
+SEQUENCES_DIAGRAM_STEPS = "sequences_diagram_steps"
+SEQUENCES_STEP_INPUT = "sequences_step_input"
+SEQUENCES_MEMORY = "sequences_memory"
+SEQUENCES_STEP_T = "sequences_step_t"
+SEQUENCES_SERIES = "sequences_series"
+SEQUENCES_LSTM = "sequences_lstm"
+SEQUENCES_WINDOW = "sequences_window"
+SEQUENCES_UNITS = "sequences_units"
+SEQUENCES_EPOCHS = "sequences_epochs"
+SEQUENCES_TRAIN = "sequences_train"
+
+# Its charts: the sequential data (stock, text, audio), the two networks (feedforward, RNN), the step-through's
+# inputs and hidden states, the experiment's preview, its loss (live and finished) and its predictions.
+SEQUENCES_STOCK_CHART = "sequences_stock"
+SEQUENCES_TEXT_CHART = "sequences_text"
+SEQUENCES_AUDIO_CHART = "sequences_audio"
+SEQUENCES_FEEDFORWARD_CHART = "sequences_ff"
+SEQUENCES_RNN_CHART = "sequences_rnn"
+SEQUENCES_INPUTS_CHART = "sequences_inputs"
+SEQUENCES_HIDDEN_CHART = "sequences_hidden"
+SEQUENCES_PREVIEW_CHART = "sequences_preview"
+SEQUENCES_LIVE_LOSS_CHART = "sequences_live_loss"
+SEQUENCES_LOSS_CHART = "sequences_loss"
+SEQUENCES_PREDICTIONS_CHART = "sequences_predictions"
+
+# ------------------------------------------------------------------ Conv2D
+
+# The open tab (its label; code re-selects it in the new language when the language changes).
+CONV_TAB = "conv_tab"
+
+# The layer's arguments, all but the activation bound to the URL.
+CONV_BATCH = "conv_batch"
+CONV_CHANNELS = "conv_channels"
+CONV_HEIGHT = "conv_height"
+CONV_WIDTH = "conv_width"
+CONV_FILTERS = "conv_filters"
+CONV_STRIDES = "conv_strides"
+CONV_PADDING = "conv_padding"
+CONV_DILATION = "conv_dilation"
+CONV_ACTIVATION = "conv_activation"
+
+# The kernel size: one slider when square (bound to the URL), two otherwise; switching carries the size across.
+CONV_SQUARE = "conv_square"
 CONV_KERNEL, CONV_KERNEL_H, CONV_KERNEL_W = "conv_kernel", "conv_kernel_h", "conv_kernel_w"
-# The seed of its random kernels (the "new random kernels" button adds one), and its last check against
-# TensorFlow: (the cnnlab.conv_ops.ConvSettings checked, the cnnlab.keras_check result).
+
+# Where the pictures' kernels come from, the seed of its random kernels (the reroll button adds one), and its
+# last check against TensorFlow: (the cnnlab.conv_ops.ConvSettings checked, the cnnlab.keras_check result).
+CONV_KERNEL_SOURCE = "conv_kernel_source"
+CONV_REROLL = "conv_reroll"
 CONV_KERNEL_SEED = "conv_seed"
+CONV_VERIFY = "conv_verify"
 CONV_VERIFIED = "conv_verified"
 
-# The MaxPooling2D explorer's matrix as cell texts (a list of rows), and its data editor's own state
+# The step-through's input (a small grid or a crop of the digit) and the filter it follows.
+CONV_STEP_INPUT = "conv_step_input"
+CONV_STEP_FILTER = "conv_step_filter"
+
+# Its charts: the digit, the kernels beside their feature maps, the step-through's kernel and products.
+CONV_DIGIT_CHART = "conv_digit_fig"
+CONV_MAPS_CHART = "conv_maps_fig"
+CONV_STEP_KERNEL_CHART = "conv_step_kernel"
+CONV_STEP_PRODUCTS_CHART = "conv_step_products"
+
+# ------------------------------------------------------------------ MaxPooling2D
+
+# The open tab, as on the Conv2D page.
+POOLING_TAB = "pooling_tab"
+
+# The explorer's matrix as cell texts (a list of rows), and its data editor's own state
 # (dropped whenever the matrix is replaced).
 POOLING_MATRIX, POOLING_EDITOR = "pooling_matrix", "pooling_editor"
-# Its controls, which start at the chapter's example and which "use the chapter's settings" resets.
+# Its controls, which start at the chapter's example and which "use the chapter's settings" (the button) resets.
 POOLING_ROWS, POOLING_COLS = "pooling_rows", "pooling_cols"
 POOLING_POOL_H, POOLING_POOL_W = "pooling_pool_h", "pooling_pool_w"
 POOLING_DEFAULT_STRIDES = "pooling_default_strides"
 POOLING_STRIDE_H, POOLING_STRIDE_W = "pooling_stride_h", "pooling_stride_w"
 POOLING_PADDING = "pooling_padding"
+POOLING_USE_CHAPTER = "pooling_chapter"
 
-# The Network page's traced cell (its layer position, map, row and column; also written by a click on a
-# map and clamped to the model's shapes by code), and its two clickable charts (their selections).
-NETWORK_LAYER = "network_layer"
-NETWORK_MAP = "network_map"
-NETWORK_ROW = "network_row"
-NETWORK_COL = "network_col"
-NETWORK_OVERVIEW_CHART = "network_overview"
-NETWORK_MAP_CHART = "network_map_chart"
+# The classic kernel that makes the real feature map, and the charts: the padded input and the pooled output
+# of the matrix, the feature map before and after pooling.
+POOLING_KERNEL = "pooling_kernel"
+POOLING_INPUT_CHART = "pooling_in_fig"
+POOLING_OUTPUT_CHART = "pooling_out_fig"
+POOLING_BEFORE_CHART = "pooling_before"
+POOLING_AFTER_CHART = "pooling_after"
 
-# The Draw page's latest reading: (what was read, by which model, its Reading), reused while neither changes.
-DRAW_READING = "draw_reading"
+# ------------------------------------------------------------------ Model
 
 # The layer stack the Model page edits and the Train page trains: a tuple of
 # cnnlab.architecture.LayerSpec (starts as the chapter's model).
 MODEL_SPEC = "model_spec"
+
+MODEL_RESET = "model_reset"
+# "Add a layer": its kind and where (after which layer, -1: at the top), seeded by code, and its button.
+MODEL_ADD_KIND = "model_add_kind"
+MODEL_ADD_POSITION = "model_add_position"
+MODEL_ADD = "model_add"
+
+
+def model_layer_row(uid: int) -> str:
+    """The editor's bordered row of the layer with this uid."""
+    return f"model_row_{uid}"
+
+
+def model_layer_widget(uid: int, name: str) -> str:
+    """A widget in the row of the layer with this uid: a setting ("filters") or a button ("up", "down",
+    "delete"). The uid, never reused in a session, keeps a widget with its layer when the layer moves."""
+    return f"model_{uid}_{name}"
+
+
+# ------------------------------------------------------------------ Train
 
 # The session's latest background training: a cnnlab.training.TrainingJob (running or finished).
 TRAINING_JOB = "training_job"
@@ -103,18 +214,86 @@ TRAINING_JOB = "training_job"
 # built for it): a components.training_views.TrainingRun.
 TRAINING_RUN = "training_run"
 
-# The sequences page's latest experiment job: a cnnlab.training.SequencesJob (running or finished).
-SEQUENCES_JOB = "sequences_job"
+# The training settings, Start and Stop, and the trained model's download.
+TRAIN_EPOCHS = "train_epochs"
+TRAIN_BATCH_SIZE = "train_batch"
+TRAIN_OPTIMIZER = "train_optimizer"
+TRAIN_LEARNING_RATE = "train_lr"  # also written by code: a new optimizer brings its own default rate
+TRAIN_FRACTION = "train_fraction"
+TRAIN_VALIDATION = "train_validation"
+TRAIN_START = "train_start"
+TRAIN_STOP = "train_stop"
+TRAIN_DOWNLOAD = "train_download"
 
-# The sequences page's last finished experiment: a cnnlab.sequence_experiment.ExperimentResult (taken from
-# its job once the job is done; kept when a later job is stopped or fails).
-SEQUENCES_RESULT = "sequences_result"
+# Its charts: the live loss and accuracy, the watch view (first filters, one digit's maps, a stream of test
+# digits), and the results (confusion matrix, accuracy per digit, mistakes).
+TRAIN_HISTORY_CHART = "train_chart"
+TRAIN_WATCH_FILTERS_CHART = "train_watch_filters"
+TRAIN_WATCH_MAPS_CHART = "train_watch_maps"
+TRAIN_WATCH_STREAM_CHART = "train_watch_stream"
+TRAIN_CONFUSION_CHART = "train_confusion"
+TRAIN_PER_CLASS_CHART = "train_per_class"
+TRAIN_MISTAKES_CHART = "train_mistakes"
 
-# This browser's anonymous learner id, 32 hex digits (components.learner): the key of everything it saves.
-LEARNER_ID = "learner_id"
+# ------------------------------------------------------------------ Draw
 
-# True until the browser has confirmed the learner id in its cookie (components.learner).
-LEARNER_COOKIE_PENDING = "learner_cookie_pending"
+# The page's latest reading: (what was read, by which model, its Reading), reused while neither changes.
+DRAW_READING = "draw_reading"
 
-# True when the browser's cookie must be replaced by the session's id ("forget me").
-LEARNER_REPLACE_COOKIE = "learner_replace_cookie"
+DRAW_STROKE_WIDTH = "draw_stroke_width"
+DRAW_CLEAR = "draw_clear"
+DRAW_UPLOAD = "draw_upload"
+DRAW_SHOW_STEPS = "draw_show_steps"
+# The open tab of "inside the network" (one tab per layer).
+DRAW_LAYER_TAB = "draw_layer_tab"
+
+# How often the canvas was cleared: part of the canvas's key, so Clear mounts a fresh, empty canvas.
+DRAW_CANVAS_CLEARS = "draw_canvas_clear_count"
+# The canvas' companion component (components/canvas_tuning.js).
+DRAW_CANVAS_TUNING = "draw_canvas_tuning"
+
+
+def draw_canvas(clears: int) -> str:
+    """The digit canvas after `clears` Clears."""
+    return f"draw_canvas_{clears}"
+
+
+# The charts: the 28x28 input the model sees and its probabilities.
+DRAW_INPUT_CHART = "draw_input_view"
+DRAW_PROBABILITIES_CHART = "draw_probabilities"
+
+
+def draw_step_chart(index: int) -> str:
+    """The preprocessing step `index` (0: the ink ... 3: centred), under "show the steps"."""
+    return f"draw_step_{index}"
+
+
+def draw_maps_chart(layer_index: int) -> str:
+    """The feature maps of the model's layer `layer_index`."""
+    return f"draw_maps_{layer_index}"
+
+
+def draw_dense_chart(layer_index: int) -> str:
+    """The unit activations of the model's Dense layer `layer_index`."""
+    return f"draw_dense_{layer_index}"
+
+
+# ------------------------------------------------------------------ Network
+
+# The page's traced cell (its layer position, map, row and column; also written by a click on a map and
+# clamped to the model's shapes by code), and its two clickable charts (their selections).
+NETWORK_LAYER = "network_layer"
+NETWORK_MAP = "network_map"
+NETWORK_ROW = "network_row"
+NETWORK_COL = "network_col"
+NETWORK_OVERVIEW_CHART = "network_overview"
+NETWORK_MAP_CHART = "network_map_chart"
+
+# The layer before with the traced cell's window, and each input channel's share of the sum.
+NETWORK_PREVIOUS_CHART = "network_previous"
+NETWORK_CHANNEL_SUMS_CHART = "network_channel_sums"
+
+
+def network_grid_chart(index: int) -> str:
+    """The traced cell's arithmetic on one input channel: 0 the window's values, 1 the kernel, 2 the products."""
+    return f"network_grid_{index}"

@@ -252,7 +252,7 @@ def training_live(job: training.TrainingJob) -> None:
     if history.batch_loss:
         key = (progress.batches_done, len(history.epochs), job.state, job.config.epochs, current_language())
         show_chart(memo_figure(current_run(), "history", key, lambda: history_figure(history, job.config.epochs)),
-                   key="train_chart")
+                   key=keys.TRAIN_HISTORY_CHART)
     elif job.active:
         st.caption(t("train.chart_empty"))
     training_watch_views.watch_panel(job)
@@ -289,19 +289,19 @@ def results_panel(job: training.TrainingJob) -> None:
                 st.page_link(draw.path, label=t("train.draw_link"), icon=draw.icon)
                 st.download_button(t("train.download"), data=lambda: recipe.model_bytes(job.model),
                                    file_name="cnnlab_model.keras", mime="application/octet-stream",
-                                   icon=":material/download:", key="train_download", help=t("train.download_help"))
+                                   icon=":material/download:", key=keys.TRAIN_DOWNLOAD, help=t("train.download_help"))
 
     matrix_col, class_col = st.columns([1.1, 1])
     with matrix_col:
         st.markdown(f"**{t('train.confusion_heading')}**")
         st.caption(t("train.confusion_caption"))
         show_chart(memo_figure(run, "confusion", (id(evaluation), current_language()),
-                               lambda: confusion_figure(evaluation.confusion)), key="train_confusion")
+                               lambda: confusion_figure(evaluation.confusion)), key=keys.TRAIN_CONFUSION_CHART)
     with class_col:
         st.markdown(f"**{t('train.per_class_heading')}**")
         st.caption(t("train.per_class_caption"))
         show_chart(memo_figure(run, "per_class", (id(evaluation),), lambda: per_class_figure(evaluation)),
-                   key="train_per_class")
+                   key=keys.TRAIN_PER_CLASS_CHART)
         epoch_table(job)
 
     st.markdown(f"**{t('train.mistakes_heading')}**")
@@ -313,7 +313,7 @@ def results_panel(job: training.TrainingJob) -> None:
         wrong_total = int(evaluation.confusion.sum() - np.trace(evaluation.confusion))
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
         show_chart(memo_figure(run, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
-                   key="train_mistakes")
+                   key=keys.TRAIN_MISTAKES_CHART)
 
 
 def epoch_table(job: training.TrainingJob) -> None:

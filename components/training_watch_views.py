@@ -16,6 +16,7 @@ from cnnlab import latex, training
 from cnnlab.inspect_model import shape_text, tile
 from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
 from components import charts
+from components import state_keys as keys
 from components.i18n import t
 from components.ui import show_chart
 
@@ -81,9 +82,9 @@ def watch_panel(job: training.TrainingJob) -> None:
     if "filters" in figures:
         filters_col, maps_col = st.columns(2)
         with filters_col:
-            show_chart(figures["filters"], key="train_watch_filters")
+            show_chart(figures["filters"], key=keys.TRAIN_WATCH_FILTERS_CHART)
         with maps_col:
-            show_chart(figures["maps"], key="train_watch_maps")
+            show_chart(figures["maps"], key=keys.TRAIN_WATCH_MAPS_CHART)
     else:
         st.caption(t("train.watch_no_conv"))
-    show_chart(figures["stream"], key="train_watch_stream")
+    show_chart(figures["stream"], key=keys.TRAIN_WATCH_STREAM_CHART)
