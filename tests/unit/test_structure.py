@@ -263,3 +263,80 @@ def test_the_repeat_check_finds_a_repeat_whatever_the_spacing_and_comments(tmp_p
     second.write_text("def f():\n    pass\n" + block.replace(", ", ",  ").replace("\n", "  # note\n", 3), encoding="utf-8")
     assert repeated_runs([first, second], root=tmp_path) == ["first.py:3-8 ~ second.py:3-8"]
     assert repeated_runs([first], root=tmp_path) == []
+
+
+# ------------------------------------------------------------------ session keys and page paths
+
+STATE_KEYS = "components.state_keys"
+PAGES_MODULE = "components.pages"
+SESSION_STATE_METHODS = ("get", "setdefault", "pop", "update")
+
+
+def is_text(node: ast.AST | None) -> bool:
+    """A string literal or an f-string: a key written in place rather than taken from state_keys."""
+    return isinstance(node, ast.JoinedStr) or isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def is_session_state(node: ast.AST) -> bool:
+    return (isinstance(node, ast.Attribute) and node.attr == "session_state"
+            or isinstance(node, ast.Name) and node.id == "session_state")
+
+
+def written_keys(tree: ast.AST):
+    """(line, how) for each key written in place: `key=` of any call, st.session_state[...], its get/setdefault/
+    pop/update (and update's dict keys), `... in st.session_state`, and st.session_state.<name>."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "key" and is_text(keyword.value):
+                    yield node.lineno, "key="
+            function = node.func
+            if isinstance(function, ast.Attribute) and is_session_state(function.value):
+                arguments = list(node.args[:1]) + [k for k in node.keywords if k.arg is not None]
+                for argument in node.args[:1]:
+                    if isinstance(argument, ast.Dict):
+                        arguments += argument.keys
+                if any(is_text(a) for a in arguments) or any(k.arg is not None for k in node.keywords):
+                    yield node.lineno, f"session_state.{function.attr}()"
+        elif isinstance(node, ast.Subscript) and is_session_state(node.value) and is_text(node.slice):
+            yield node.lineno, "session_state[...]"
+        elif isinstance(node, ast.Compare) and is_text(node.left) and any(
+                isinstance(op, (ast.In, ast.NotIn)) and is_session_state(c)
+                for op, c in zip(node.ops, node.comparators, strict=True)):
+            yield node.lineno, "in session_state"
+        elif (isinstance(node, ast.Attribute) and is_session_state(node.value)
+              and node.attr not in SESSION_STATE_METHODS):
+            yield node.lineno, f"session_state.{node.attr}"
+
+
+def test_every_session_key_comes_from_state_keys():
+    found = [f"{path.relative_to(ROOT)}:{line} {how}" for name, path in our_modules().items() if name != STATE_KEYS
+             for line, how in sorted(written_keys(syntax_tree(path)))]
+    assert not found, "keys written in place (declare them in components/state_keys.py):\n" + "\n".join(found)
+
+
+def test_the_key_check_finds_keys_written_in_place():
+    code = ('st.slider("a", key="x")\nst.button("b", key=f"y_{i}")\nst.session_state["z"] = 1\n'
+            'st.session_state.get(f"w{n}")\nif "v" not in st.session_state: pass\nst.session_state.u = 2\n'
+            'st.session_state.update({"t": 1})\nst.session_state.setdefault(keys.S, 0)\nsorted(a, key=len)\n'
+            'st.session_state[keys.R] = st.session_state.pop(keys.Q, None)\n"p" in other\n')
+    assert [how for _, how in written_keys(ast.parse(code))] == [
+        "key=", "key=", "session_state[...]", "session_state.get()", "in session_state", "session_state.u",
+        "session_state.update()"]
+
+
+def page_paths(tree: ast.AST) -> list[int]:
+    """Lines of string literals (or f-string parts) naming a page's file, "app_pages/<name>.py"."""
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and re.search(r"app_pages/[\w{}]*\.py|^app_pages/", node.value)]
+
+
+def test_every_page_path_comes_from_page_info():
+    found = [f"{path.relative_to(ROOT)}:{line}" for name, path in our_modules().items() if name != PAGES_MODULE
+             for line in page_paths(syntax_tree(path))]
+    found += [f"{path.relative_to(ROOT)}:{line}" for path in sorted((ROOT / "benchmarks").rglob("*.py"))
+              for line in page_paths(syntax_tree(path))]
+    assert not found, "page paths written in place (use components.pages.page_info(name).path):\n" + "\n".join(found)
+    assert page_paths(syntax_tree(our_modules()[PAGES_MODULE]))  # the check does see the one place they stand
+    assert page_paths(ast.parse('st.switch_page("app_pages/draw.py")\nst.page_link(f"app_pages/{n}.py")\n'
+                                '"""Pages live in app_pages/."""\n')) == [1, 2]
