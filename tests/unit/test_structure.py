@@ -315,6 +315,14 @@ def test_every_session_key_comes_from_state_keys():
     assert not found, "keys written in place (declare them in components/state_keys.py):\n" + "\n".join(found)
 
 
+def test_no_two_fixed_keys_share_a_string():
+    tree = syntax_tree(our_modules()[STATE_KEYS])
+    strings = [node.value for statement in tree.body if isinstance(statement, ast.Assign)
+               for node in ast.walk(statement.value) if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+    assert len(strings) > 50
+    assert sorted(s for s in set(strings) if strings.count(s) > 1) == []
+
+
 def test_the_key_check_finds_keys_written_in_place():
     code = ('st.slider("a", key="x")\nst.button("b", key=f"y_{i}")\nst.session_state["z"] = 1\n'
             'st.session_state.get(f"w{n}")\nif "v" not in st.session_state: pass\nst.session_state.u = 2\n'
