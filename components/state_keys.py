@@ -184,7 +184,7 @@ POOLING_AFTER_CHART = "pooling_after"
 # ------------------------------------------------------------------ Model
 
 # The layer stack the Model page edits and the Train page trains: a tuple of
-# cnnlab.architecture.LayerSpec (starts as the chapter's model).
+# cnnlab.layers.LayerSpec (starts as the chapter's model).
 MODEL_SPEC = "model_spec"
 
 MODEL_RESET = "model_reset"
