@@ -92,7 +92,7 @@ SEQUENCES_JOB = "sequences_job"
 SEQUENCES_RESULT = "sequences_result"
 
 # Its widgets: the data shuffled or not, the diagrams' length, the RNN step-through's input, memory and step,
-# the experiment's series, LSTM or not, window, units and epochs (the last three bound to the URL), and Train.
+# the experiment's series, LSTM or not, window, units and epochs (the last three bound to the URL), its button.
 SEQUENCES_SHUFFLE = "sequences_shuffle"
 SEQUENCES_DIAGRAM_STEPS = "sequences_diagram_steps"
 SEQUENCES_STEP_INPUT = "sequences_step_input"
@@ -139,8 +139,9 @@ CONV_ACTIVATION = "conv_activation"
 CONV_SQUARE = "conv_square"
 CONV_KERNEL, CONV_KERNEL_H, CONV_KERNEL_W = "conv_kernel", "conv_kernel_h", "conv_kernel_w"
 
-# Where the pictures' kernels come from, the seed of its random kernels (the reroll button adds one), and its
-# last check against TensorFlow: (the cnnlab.conv_ops.ConvSettings checked, the cnnlab.keras_check result).
+# Where the pictures' kernels come from and the seed of the random ones (the reroll button adds one); the
+# verify button and its last check against TensorFlow: (the cnnlab.conv_ops.ConvSettings checked, the
+# cnnlab.keras_check result).
 CONV_KERNEL_SOURCE = "conv_kernel_source"
 CONV_REROLL = "conv_reroll"
 CONV_KERNEL_SEED = "conv_seed"
