@@ -16,7 +16,7 @@ from components.resources import start_warmup
 
 @asynccontextmanager
 async def _warm_up_at_start(_app):
-    start_warmup(freeze_heap=True)  # returns at once: the loading runs in a daemon thread
+    start_warmup(freeze_heap=True)  # returns at once: the loading runs in a background thread
     yield
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cnnlab import shapes
+from cnnlab.keras_lock import keras_models
 from cnnlab.layers import KINDS, LAYER_KINDS, LayerError, LayerSpec, kind_of
 
 INPUT_SHAPE = (28, 28, 1)
@@ -278,12 +279,12 @@ def layer_names(stack) -> list[str]:
 
 def build_model(stack, *, validate_first: bool = True, name: str = "sequential"):
     """The keras.Sequential for a valid stack (SpecError otherwise), with fresh-session layer names."""
-    import keras
-
     if validate_first:
         validate(stack)
-    layers = [kind_of(layer.kind).keras(layer, keras.layers, n) for layer, n in zip(stack, layer_names(stack), strict=True)]
-    return keras.Sequential([keras.Input(shape=INPUT_SHAPE), *layers], name=name)
+    with keras_models() as keras:
+        layers = [kind_of(layer.kind).keras(layer, keras.layers, n)
+                  for layer, n in zip(stack, layer_names(stack), strict=True)]
+        return keras.Sequential([keras.Input(shape=INPUT_SHAPE), *layers], name=name)
 
 
 def summary_text(model) -> str:

@@ -19,6 +19,7 @@ import numpy as np
 
 from cnnlab import images
 from cnnlab.architecture import activation_name
+from cnnlab.keras_lock import keras_models
 
 logger = logging.getLogger(__name__)
 
@@ -134,11 +135,10 @@ def _probe(model, input_shape: tuple[int, ...]):
 
 
 def _make_probe(model, input_shape: tuple[int, ...]):
-    import keras
-
     try:
         layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
-        probe = keras.Model(model.inputs, [layer.output for layer in layers])
+        with keras_models() as keras:
+            probe = keras.Model(model.inputs, [layer.output for layer in layers])
         probe.predict_on_batch(np.zeros(input_shape, np.float32))  # traced now, once
         return probe
     except Exception:  # noqa: BLE001 - e.g. a model that was never built: walked layer by layer instead

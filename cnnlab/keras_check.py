@@ -9,6 +9,7 @@ import numpy as np
 
 from cnnlab import images
 from cnnlab.conv_ops import ConvSettings, PoolSettings, conv2d_forward
+from cnnlab.keras_lock import keras_models
 from cnnlab.kernels import random_kernels
 
 
@@ -25,20 +26,18 @@ class Verification:
 
 def keras_conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, s: ConvSettings) -> np.ndarray:
     """The real keras.layers.Conv2D with the given weights (imports TensorFlow)."""
-    import keras
-
-    layer = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], strides=s.strides, padding=s.padding,
-                                dilation_rate=s.dilation_rate, activation=s.activation)
-    layer.build(x.shape)
+    with keras_models() as keras:
+        layer = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[:2], strides=s.strides, padding=s.padding,
+                                    dilation_rate=s.dilation_rate, activation=s.activation)
+        layer.build(x.shape)
     layer.set_weights([kernel, bias])
     return np.asarray(layer(x))
 
 
 def keras_max_pool(matrix: np.ndarray, p: PoolSettings) -> np.ndarray:
     """The real keras.layers.MaxPooling2D on one float matrix (H, W) or (H, W, C) (imports TensorFlow)."""
-    import keras
-
-    layer = keras.layers.MaxPooling2D(p.pool_size, strides=p.strides, padding=p.padding)
+    with keras_models() as keras:
+        layer = keras.layers.MaxPooling2D(p.pool_size, strides=p.strides, padding=p.padding)
     return np.asarray(layer(images.one_image_batch(matrix)))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from cnnlab import ASSETS
+from cnnlab.keras_lock import keras_models
 
 PRETRAINED_PATH = ASSETS / "mnist_cnn.keras"
 # Written by scripts/train_pretrained.py next to the model: accuracy, data, command.
@@ -31,9 +32,8 @@ def build_chapter_model():
 
 
 def load_keras_model(path: Path):
-    import keras
-
-    return keras.models.load_model(path, compile=False)
+    with keras_models() as keras:
+        return keras.models.load_model(path, compile=False)
 
 
 def load_pretrained():

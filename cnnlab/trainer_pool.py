@@ -192,10 +192,12 @@ class TrainerPool:
             return [w.pid for w in self._idle]
 
     def close(self) -> None:
+        """Let the idle workers go: a ready one leaves when told; one never seen ready (maybe still importing
+        TensorFlow, deaf until then) is killed."""
         with self._lock:
             idle, self._idle = self._idle, []
         for worker in idle:
-            worker.close()
+            worker.close(kill=not worker.ready)
 
     def _drop_dead(self) -> None:
         for worker in [w for w in self._idle if not w.alive()]:
@@ -236,3 +238,11 @@ def shared_pool() -> TrainerPool:
         if _pool is None:
             _pool = TrainerPool(max_trainings())
         return _pool
+
+
+def close_shared_pool() -> None:
+    """At the process's exit: close the shared pool's idle workers, if it was ever made."""
+    with _pool_lock:
+        pool = _pool
+    if pool is not None:
+        pool.close()

@@ -10,6 +10,7 @@ so the first training does not wait for one.
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import logging
@@ -92,7 +93,7 @@ def _load_and_warm():
 
 
 def start_warmup(*, freeze_heap: bool = False) -> None:
-    """Load TensorFlow and the shipped model in a daemon thread, once per process; returns before they load.
+    """Load TensorFlow and the shipped model in a background thread, once per process; returns before they load.
 
     Our own modules are imported first, in the caller's thread (see below). The thread then starts the
     training worker processes, which import TensorFlow on their own, and loads the model.
@@ -117,14 +118,26 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
         # a module imported in a background thread can be seen half-imported by a first page (plotly looks
         # pandas up in sys.modules without importing it; test_concurrency_runtime.py checks the rule).
         _warm_views()
-        _warmup_thread = threading.Thread(target=_warm, args=(freeze_heap,), name="cnnlab-warmup", daemon=True)
+        # Not a daemon: the interpreter waits for it before it finalises (and before atexit, where
+        # libraries such as optree already tear their state down). A thread still inside TensorFlow or h5py
+        # while Python finalises crashes or hangs the process: how a short AppTest script used to end.
+        _warmup_thread = threading.Thread(target=_warm, args=(freeze_heap,), name="cnnlab-warmup", daemon=False)
         _warmup_thread.start()
+        atexit.register(trainer_pool.close_shared_pool)  # runs after the warm-up has ended
+
+
+def _process_ending() -> bool:
+    """The main thread has finished: the process is exiting and waits for the warm-up only."""
+    return not threading.main_thread().is_alive()
 
 
 def _warm(freeze_heap: bool) -> None:
     started = time.perf_counter()
     try:
         trainer_pool.shared_pool().prepare()  # the training workers import TensorFlow beside us
+        if _process_ending():  # nobody is left to use the model: end now, the exit waits for us
+            logger.info("warm-up skipped: the process is ending")
+            return
         pretrained_model()
         if freeze_heap:  # no gc.collect() first: a full collection while a training traces its graph can hang
             gc.freeze()
