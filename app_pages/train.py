@@ -4,8 +4,8 @@ import streamlit as st
 
 from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, recipe
+from components import limits_views, presentation
 from components import model_editor as editor
-from components import presentation
 from components import state_keys as keys
 from components import training_views as views
 from components.i18n import t
@@ -62,8 +62,9 @@ def start_stop_ui(start_area, stack, config: recipe.TrainConfig, busy: bool, blo
     """Start (disabled while this session trains, or when the stack cannot train) and Stop."""
     job = views.current_job()
     with start_area, st.container(horizontal=True, vertical_alignment="center"):
-        if st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key=keys.TRAIN_START,
-                     disabled=busy or blocker is not None):
+        start = st.button(t("train.start"), icon=":material/play_arrow:", type="primary", key=keys.TRAIN_START,
+                          disabled=busy or blocker is not None)
+        if start and not busy and blocker is None:  # a disabled button's click is still a message from the browser
             views.start_training(stack, config)
             st.rerun()  # draw the page again with the controls locked and the live panel
         if busy and job is not None:
@@ -83,9 +84,10 @@ def train_page() -> None:
     views.model_card(stack, data)
     config = settings_ui(len(data.x_train), busy)
     views.split_note(len(data.x_train), config)
+    over_budget = limits_views.cost_view(stack, config, data)
     with run_row if run_row is not None else st.container():
         start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
-    start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)))
+    start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)) or over_budget)
     views.job_panels(job, live_area)
     st.subheader(t("train.code_heading"))
     code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train)))

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field, replace
 from cnnlab import shapes
 from cnnlab.keras_lock import keras_models
 from cnnlab.layers import KINDS, LAYER_KINDS, LayerError, LayerSpec, kind_of
+from cnnlab.limits import MAX_PARAMS
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
-# A guard for a shared 2-core server: a stack this large would train for many minutes.
-MAX_PARAMS = 3_000_000
 
 
 def activation_name(value) -> str:
@@ -155,6 +154,7 @@ class LayerReport:
     params: int
     trainable: int
     issue: LayerIssue | None = None
+    flops: int = 0  # one image's forward pass (cnnlab.layers: LayerKind.flops)
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,11 @@ class Analysis:
         return sum(r.params for r in self.layers)
 
     @property
+    def forward_flops(self) -> int:
+        """Floating-point operations of one image's forward pass through the whole stack."""
+        return sum(r.flops for r in self.layers)
+
+    @property
     def trainable_params(self) -> int:
         return sum(r.trainable for r in self.layers)
 
@@ -197,15 +202,16 @@ class SpecError(ValueError):
         super().__init__(f"{where}: {issue.reason} {issue.values}")
 
 
-def _layer_output(layer: LayerSpec, shape: tuple) -> tuple[tuple, int, int]:
-    """(output shape, params, trainable params) of one layer; LayerError or shapes.ShapeError if impossible."""
+def _layer_output(layer: LayerSpec, shape: tuple) -> tuple[tuple, int, int, int]:
+    """(output shape, params, trainable params, forward FLOPs) of one layer; LayerError or shapes.ShapeError if
+    impossible."""
     kind = KINDS.get(layer.kind)
     if kind is None:
         raise LayerError("bad_value", {"name": "kind", "value": layer.kind})
     if kind.input_rank is not None and len(shape) != kind.input_rank[0]:
         raise LayerError(kind.input_rank[1], {"shape": shape})
     out = kind.output(layer, shape)
-    return (out, *kind.params(layer, shape))
+    return (out, *kind.params(layer, shape), kind.flops(layer, shape))
 
 
 def analyze(stack, input_shape: tuple = INPUT_SHAPE) -> Analysis:
@@ -220,8 +226,8 @@ def analyze(stack, input_shape: tuple = INPUT_SHAPE) -> Analysis:
             reports.append(LayerReport(i, layer, None, None, 0, 0))
             continue
         try:
-            out, n, trainable = _layer_output(layer, shape)
-            reports.append(LayerReport(i, layer, shape, out, n, trainable))
+            out, n, trainable, flops = _layer_output(layer, shape)
+            reports.append(LayerReport(i, layer, shape, out, n, trainable, flops=flops))
             shape = out
         except shapes.ShapeError as exc:
             values = {**exc.values, "axis": exc.axis, "field": exc.field, "shape": shape}

@@ -93,6 +93,9 @@ class LayerKind:
     """One kind of layer. The rules take the spec and its input shape ((None, h, w, c) or (None, n)):
 
     output(spec, shape)        the output shape; LayerError or shapes.ShapeError when the layer is impossible
+    flops(spec, shape)         floating-point operations of one image's forward pass, counted as TensorFlow's
+                               profiler counts them (a multiply-add is 2; activations are not counted):
+                               what a training's cost estimate adds up (cnnlab.recipe.training_cost)
     params(spec, shape)        (parameters, trainable parameters)
     formula(spec, shape)       how the parameter count comes about, "" when there are none
     keras(spec, layers, name)  the Keras layer (layers is keras.layers)
@@ -105,6 +108,7 @@ class LayerKind:
     default: LayerSpec  # what "add layer" inserts
     output: Callable[[LayerSpec, tuple], tuple]
     keras: Callable
+    flops: Callable[[LayerSpec, tuple], int]  # no default: a new kind says what it costs
     params: Callable[[LayerSpec, tuple], tuple[int, int]] = _no_params
     formula: Callable[[LayerSpec, tuple], str] = _no_formula
     code: Callable[[LayerSpec], str] = _no_code
@@ -154,6 +158,22 @@ def _trainable(n: int) -> tuple[int, int]:
     return n, n
 
 
+def _elements(shape: tuple) -> int:
+    """Values in one image's tensor of this shape (the batch axis left out)."""
+    return math.prod(shape[1:])
+
+
+def _conv_flops(s: LayerSpec, shape: tuple) -> int:
+    """A multiply-add per kernel weight per output value, then its bias."""
+    out = shapes.conv2d_output_shape(shape, s.filters, s.kernel_size, s.strides, s.padding)
+    return _elements(out) * (2 * s.kernel_size * s.kernel_size * shape[3] + 1)
+
+
+def _pool_flops(s: LayerSpec, shape: tuple) -> int:
+    """A comparison per window cell per output value."""
+    return _elements(shapes.pool2d_output_shape(shape, s.pool_size, None, s.padding)) * s.pool_size ** 2
+
+
 def _conv_label(s: LayerSpec) -> str:
     extra = "".join([f", strides {s.strides}" if s.strides != 1 else "", ", same" if s.padding == "same" else ""])
     return f"Conv2D({s.filters}, {s.kernel_size}x{s.kernel_size}, {s.activation}{extra})"
@@ -179,6 +199,7 @@ CONV2D = LayerKind(
     "Conv2D", "conv2d", LayerSpec("Conv2D", filters=32, kernel_size=3),
     input_rank=(4, "needs_image"),
     output=lambda s, shape: shapes.conv2d_output_shape(shape, s.filters, s.kernel_size, s.strides, s.padding),
+    flops=_conv_flops,
     params=lambda s, shape: _trainable(shapes.conv2d_params(s.kernel_size, shape[3], s.filters)),
     formula=lambda s, shape: f"({s.kernel_size}×{s.kernel_size}×{shape[-1]} + 1)×{s.filters}",
     keras=lambda s, layers, name: layers.Conv2D(s.filters, (s.kernel_size, s.kernel_size), strides=s.strides,
@@ -194,6 +215,7 @@ MAX_POOLING2D = LayerKind(
     "MaxPooling2D", "max_pooling2d", LayerSpec("MaxPooling2D", pool_size=2),
     input_rank=(4, "needs_image"),
     output=lambda s, shape: shapes.pool2d_output_shape(shape, s.pool_size, None, s.padding),
+    flops=_pool_flops,
     keras=lambda s, layers, name: layers.MaxPooling2D((s.pool_size, s.pool_size), padding=s.padding, name=name),
     code=_pool_code,
     label=lambda s: f"MaxPooling2D({s.pool_size}x{s.pool_size}{', same' if s.padding == 'same' else ''})",
@@ -203,6 +225,7 @@ MAX_POOLING2D = LayerKind(
 DROPOUT = LayerKind(
     "Dropout", "dropout", LayerSpec("Dropout", rate=0.25),
     output=_dropout_output,
+    flops=lambda s, shape: 0,  # nothing in the forward pass that predicts
     keras=lambda s, layers, name: layers.Dropout(s.rate, name=name),
     code=lambda s: f"{s.rate:g}",
     label=lambda s: f"Dropout({s.rate:g})",
@@ -212,6 +235,7 @@ DROPOUT = LayerKind(
 FLATTEN = LayerKind(
     "Flatten", "flatten", LayerSpec("Flatten"),
     output=lambda s, shape: (None, math.prod(shape[1:])),
+    flops=lambda s, shape: 0,  # a reshape
     keras=lambda s, layers, name: layers.Flatten(name=name),
 )
 
@@ -219,6 +243,7 @@ DENSE = LayerKind(
     "Dense", "dense", LayerSpec("Dense", units=64, activation="relu"),
     input_rank=(2, "dense_before_flatten"),
     output=_dense_output,
+    flops=lambda s, shape: s.units * (2 * shape[1] + 1),  # a multiply-add per weight, then the bias
     params=lambda s, shape: _trainable(shapes.dense_params(shape[1], s.units)),
     formula=lambda s, shape: f"({shape[-1]} + 1)×{s.units}",
     keras=lambda s, layers, name: layers.Dense(s.units, activation=s.activation, name=name),
@@ -230,6 +255,7 @@ DENSE = LayerKind(
 BATCH_NORMALIZATION = LayerKind(
     "BatchNormalization", "batch_normalization", LayerSpec("BatchNormalization"),
     output=lambda s, shape: shape,
+    flops=lambda s, shape: 2 * _elements(shape) + 6 * shape[-1],  # scale and shift; per channel, their factors
     params=lambda s, shape: (4 * shape[-1], 2 * shape[-1]),  # gamma, beta trainable; moving mean/variance not
     formula=lambda s, shape: f"4×{shape[-1]}",
     keras=lambda s, layers, name: layers.BatchNormalization(name=name),

@@ -18,6 +18,7 @@ import numpy as np
 import cnnlab.images
 from cnnlab import architecture, optimizers
 from cnnlab.data import MnistData
+from cnnlab.limits import TRAINING_BUDGET_FLOPS
 
 MISCLASSIFIED_KEPT = 60
 
@@ -65,6 +66,58 @@ def split_sizes(n_total: int, config: TrainConfig) -> SplitSizes:
     if config.validation_split > 0:
         n_val = max(1, min(int(round(n_used * config.validation_split)), n_used - 1))
     return SplitSizes(n_used - n_val, n_val, math.ceil((n_used - n_val) / config.batch_size))
+
+
+# ---------------------------------------------------------------- what a training costs
+
+TRAIN_STEP_FACTOR = 3  # a trained image: its forward pass and a backward pass of about twice that
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    """A training's estimated floating-point operations, before it starts (cnnlab.limits: the budget).
+
+    layer_flops: each layer's share of one image's forward pass, in the stack's order.
+    """
+
+    layer_flops: tuple[int, ...]
+    epoch_flops: float  # one epoch: its training steps and its validation pass
+    epochs: int
+    test_flops: float  # the evaluation on the test images at the end
+    budget: float = TRAINING_BUDGET_FLOPS
+
+    @property
+    def total(self) -> float:
+        return self.epoch_flops * self.epochs + self.test_flops
+
+    @property
+    def over_budget(self) -> bool:
+        return self.total > self.budget
+
+    @property
+    def share(self) -> float:
+        """The estimate as a share of the budget (1.0 = all of it)."""
+        return self.total / self.budget
+
+    @property
+    def epochs_that_fit(self) -> int:
+        """The most epochs these settings could have within the budget (0: not even one)."""
+        return max(0, int((self.budget - self.test_flops) // self.epoch_flops)) if self.epoch_flops else self.epochs
+
+    @property
+    def heaviest_layer(self) -> tuple[int, float]:
+        """(index, share of one image's forward pass) of the layer that does the most work."""
+        total = sum(self.layer_flops) or 1
+        index = max(range(len(self.layer_flops)), key=self.layer_flops.__getitem__, default=0)
+        return index, (self.layer_flops[index] / total if self.layer_flops else 0.0)
+
+
+def training_cost(analysis: architecture.Analysis, config: TrainConfig, n_train: int, n_test: int) -> TrainingCost:
+    """The estimate for training a valid stack's analysis with `config` on n_train images, tested on n_test."""
+    sizes = split_sizes(n_train, config)
+    forward = analysis.forward_flops
+    epoch = forward * (TRAIN_STEP_FACTOR * sizes.train + sizes.val)
+    return TrainingCost(tuple(r.flops for r in analysis.layers), float(epoch), config.epochs, float(forward * n_test))
 
 
 def split_data(data: MnistData, config: TrainConfig) -> DataSplit:

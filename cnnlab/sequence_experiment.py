@@ -19,7 +19,7 @@ import numpy as np
 
 from cnnlab import optimizers
 from cnnlab.recipe import build_state_before_fit
-from cnnlab.sequence_data import DEFAULT_WINDOWS, WindowData, prepare_data
+from cnnlab.sequence_data import DEFAULT_WINDOWS, TEST_FRACTION, WindowData, prepare_data
 
 MODEL_KINDS = ("dense", "rnn", "lstm")
 KERAS_LAYER = {"dense": "Dense", "rnn": "SimpleRNN", "lstm": "LSTM"}
@@ -119,6 +119,26 @@ def build_model(kind: str, window: int, units: int, seed: int | None = None):
     else:
         raise ValueError(f"unknown model kind {kind!r}; expected one of {MODEL_KINDS}")
     return keras.Sequential([*body, layers.Dense(1, kernel_initializer=glorot(HEAD_SEED))], name=KERAS_LAYER[kind])
+
+
+def forward_flops(kind: str, window: int, units: int) -> int:
+    """One window's forward pass through the `kind` model, counted as cnnlab.layers counts (a multiply-add is 2,
+    a bias 1, activations not counted): a recurrent cell does its work once per step of the window."""
+    head = 2 * units + 1
+    if kind == "dense":
+        return units * (2 * window + 1) + head
+    cell = units * (2 * (1 + units) + 1)  # input and recurrent weights, then the bias: SimpleRNN's step
+    gates = 4 if kind == "lstm" else 1  # an LSTM step computes four such gates
+    return window * gates * cell + head
+
+
+def experiment_cost(settings: ExperimentSettings) -> float:
+    """The experiment's estimated floating-point operations: each model's training steps (3 forward passes'
+    worth per window and epoch, as cnnlab.recipe counts a training) and its test pass."""
+    n_train = int(round(settings.n_windows * (1 - TEST_FRACTION)))  # as sequence_data.prepare_data splits
+    n_test = settings.n_windows - n_train
+    return float(sum(forward_flops(kind, settings.window, settings.units) * (3 * n_train * settings.epochs + n_test)
+                     for kind in settings.kinds))
 
 
 @dataclass

@@ -18,6 +18,9 @@ Rules for both:
 - Fairness: `TrainingSlots` lets at most N jobs train at once in the process (N = $CNNLAB_MAX_TRAININGS,
   default 1 on 2 cores: see cnnlab/threads.py); the others wait in a first-come queue and know their
   position.
+- Time: a job that has held its slot for `time_limit_s` (cnnlab.limits.JOB_WALL_TIME_S) ends as Stop
+  ends it, and says so (`time_limited`). A training whose estimated cost is over the budget is refused
+  before it is queued (`OverBudget`).
 - Owner: a job may be given `owner_alive()` (the UI passes "is my session still there?"). Once it answers
   False the job leaves the queue, or its worker leaves the request at once (no evaluation), and the job
   frees its slot: nobody is left to look at it.
@@ -38,8 +41,17 @@ from typing import TypeVar
 
 from cnnlab import architecture
 from cnnlab.data import MnistData
-from cnnlab.recipe import Evaluation, TrainConfig, evaluation_from_probs, publishable_model, split_sizes
-from cnnlab.sequence_experiment import ExperimentResult, ExperimentSettings
+from cnnlab.limits import JOB_WALL_TIME_S, TRAINING_BUDGET_FLOPS
+from cnnlab.recipe import (
+    Evaluation,
+    TrainConfig,
+    TrainingCost,
+    evaluation_from_probs,
+    publishable_model,
+    split_sizes,
+    training_cost,
+)
+from cnnlab.sequence_experiment import ExperimentResult, ExperimentSettings, experiment_cost
 from cnnlab.threads import max_trainings
 from cnnlab.trainer_pool import (
     ABORT_GRACE_S,
@@ -62,6 +74,8 @@ OWNER_CHECK_S = 0.5  # how often a job asks whether its owner (session) is still
 QUEUED, RUNNING, EVALUATING, DONE, STOPPED, CANCELLED, FAILED = (
     "queued", "running", "evaluating", "done", "stopped", "cancelled", "failed")
 ACTIVE_STATES = (QUEUED, RUNNING, EVALUATING)
+# Why a job failed (`Job.failure`): its worker process died or stopped answering, or the work raised.
+WORKER_GONE, ERROR = "worker_gone", "error"
 
 
 # ---------------------------------------------------------------- the process-wide queue
@@ -125,9 +139,6 @@ class TrainingSlots:
 _slots: TrainingSlots | None = None
 _slots_lock = threading.Lock()
 
-_slots: TrainingSlots | None = None
-_slots_lock = threading.Lock()
-
 
 def shared_slots() -> TrainingSlots:
     global _slots
@@ -135,6 +146,15 @@ def shared_slots() -> TrainingSlots:
         if _slots is None:
             _slots = TrainingSlots(max_trainings())
         return _slots
+
+
+class OverBudget(ValueError):
+    """A job whose estimated cost (`total` FLOPs) is over `budget` (cnnlab.limits.TRAINING_BUDGET_FLOPS); a
+    Train page job also has its TrainingCost (`cost`), which says where the work is."""
+
+    def __init__(self, total: float, budget: float = TRAINING_BUDGET_FLOPS, cost: TrainingCost | None = None):
+        super().__init__(f"{total / 1e12:.1f} TFLOP is over the budget of {budget / 1e12:.0f} TFLOP")
+        self.total, self.budget, self.cost = total, budget, cost
 
 
 class SlotCancelled(Exception):
@@ -182,11 +202,12 @@ class Job:
     stop_keeps_work = False  # True: Stop asks the worker to finish early and report; False: leave at once
 
     def __init__(self, *, slots: TrainingSlots | None = None, pool: TrainerPool | None = None,
-                 on_update: Callable[[Job], None] | None = None, owner_alive: Callable[[], bool] | None = None):
+                 on_update: Callable[[Job], None] | None = None, owner_alive: Callable[[], bool] | None = None,
+                 time_limit_s: float = JOB_WALL_TIME_S):
         """slots: the queue (default: the process-wide one); pool: where its worker process comes from
         (default: the process-wide one); on_update(job): called from the job's thread when what a page
         shows has changed; owner_alive: asked from the job's thread about every OWNER_CHECK_S, False ends
-        the job."""
+        the job; time_limit_s: how long it may run once it holds a slot."""
         self.id = uuid.uuid4().hex
         self._slots = slots or shared_slots()
         self._pool = pool or shared_pool()
@@ -194,12 +215,15 @@ class Job:
         self._owner_alive = owner_alive
         self._owner_checked = 0.0
         self.abandoned = False
+        self.time_limit_s = time_limit_s
+        self.time_limited = False  # ended by its time limit
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
         self.state = QUEUED
-        self.error: str | None = None
+        self.error: str | None = None  # the technical summary of a failure (the log has the traceback)
+        self.failure: str | None = None  # WORKER_GONE or ERROR once failed
         self._run_started: float | None = None
         self._run_ended: float | None = None
         self.trainer_pid: int | None = None  # the worker process that runs it
@@ -266,8 +290,13 @@ class Job:
                 logger.exception("%s %s: on_update failed", self.name, self.id[:8])
 
     def _should_stop(self) -> bool:
-        """Stop requested, or the owner has gone (asked at most every OWNER_CHECK_S)."""
+        """Stop requested, its time is up, or the owner has gone (asked at most every OWNER_CHECK_S)."""
         if self._stop.is_set():
+            return True
+        if self.state == RUNNING and self.elapsed_s() > self.time_limit_s:
+            logger.info("%s %s: its %.0f s are up, stopping", self.name, self.id[:8], self.time_limit_s)
+            self.time_limited = True
+            self._stop.set()
             return True
         now = time.monotonic()
         if self._owner_alive is None or now - self._owner_checked < OWNER_CHECK_S:
@@ -298,6 +327,7 @@ class Job:
             logger.exception("%s %s failed", self.name, self.id[:8])
             message = str(exc) if isinstance(exc, TrainingProcessError) else f"{type(exc).__name__}: {exc}"
             self.error = message[:500]
+            self.failure = WORKER_GONE if isinstance(exc, TrainerGone) else ERROR
             self.state = FAILED
         finally:
             self._end()
@@ -391,12 +421,18 @@ class TrainingJob(Job):
 
     def __init__(self, stack, config: TrainConfig, data: MnistData, *, slots: TrainingSlots | None = None,
                  on_update: Callable[[TrainingJob], None] | None = None, published_model=None,
-                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None):
+                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None,
+                 time_limit_s: float = JOB_WALL_TIME_S):
         """published_model: an untrained model of this same stack to publish right away (so a page can
-        show it before the thread starts); by default the job builds its own. See Job for the rest."""
+        show it before the thread starts); by default the job builds its own. OverBudget when its
+        estimated cost is over the budget. See Job for the rest."""
         config.check()
-        architecture.validate(stack)
-        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive)
+        analysis = architecture.validate(stack)
+        self.cost = training_cost(analysis, config, len(data.x_train), len(data.x_test))
+        if self.cost.over_budget:
+            raise OverBudget(self.cost.total, self.cost.budget, self.cost)
+        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive,
+                         time_limit_s=time_limit_s)
         self.stack = tuple(stack)
         self.config = config
         self._data = data
@@ -407,7 +443,7 @@ class TrainingJob(Job):
         # filters, one digit's maps and a stream of predictions, recorded with each snapshot
         self.watch = TrainingWatch.for_test_set(data.x_test, data.y_test)
         self.evaluation: Evaluation | None = None
-        self.params = architecture.analyze(stack).total_params
+        self.params = analysis.total_params
         self.epochs_done = 0  # complete epochs
         self._epoch = 0
         self._batches_done = 0
@@ -514,8 +550,14 @@ class SequencesJob(Job):
 
     def __init__(self, settings: ExperimentSettings, *, slots: TrainingSlots | None = None,
                  on_update: Callable[[SequencesJob], None] | None = None,
-                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None):
-        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive)
+                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None,
+                 time_limit_s: float = JOB_WALL_TIME_S):
+        """OverBudget when its estimated cost is over the budget; see Job for the rest."""
+        self.cost = experiment_cost(settings)
+        if self.cost > TRAINING_BUDGET_FLOPS:
+            raise OverBudget(self.cost)
+        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive,
+                         time_limit_s=time_limit_s)
         self.settings = settings
         self.result: ExperimentResult | None = None
         self._losses: dict[str, list[float]] = {kind: [] for kind in settings.kinds}

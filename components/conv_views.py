@@ -70,8 +70,9 @@ def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     kernel_slot = st.empty()
     stride = st.slider(t("conv.strides"), 1, 5, 1, key=keys.CONV_STRIDES, help=t("conv.strides_help"), **BOUND)
     stride_slot = st.empty()
-    padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), default="valid", required=True,
-                                   key=keys.CONV_PADDING, help=t("conv.padding_help"), **BOUND)
+    padding = common.chosen(st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), default="valid",
+                                                 required=True, key=keys.CONV_PADDING, help=t("conv.padding_help"),
+                                                 **BOUND), "valid")
     dilation = st.slider(t("conv.dilation"), 1, 5, 1, key=keys.CONV_DILATION, help=t("conv.dilation_help"), **BOUND)
     dilation_slot = st.empty()
     activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), index=1, key=keys.CONV_ACTIVATION,
@@ -151,9 +152,13 @@ def shape_and_code_view(s: ConvExplorerSettings) -> None:
         st.session_state[keys.CONV_VERIFIED] = verified
     if verified is not None and verified[0] == layer:
         result = verified[1]
-        message = t("conv.verify_result", keras=shapes.format_shape(result.keras_shape),
-                    core=shapes.format_shape(result.core_shape), diff=latex.exponent(result.max_abs_diff, 1))
-        (st.success if result.agree else st.error)(message, icon=":material/check_circle:")
+        message = t("limits.verify_result" if result.agree else "limits.verify_mismatch",
+                    keras=shapes.format_shape(result.keras_shape), core=shapes.format_shape(result.core_shape),
+                    crop="×".join(map(str, result.crop_shape)), diff=latex.exponent(result.max_abs_diff, 1))
+        if result.agree:
+            st.success(message, icon=":material/check_circle:")
+        else:
+            st.error(message, icon=":material/error:")
 
 
 def pictures(s: ConvExplorerSettings) -> tuple[KernelBank, conv_ops.ConvSettings]:

@@ -19,6 +19,12 @@ P = dict(persist_state="session")
 BOUND = dict(persist_state="session", bind="query-params")
 
 
+def chosen(value, default):
+    """A required choice bound to the URL: an empty `?key=` clears even a required control (Streamlit's rule for
+    bound widgets), and the default applies then. Unknown values never reach here: Streamlit drops them."""
+    return default if value is None else value
+
+
 def seed_state(defaults: dict) -> None:
     """Start values for widgets that code also writes: set here, never as widget defaults too
     (Streamlit warns when a widget has a default and a Session State value)."""

@@ -108,8 +108,9 @@ def pool_controls() -> tuple[conv_ops.PoolSettings, object, object]:
         strides = (sh_col.slider(t("pooling.stride_h"), 1, 6, key=keys.POOLING_STRIDE_H, **BOUND),
                    sw_col.slider(t("pooling.stride_w"), 1, 6, key=keys.POOLING_STRIDE_W, **BOUND))
     stride_slot = st.empty()
-    padding = st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
-                                   key=keys.POOLING_PADDING, help=t("pooling.padding_help"), **BOUND)
+    padding = common.chosen(st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
+                                                 key=keys.POOLING_PADDING, help=t("pooling.padding_help"), **BOUND),
+                            "valid")
     st.button(t("pooling.use_chapter"), icon=":material/menu_book:", key=keys.POOLING_USE_CHAPTER,
               on_click=_use_chapter)
     st.divider()

@@ -17,7 +17,8 @@ import streamlit as st
 
 from cnnlab import codegen, latex, rnn_cells, sequence_data, training
 from cnnlab import sequence_experiment as experiment
-from components import presentation
+from cnnlab.limits import TRAINING_BUDGET_FLOPS
+from components import limits_views, presentation
 from components import state_keys as keys
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
 from components.i18n import t
@@ -347,6 +348,7 @@ def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
             st.markdown(t("sequences.summary_total", n=sum(r.params for r in rows)))
     st.caption(t("sequences.summary_note", window=settings.window, units=settings.units,
                  first=(settings.window + 1) * settings.units))
+    st.caption(limits_views.cost_note(experiment.experiment_cost(settings), TRAINING_BUDGET_FLOPS))
 
 
 def experiment_code_view(settings: experiment.ExperimentSettings) -> None:
@@ -375,7 +377,9 @@ def experiment_view(settings: experiment.ExperimentSettings) -> None:
     if job is not None and job.result is not None:
         st.session_state[keys.SEQUENCES_RESULT] = job.result
     if job is not None and job.state == training.FAILED and job.settings == settings:
-        st.error(t("sequences.train_failed", reason=(job.error or "?")[:300]), icon=":material/error:")
+        st.error(limits_views.failure_text(job), icon=":material/error:")
+    if job is not None and job.time_limited and job.settings == settings:
+        st.warning(limits_views.time_limited_text(job), icon=":material/timer_off:")
     result = st.session_state.get(keys.SEQUENCES_RESULT)
     if result is None:
         st.info(t("sequences.train_hint"), icon=":material/model_training:")

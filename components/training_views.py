@@ -20,8 +20,8 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import recipe, training
 from cnnlab.data import MnistData
+from components import limits_views, training_watch_views
 from components import state_keys as keys
-from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
 from components.i18n import current_language, t
 from components.pages import page_info
@@ -211,11 +211,13 @@ def status_text(job: training.TrainingJob, progress: training.Progress) -> str:
         return t("train.state_evaluating")
     if state == training.DONE:
         return t("train.state_done", quantity=job.epochs_done, epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
+    if state == training.STOPPED and job.time_limited:
+        return limits_views.time_limited_text(job)
     if state == training.STOPPED:
         return t("train.state_stopped", quantity=job.epochs_done, epochs=job.epochs_done, seconds=duration(progress.elapsed_s))
     if state == training.CANCELLED:
         return t("train.state_cancelled")
-    return t("train.state_failed", error=job.error or "?")
+    return limits_views.failure_text(job)
 
 
 # ------------------------------------------------------------------ the live chart

@@ -64,6 +64,7 @@ def test_a_killed_worker_fails_its_job_frees_the_slot_and_is_replaced(small_data
     os.kill(job.trainer_pid, signal.SIGKILL)
     assert job.wait(30)
     assert job.state == training.FAILED and "ended unexpectedly" in job.error
+    assert job.failure == training.WORKER_GONE  # the page says so in plain words; the log has the exit code
     assert slots.counts() == (0, 0) and job.model is not None  # the weights it had are kept
     replacement = pool.idle_pids()
     assert len(replacement) == 1 and replacement[0] != job.trainer_pid
@@ -86,6 +87,25 @@ def test_an_abandoned_job_leaves_model_fit_at_once_and_its_worker_trains_the_nex
                                pool=pool).start()
     assert nxt.wait(120) and nxt.state == training.DONE, nxt.error
     assert nxt.trainer_pid == job.trainer_pid  # it said "aborted" and was kept, not killed
+
+
+def test_a_training_past_its_time_limit_ends_as_stop_does_with_its_model_evaluated(small_data, pool):
+    long = recipe.TrainConfig(epochs=200, batch_size=8)
+    job = training.TrainingJob(TINY, long, small_data, slots=training.TrainingSlots(1), pool=pool,
+                               time_limit_s=0.5).start()
+    assert job.wait(120)
+    assert job.state == training.STOPPED and job.time_limited and not job.abandoned
+    assert job.history().batch_loss and job.epochs_done < 200  # it trained, then stopped after a batch
+    assert job.evaluation is not None and job.model is not None  # kept and evaluated, as after Stop
+    assert pool.idle_pids() == [job.trainer_pid]  # the worker finished its request cleanly
+
+
+def test_a_sequences_job_past_its_time_limit_leaves_without_a_result(pool):
+    long = ExperimentSettings("waves", window=12, units=16, epochs=500, kinds=("lstm",), n_windows=400)
+    job = training.SequencesJob(long, slots=training.TrainingSlots(1), pool=pool, time_limit_s=0.5).start()
+    assert job.wait(60)
+    assert job.state == training.STOPPED and job.time_limited and job.result is None
+    assert pool.idle_pids() == [job.trainer_pid]
 
 
 def test_the_published_model_gets_the_workers_weights_and_reproduces_its_evaluation(small_data, pool):

@@ -1,0 +1,75 @@
+"""Every bound on what one browser can make the server do: the value, and why it is that value.
+
+Rule: nothing a browser sends (a canvas image, an upload, a URL parameter, a widget value) and nothing
+it asks for (a check with Keras, a training) costs the server more than a bound written here, and each
+bound is checked before the memory or the time is spent. A refused request gets a message that says
+what to change; the page keeps working. The modules that enforce a bound import it from here.
+
+The reference machine is the one the brief names: a 2-core server holding a class of 30, one
+training slot (cnnlab.threads), about 1.5 GB for the app and its training worker.
+"""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------- the drawing canvas
+
+# The canvas is 280×280 CSS px (components.canvas.CANVAS_SIZE). streamlit-drawable-canvas 0.13 sends
+# Fabric's toDataURL({format: "png", multiplier: 1}): the canvas's own size whatever the screen's pixel
+# ratio. Measured in Chromium at device_scale_factor 1, 1.5, 2 and 3: always a 280×280 8-bit RGBA PNG
+# (tests/browser/test_canvas.py checks it). Anything else did not come from our canvas: refused.
+CANVAS_SIDE = 280
+CANVAS_PNG_SIZES = frozenset({(CANVAS_SIDE, CANVAS_SIDE)})  # (width, height) accepted
+CANVAS_PNG_MODE = "RGBA"
+# A 280×280 RGBA PNG stored without any compression is 280 × (280 × 4 + 1) = 313,880 bytes of pixels
+# plus a few chunk headers; as base64 in a data URL that is under 420,000 characters. Twice that
+# leaves room for any encoder; a longer value is refused before it is decoded.
+CANVAS_DATA_URL_MAX_CHARS = 840_000
+
+# ---------------------------------------------------------------- uploads (Draw page)
+
+# An upload is decoded once and shrunk to 1024 px (cnnlab.preprocess); 25 megapixels (a 5000×5000
+# photo, 100 MB as RGBA) is far above any phone photo of a digit and still fits beside a class.
+# The size is read from the file's header before anything is decoded.
+UPLOAD_MAX_PIXELS = 25_000_000
+# Bytes per uploaded file, in MB: a 25-megapixel JPEG is under 20 MB. Streamlit's own upload endpoint
+# enforces server.maxUploadSize (.streamlit/config.toml, the same value: tests/unit/test_limits.py);
+# the widget is given it too, so the browser says so before sending.
+UPLOAD_MAX_MB = 20
+# A file name is shown as plain text, at most this many characters (then "…").
+SHOWN_NAME_MAX_CHARS = 80
+
+# ---------------------------------------------------------------- the explorers
+
+# Conv2D explorer, "Verify with TensorFlow": the input shape is settable up to 256×512×512×64 from the URL
+# (a 16 GB tensor). The check runs the real layer on batch 1 and a crop of at most this many cells a
+# side (more only when the kernel's span needs it, and always with the input's remainder modulo the
+# stride, so 'same' padding splits and 'valid' drops cells as on the full input), with every channel
+# and filter: the numbers are compared there, and Keras' output shape for the full input is
+# computed symbolically (no tensor). Worst case: 1×55×55×64 in, 64 filters of 11×11.
+VERIFY_MAX_SIDE = 32
+VERIFY_BATCH = 1
+# Pooling explorer: the editable matrix is at most this many rows and columns (its number inputs),
+# and a cell's text at most this many characters before it is refused as "not a number".
+POOL_MATRIX_MAX_SIDE = 12
+CELL_TEXT_MAX_CHARS = 40
+
+# ---------------------------------------------------------------- trainings
+
+# Parameters of a Model-page stack: its weights and Adam's two moments must fit beside a class
+# (3 M parameters: 36 MB per copy, a few copies per training).
+MAX_PARAMS = 3_000_000
+# Compute one training may ask for, in floating-point operations (a multiply-add counts 2): forward
+# FLOPs per image (cnnlab.layers) × 3 (forward and backward) × images trained per epoch × epochs, plus
+# a forward pass over the validation images each epoch and over the test images at the end
+# (cnnlab.recipe.training_cost). One training slot's TensorFlow thread does about 30 GFLOP/s on small
+# layers like the chapter's and up to about 180 on large convolutions (the reference server), so 25
+# TFLOP is at most about 14 minutes of the class's only slot. It fits the chapter's CNN at the Train
+# page's largest settings on the bundled digits (2.7 TFLOP) and on the full 60,000 (20.4 TFLOP); a
+# 2.4 M-parameter stack of 256 11×11 and 256 6×6 'same' Conv2Ds at 20 epochs asks for about 1,800
+# TFLOP and is refused, with what to shrink.
+TRAINING_BUDGET_FLOPS = 25e12
+# Wall time one job may run once it holds a slot (queue time not counted). At the limit it ends as
+# Stop ends it: after the current batch, the model keeps what it learned and is evaluated (the
+# Sequences experiment ends without a result). Longer than the budget's ~14 minutes, for a loaded
+# server that trains slower than the reference; nobody waits behind one student's job for longer.
+JOB_WALL_TIME_S = 20 * 60
