@@ -8,13 +8,14 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import inspect_model, preprocess
+from cnnlab.limits import UPLOAD_MAX_MB
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
 from components.charts import bar_chart, heatmap, tiled_maps
 from components.i18n import t
 from components.pages import page_info
-from components.ui import page_header, show_chart
+from components.ui import page_header, plain_text, show_chart
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
@@ -29,7 +30,7 @@ def decode_upload(data: bytes) -> np.ndarray:
 
 def read_upload(uploaded) -> preprocess.Preprocessed | None:
     """The uploaded digit's preprocessing, or None after showing a clear message for bad input."""
-    name = uploaded.name
+    name = plain_text(uploaded.name)  # the browser names the file: shown as written, never as Markdown
     try:
         return preprocess.preprocess_steps(decode_upload(uploaded.getvalue()))
     except preprocess.ImageTooLarge as exc:
@@ -172,10 +173,11 @@ def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     drawing = digit_canvas(stroke_width=stroke)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
-        uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD)
+        uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD,
+                                    max_upload_size=UPLOAD_MAX_MB)
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
-            st.info(t("draw.using_upload", name=uploaded.name), icon=":material/image:")
+            st.info(t("draw.using_upload", name=plain_text(uploaded.name)), icon=":material/image:")
     return drawing, upload_steps
 
 

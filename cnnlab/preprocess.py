@@ -25,10 +25,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnlab.limits import (
+    CANVAS_DATA_URL_MAX_CHARS,
+    CANVAS_PNG_MODE,
+    CANVAS_PNG_SIZES,
+    UPLOAD_MAX_PIXELS,
+)
+
+DATA_URL_PREFIX = "data:image/png;base64,"
+# The decoded bytes of the longest data URL accepted (base64: 3 bytes in 4 characters).
+CANVAS_PNG_MAX_BYTES = CANVAS_DATA_URL_MAX_CHARS * 3 // 4
+
 SIZE = 28  # the model's input side
 BOX = 20  # the digit's longest side inside it, as in MNIST
 CENTER = 14.0  # where MNIST's digits have their centre of mass (row, column)
-MAX_PIXELS = 25_000_000  # larger uploads are refused (decompression-bomb guard)
+MAX_PIXELS = UPLOAD_MAX_PIXELS  # larger uploads are refused, before decoding (cnnlab.limits)
 WORK_SIDE = 1024  # uploads are shrunk to at most this side before preprocessing
 NOISE = 0.15  # ink below this fraction of full contrast is paper texture / JPEG noise
 MIN_INK_FRACTION = 0.0005  # fewer ink pixels than this fraction of the image: "empty"
@@ -81,62 +92,104 @@ class Preprocessed:
 
 # --- decoding ---------------------------------------------------------------------------
 
+FORMATS = ("PNG", "JPEG")  # what the Draw page accepts (its uploader's types, the canvas's PNG)
 
-def decode_image_bytes(data: bytes, *, max_pixels: int = MAX_PIXELS, work_side: int = WORK_SIDE) -> np.ndarray:
-    """PNG/JPEG/... bytes -> RGBA uint8 (h, w, 4), at most `work_side` px on a side.
 
-    Raises UnreadableImage for anything that is not a readable image, and
-    ImageTooLarge (before decoding the pixels) for more than `max_pixels` pixels.
+class CanvasRefused(UnreadableImage):
+    """The canvas value is not an image our canvas makes (cnnlab.limits: a 280×280 RGBA PNG)."""
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    format: str  # "PNG" or "JPEG"
+    mode: str  # Pillow's mode ("RGBA", "RGB", "L", ...)
+    width: int
+    height: int
+
+
+def image_header(data: bytes) -> ImageHeader:
+    """What a PNG or JPEG file says it is, from its header alone: no pixel is decoded.
+
+    Pillow's plugins are asked directly: Image.open would refuse a file past Pillow's own
+    decompression-bomb limit before it could tell its size. UnreadableImage for anything else.
     """
-    import warnings
-
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import JpegImagePlugin, PngImagePlugin
 
     if not data:
         raise UnreadableImage("the file is empty")
+    for plugin in (PngImagePlugin.PngImageFile, JpegImagePlugin.JpegImageFile):
+        try:
+            with plugin(io.BytesIO(data)) as img:
+                return ImageHeader(img.format, img.mode, *img.size)
+        except (SyntaxError, OSError, ValueError, EOFError, TypeError, IndexError, KeyError):
+            continue  # not this format (its signature or header does not match)
+    raise UnreadableImage("not a PNG or JPEG image")
+
+
+def _decode(data: bytes, header: ImageHeader, work_side: int) -> np.ndarray:
+    """The pixels of a file whose header was checked, as RGBA, at most `work_side` px on a side."""
+    from PIL import Image, ImageOps
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
-            width, height = img.size
-            if width * height > max_pixels:
-                raise ImageTooLarge(width, height, max_pixels)
-            if img.format == "JPEG":
+        with Image.open(io.BytesIO(data), formats=[header.format]) as img:
+            if header.format == "JPEG":
                 img.draft("RGB", (work_side, work_side))  # let libjpeg decode at a reduced size
             img = ImageOps.exif_transpose(img)
             img.thumbnail((work_side, work_side))
-            if img.mode not in ("RGBA", "RGB", "L", "LA"):
-                img = img.convert("RGBA")
             array = np.asarray(img.convert("RGBA"))
-    except ImageTooLarge:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageTooLarge(*_size_or_zero(data), max_pixels) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, TypeError) as exc:
+    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError, EOFError, TypeError) as exc:
         raise UnreadableImage(str(exc) or type(exc).__name__) from exc
     if array.ndim != 3 or array.shape[0] == 0 or array.shape[1] == 0:
         raise UnreadableImage("the image has no pixels")
     return array
 
 
-def _size_or_zero(data: bytes) -> tuple[int, int]:
-    from PIL import Image
+def decode_image_bytes(data: bytes, *, max_pixels: int = UPLOAD_MAX_PIXELS, work_side: int = WORK_SIDE) -> np.ndarray:
+    """PNG/JPEG bytes -> RGBA uint8 (h, w, 4), at most `work_side` px on a side.
 
+    Raises UnreadableImage for anything that is not a readable PNG or JPEG, and ImageTooLarge, with the
+    file's true size, for more than `max_pixels` pixels: read from the header, before any decoding.
+    """
+    header = image_header(data)
+    if header.width * header.height > max_pixels:
+        raise ImageTooLarge(header.width, header.height, max_pixels)
+    return _decode(data, header, work_side)
+
+
+def canvas_pixels(png: bytes) -> np.ndarray:
+    """The canvas's PNG -> RGBA uint8 (280, 280, 4); CanvasRefused for anything our canvas does not send
+    (another format, mode or size: checked on the header, before decoding)."""
+    if len(png) > CANVAS_PNG_MAX_BYTES:
+        raise CanvasRefused(f"{len(png):,} bytes is more than a canvas PNG ({CANVAS_PNG_MAX_BYTES:,})")
     try:
-        return Image.open(io.BytesIO(data)).size
-    except Exception:  # noqa: BLE001 - only for the error message
-        return (0, 0)
+        header = image_header(png)
+        if header.format != "PNG" or header.mode != CANVAS_PNG_MODE or (header.width, header.height) not in CANVAS_PNG_SIZES:
+            raise CanvasRefused(f"a {header.width}×{header.height} {header.mode} {header.format}, not a canvas PNG")
+        pixels = _decode(png, header, max(max(size) for size in CANVAS_PNG_SIZES))
+    except CanvasRefused:
+        raise
+    except UnreadableImage as exc:
+        raise CanvasRefused(str(exc)) from exc
+    if pixels.shape[:2] != (header.height, header.width):
+        raise CanvasRefused(f"decoded to {pixels.shape}, not its header's size")
+    return pixels
 
 
 def decode_data_url(url: str) -> np.ndarray:
-    """A canvas's "data:image/png;base64,..." -> RGBA uint8 (h, w, 4)."""
-    if not isinstance(url, str) or ";base64," not in url:
-        raise UnreadableImage("not a base64 data URL")
+    """A canvas's "data:image/png;base64,..." -> RGBA uint8 (280, 280, 4) (canvas_pixels' checks)."""
+    return canvas_pixels(data_url_bytes(url))
+
+
+def data_url_bytes(url: str) -> bytes:
+    """The bytes of a "data:image/png;base64,..." URL no longer than a canvas's (cnnlab.limits)."""
+    if not isinstance(url, str) or not url.startswith(DATA_URL_PREFIX):
+        raise CanvasRefused("not a PNG data URL")
+    if len(url) > CANVAS_DATA_URL_MAX_CHARS:
+        raise CanvasRefused(f"a data URL of {len(url):,} characters (a canvas's is at most {CANVAS_DATA_URL_MAX_CHARS:,})")
     try:
-        raw = base64.b64decode(url.split(";base64,", 1)[1], validate=False)
+        return base64.b64decode(url[len(DATA_URL_PREFIX):], validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise UnreadableImage("bad base64 in the data URL") from exc
-    return decode_image_bytes(raw)
+        raise CanvasRefused("bad base64 in the data URL") from exc
 
 
 # --- ink ---------------------------------------------------------------------------------

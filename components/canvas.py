@@ -14,22 +14,30 @@ strip, where a stroke would start on the toolbar instead of the canvas) and send
 each stroke at mouse-up instead of after the component's debounce. It reaches into
 the canvas's DOM: when that no longer applies, it reports it and this module logs
 an error (tests/browser/test_canvas.py checks both).
+
+The canvas's value comes from the browser: anything can arrive there. Before the canvas is drawn, its
+value is checked (`canvas_value_problem`: the shape streamlit-drawable-canvas 0.13 reads, and a PNG data
+URL of a canvas-sized drawing, cnnlab.limits); a value that fails is refused: logged, the canvas
+cleared (a new key: the value is dropped with the old one) and the student told to draw again.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
+from cnnlab import preprocess
+from cnnlab.limits import CANVAS_SIDE
 from components import state_keys as keys
+from components.i18n import t
 
-CANVAS_SIZE = 280  # px, 10x the model's 28x28 input
+CANVAS_SIZE = CANVAS_SIDE  # px, 10x the model's 28x28 input
 INK = "#FFFFFF"
 PAPER = "#000000"
 TUNING_JS = Path(__file__).with_name("canvas_tuning.js")
@@ -52,15 +60,44 @@ class CanvasDrawing:
 
     @functools.cached_property
     def image(self) -> np.ndarray | None:
-        """The RGBA pixels, (280, 280, 4) uint8; None before the first stroke or for an unreadable PNG."""
+        """The RGBA pixels, (280, 280, 4) uint8; None before the first stroke or for a PNG that is not a canvas's."""
         if self.png is None:
             return None
-        from PIL import Image
-
         try:
-            return np.asarray(Image.open(io.BytesIO(self.png)))
-        except Exception:  # noqa: BLE001 - a malformed PNG from the frontend: treat as not drawn yet
+            return preprocess.canvas_pixels(self.png)
+        except preprocess.CanvasRefused:  # checked before the canvas was drawn: only a test's own value gets here
             return None
+
+
+def canvas_value_problem(value) -> str | None:
+    """What is wrong with a canvas value from the browser (None: nothing, or no value yet).
+
+    The component's state is {"drawing": {"raw": Fabric's JSON, "data": a PNG data URL}, "backgroundFit": ...}:
+    streamlit-drawable-canvas reads those keys without checking them (a wrong type raises inside st_canvas,
+    on every rerun while the value stays). We draw no background image, so "backgroundFit" stays None.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        return f"a {type(value).__name__}, not the component's state"
+    if value.get("backgroundFit") is not None:
+        return "a background fit for a canvas without a background image"
+    drawing = value.get("drawing")
+    if drawing is None:
+        return None
+    if not isinstance(drawing, Mapping):
+        return f"a drawing that is a {type(drawing).__name__}"
+    raw = drawing.get("raw")
+    if raw is not None and not (isinstance(raw, Mapping) and isinstance(raw.get("objects", []), list)):
+        return "Fabric's JSON without a list of objects"
+    data = drawing.get("data")
+    if data is None:
+        return None
+    try:
+        preprocess.canvas_pixels(preprocess.data_url_bytes(data))
+    except preprocess.CanvasRefused as refused:
+        return str(refused)
+    return None
 
 
 def canvas_key() -> str:
@@ -96,9 +133,16 @@ def _ignore() -> None:
 
 
 def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing:
-    """Draw the canvas; the drawing reaches Python on every mouse-up (prediction on every stroke)."""
+    """Draw the canvas; the drawing reaches Python on every mouse-up (prediction on every stroke).
+
+    A value the canvas could not have sent is refused first (canvas_value_problem): the canvas is cleared.
+    """
     from streamlit_drawable_canvas import st_canvas
 
+    problem = canvas_value_problem(st.session_state.get(canvas_key()))
+    if problem is not None:
+        logger.warning("canvas value refused, the canvas is cleared: %s", problem)
+        clear_canvas()
     result = st_canvas(
         stroke_width=int(stroke_width),
         stroke_color=INK,
@@ -111,10 +155,7 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
         key=canvas_key(),
     )
     tune_canvas(canvas_key(), key=keys.DRAW_CANVAS_TUNING)
-    objects = (result.json_data or {}).get("objects") or []
-    try:
-        png = result.image_bytes
-    except Exception:  # noqa: BLE001 - a malformed data URL from the frontend: treat as not drawn yet
-        logger.warning("unreadable canvas image data: treated as not drawn yet", exc_info=True)
-        png = None
-    return CanvasDrawing(png=png, strokes=len(objects))
+    if problem is not None:
+        st.warning(t("limits.canvas_refused", side=CANVAS_SIZE), icon=":material/block:")
+    objects = (result.json_data or {}).get("objects") or []  # checked above: a list, or nothing
+    return CanvasDrawing(png=result.image_bytes, strokes=len(objects))

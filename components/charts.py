@@ -364,14 +364,18 @@ def click_targets(shape: tuple[int, int], *, size: float, prefix: Sequence[int] 
 
 def selected_cell(event: dict | None, count: int = 2) -> tuple[int, ...] | None:
     """The first `count` customdata numbers (click_targets: [*prefix, row, col]) of the point a chart's
-    selection event holds, as ints; None when nothing (usable) is selected."""
-    points = ((event or {}).get("selection") or {}).get("points") or []
-    data = points[0].get("customdata") if points else None
-    if isinstance(data, dict):  # a typed array arrives keyed by index
-        data = [data.get(str(i)) for i in range(len(data))]
-    if not data or len(data) < count or any(v is None for v in data[:count]):
+    selection event holds, as ints; None when nothing (usable) is selected. The event comes from the browser:
+    a value of another shape or type is nothing usable (callers clamp the numbers to their shapes)."""
+    try:
+        points = ((event or {}).get("selection") or {}).get("points") or []
+        data = points[0].get("customdata") if points else None
+        if isinstance(data, dict):  # a typed array arrives keyed by index
+            data = [data.get(str(i)) for i in range(min(len(data), count))]
+        if not data or len(data) < count or any(v is None or isinstance(v, str) for v in data[:count]):
+            return None
+        return tuple(int(v) for v in data[:count])
+    except (AttributeError, TypeError, ValueError, OverflowError, KeyError, IndexError):
         return None
-    return tuple(int(v) for v in data[:count])
 
 
 # ---------------------------------------------------------------- bars and lines

@@ -7,6 +7,7 @@ and pooling a real feature map of a digit. Pure numpy: TensorFlow is never impor
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,9 @@ from components import window_views as grids
 from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
-from components.ui import code_panel, show_chart
+from components.ui import code_panel, plain_text, show_chart
+
+logger = logging.getLogger(__name__)
 
 CHAPTER_MATRIX = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
 CHAPTER_SETTINGS = conv_ops.PoolSettings((2, 2), (1, 1), "valid")
@@ -53,10 +56,23 @@ def start_state() -> None:
     common.seed_state(CHAPTER_CONTROLS)
 
 
+def _edits_problem(cells) -> str | None:
+    """What is wrong with the editor's pending edits from the browser for this matrix (None: nothing)."""
+    problem = matrix_input.edits_problem(st.session_state.get(keys.POOLING_EDITOR), len(cells), len(cells[0]))
+    if problem is not None:
+        logger.warning("pooling matrix edits refused and dropped: %s", problem)
+    return problem
+
+
+def _editor_edits(cells) -> dict:
+    """The editor's pending edits, or none when they do not fit the matrix."""
+    return {} if _edits_problem(cells) else st.session_state.get(keys.POOLING_EDITOR) or {}
+
+
 def _current_cells() -> list[list[str]]:
     """The stored matrix with the editor's pending edits applied."""
     cells = [list(r) for r in st.session_state[keys.POOLING_MATRIX]]
-    for r, changes in (st.session_state.get(keys.POOLING_EDITOR) or {}).get("edited_rows", {}).items():
+    for r, changes in _editor_edits(cells).get("edited_rows", {}).items():
         for c, value in changes.items():
             cells[int(r)][int(c) - 1] = value
     return cells
@@ -125,13 +141,15 @@ def matrix_editor() -> tuple[list[list[str]], np.ndarray | None]:
     """The editable input matrix; every cell that is not a number is named (the matrix is then None)."""
     st.markdown(f"**{t('pooling.matrix_heading')}**")
     cells = st.session_state[keys.POOLING_MATRIX]
+    if _edits_problem(cells):  # Streamlit would apply them to the table and raise, on every rerun
+        del st.session_state[keys.POOLING_EDITOR]
     frame = pd.DataFrame(cells, columns=[str(j + 1) for j in range(len(cells[0]))],
                          index=[str(i + 1) for i in range(len(cells))])
     edited = st.data_editor(frame, key=keys.POOLING_EDITOR, num_rows="fixed", width="content",
                             column_config={c: st.column_config.TextColumn(c, width=60) for c in frame.columns})
     matrix, problems = matrix_input.parse_matrix(edited.to_numpy().tolist())
     if problems:
-        lines = [t(f"pooling.cell_{p.kind}", row=p.row, col=p.col, text=p.text) for p in problems[:6]]
+        lines = [t(f"pooling.cell_{p.kind}", row=p.row, col=p.col, text=plain_text(p.text)) for p in problems[:6]]
         more = t("pooling.more_cells", count=len(problems) - 6) if len(problems) > 6 else ""
         st.error(t("pooling.cells_heading") + "\n\n" + "\n".join(f"- {line}" for line in lines) + more,
                  icon=":material/edit_off:")

@@ -7,9 +7,22 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnnlab.limits import SHOWN_NAME_MAX_CHARS
 from components import presentation
 from components.charts import PLOTLY_CONFIG
 from components.i18n import t
+
+MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")  # CommonMark's escapable characters
+
+
+def plain_text(text: str, max_chars: int = SHOWN_NAME_MAX_CHARS) -> str:
+    """A user's text (a file name, a cell) made safe to put in Markdown: it shows as written, never as a link,
+    an image, a formula or a colour. Every ASCII punctuation mark is backslash-escaped (CommonMark shows an
+    escaped mark as itself), control characters become spaces, and a long text is cut with "…"."""
+    text = "".join(" " if ch < " " or ch == "\x7f" else ch for ch in str(text))
+    if len(text) > max_chars:
+        text = text[:max_chars - 1] + "…"
+    return "".join("\\" + ch if ch in MARKDOWN_PUNCTUATION else ch for ch in text)
 
 
 def show_chart(fig: go.Figure, *, key: str | None = None, on_select: Callable[[], None] | None = None,

@@ -161,3 +161,47 @@ def test_verdict_flags_low_and_close_probabilities():
     assert low["unsure"] and low["reason"] == "low" and low["digit"] == 0
     close = pp.probabilities_verdict(np.array([0, 0, 0, 0, 0, 0, 0, 0.4, 0, 0.6]))
     assert close["unsure"] and close["reason"] == "close" and (close["digit"], close["second"]) == (9, 7)
+
+
+def test_the_true_size_is_told_even_past_pillows_own_bomb_limit():
+    with pytest.raises(pp.ImageTooLarge) as refused:
+        pp.decode_image_bytes(huge_png_header(50_000, 40_000))  # 2,000 megapixels: Pillow will not open it
+    assert (refused.value.width, refused.value.height) == (50_000, 40_000)
+    header = pp.image_header(png_bytes(np.zeros((30, 20), np.uint8), "JPEG"))
+    assert (header.format, header.mode, header.width, header.height) == ("JPEG", "L", 20, 30)
+    with pytest.raises(pp.UnreadableImage):  # a GIF is not what the Draw page takes
+        pp.image_header(png_bytes(np.zeros((5, 5), np.uint8), "GIF"))
+
+
+def bomb_png(side: int) -> bytes:
+    """A 1-bit side×side PNG of zeros: a few kB on the wire, side² bytes and more once decoded."""
+    buf = io.BytesIO()
+    Image.new("1", (side, side)).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def canvas_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
+
+
+@pytest.mark.parametrize("url", [
+    canvas_url(bomb_png(10_000)),  # the canvas bomb: 16 kB that decodes to gigabytes
+    canvas_url(png_bytes(np.zeros((280, 280, 3), np.uint8))),  # RGB, not the canvas's RGBA
+    canvas_url(png_bytes(np.zeros((560, 560, 4), np.uint8))),  # another size
+    canvas_url(b"\xff\xd8\xff" + b"\x00" * 50),  # JPEG bytes in a PNG data URL
+    "data:image/png;base64," + "A" * 900_000,  # longer than any canvas PNG
+    "data:image/png;base64,@@not base64@@",
+    "data:image/jpeg;base64,AAAA",
+    "javascript:alert(1)",
+], ids=["bomb", "rgb", "560px", "jpeg bytes", "too long", "bad base64", "jpeg url", "not a data url"])
+def test_a_canvas_value_that_our_canvas_does_not_send_is_refused_before_decoding(url):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(pp.CanvasRefused):
+            pp.decode_data_url(url)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8e6, f"{peak / 1e6:.0f} MB spent on a refused canvas value"
