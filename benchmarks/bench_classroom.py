@@ -71,7 +71,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from serve_cluster import stop_process  # noqa: E402
+from serve_cluster import stop_processes  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
@@ -134,7 +134,7 @@ class SingleServer:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        stop_process(self.proc)
+        stop_processes([self.proc])
         self._log.close()
 
 

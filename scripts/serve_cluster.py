@@ -16,8 +16,14 @@ Values already set in the environment win. All replicas share one cookie secret
 another replica.
 
 A replica that dies is started again on its port; meanwhile HAProxy sends its students to the
-others, where their sessions start fresh. Nothing else is shared: each replica has its own
-sessions, training queue and caches.
+others, where their sessions start fresh. At most RESTARTS_PER_WINDOW restarts per replica within
+RESTART_WINDOW_S: a replica that keeps dying (a broken install, a port taken, no memory) is given up,
+loudly (stderr and the supervisor's log), and HAProxy keeps serving with the others; with none left the
+supervisor stops. Nothing else is shared: each replica has its own sessions, training queue and caches.
+
+Stopping: the first SIGINT or SIGTERM stops HAProxy, then every replica; signals that arrive while it
+stops (GNU make forwards a SIGTERM sent to `make serve`'s process group: the supervisor gets two) do not
+interrupt that.
 
 Run: .venv/bin/python scripts/serve_cluster.py --replicas 2 [--port 8501] [--address 0.0.0.0]
 """
@@ -25,6 +31,7 @@ Run: .venv/bin/python scripts/serve_cluster.py --replicas 2 [--port 8501] [--add
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import io
 import os
@@ -38,14 +45,15 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
 COOKIE = "CNNLAB_REPLICA"
 HEALTHY_TIMEOUT_S = 120.0  # a replica's first start on a busy machine (TensorFlow warm-up runs beside it)
-MAX_RESTARTS = 5  # per replica, then the supervisor gives up on it rather than loop
+RESTARTS_PER_WINDOW = 5  # restarts of one replica within RESTART_WINDOW_S before it is given up
+RESTART_WINDOW_S = 60.0
 
 
 def free_port() -> int:
@@ -77,6 +85,14 @@ class Replica:
     log_path: Path
     proc: subprocess.Popen | None = None
     restarts: int = 0
+    restart_times: collections.deque = field(default_factory=collections.deque)  # monotonic, within the window
+    given_up: bool = False
+
+    def may_restart(self, now: float) -> bool:
+        """Fewer than RESTARTS_PER_WINDOW restarts in the last RESTART_WINDOW_S."""
+        while self.restart_times and now - self.restart_times[0] > RESTART_WINDOW_S:
+            self.restart_times.popleft()
+        return len(self.restart_times) < RESTARTS_PER_WINDOW
 
     @property
     def url(self) -> str:
@@ -97,17 +113,21 @@ class Replica:
 
     def stop(self) -> None:
         if self.alive():
-            stop_process(self.proc)
+            stop_processes([self.proc])
 
 
-def stop_process(proc: subprocess.Popen, timeout_s: float = 15) -> None:
-    """Terminate `proc`, and kill it if it has not ended within `timeout_s`; returns once it has ended."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+def stop_processes(procs: list[subprocess.Popen], timeout_s: float = 15) -> None:
+    """Terminate every process at once, kill those not ended within `timeout_s`; returns once all have ended."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + timeout_s
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def cpu_count() -> int:
@@ -202,11 +222,22 @@ class Cluster:
         except OSError:
             return 0
 
-    def restart(self, replica: Replica) -> None:
+    def restart(self, replica: Replica, now: float | None = None) -> None:
         """Start a replica that died again on its port (its students' sessions are gone)."""
         replica.stop()
         replica.restarts += 1
+        replica.restart_times.append(time.monotonic() if now is None else now)
         replica.start(self.env)
+
+    def give_up(self, replica: Replica) -> None:
+        """Stop restarting a replica that keeps dying, and say so where an operator looks."""
+        replica.given_up = True
+        message = (f"GIVING UP on replica {replica.name}: it exited {RESTARTS_PER_WINDOW + 1} times within "
+                   f"{RESTART_WINDOW_S:.0f} s (last exit code {replica.proc.returncode}); HAProxy serves its "
+                   f"students from the other replicas. Its log: {replica.log_path}")
+        print(message, file=sys.stderr, flush=True)
+        with (self.log_dir / "supervisor.log").open("a") as log:
+            log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")
 
     def replica_pids(self) -> list[int]:
         return [r.proc.pid for r in self.replicas if r.alive()]
@@ -215,22 +246,54 @@ class Cluster:
         return "".join(r.log_path.read_text(errors="replace") for r in self.replicas if r.log_path.exists())
 
     def stop(self) -> None:
-        """HAProxy first (no new requests), then every replica."""
-        if self.haproxy is not None and self.haproxy.poll() is None:
-            stop_process(self.haproxy, timeout_s=10)
-        for replica in self.replicas:
-            replica.stop()
+        """HAProxy first (no new requests), then every replica at once."""
+        if self.haproxy is not None:
+            stop_processes([self.haproxy], timeout_s=10)
+        stop_processes([r.proc for r in self.replicas if r.proc is not None])
 
 
-def supervise(cluster: Cluster) -> None:
-    """Until Ctrl-C: start a replica that died again; stop when HAProxy itself stops."""
+def check_replicas(cluster: Cluster, now: float) -> None:
+    """Start each replica that died again, or give it up when it died too often lately."""
+    for replica in cluster.replicas:
+        if replica.alive() or replica.given_up:
+            continue
+        if replica.may_restart(now):
+            print(f"replica {replica.name} exited (code {replica.proc.returncode}); starting it again", flush=True)
+            cluster.restart(replica, now)
+        else:
+            cluster.give_up(replica)
+
+
+def supervise(cluster: Cluster) -> int:
+    """Until a signal: restart replicas that die (check_replicas). Returns an exit code when HAProxy stops
+    (1) or every replica has been given up (1)."""
     while cluster.haproxy.poll() is None:
-        for replica in cluster.replicas:
-            if not replica.alive() and replica.restarts < MAX_RESTARTS:
-                print(f"replica {replica.name} exited (code {replica.proc.returncode}); starting it again", flush=True)
-                cluster.restart(replica)
+        check_replicas(cluster, time.monotonic())
+        if all(r.given_up for r in cluster.replicas):
+            print("every replica has been given up: stopping", file=sys.stderr, flush=True)
+            return 1
         time.sleep(1)
-    print(f"haproxy exited (code {cluster.haproxy.returncode}); stopping", flush=True)
+    print(f"haproxy exited (code {cluster.haproxy.returncode}); stopping", file=sys.stderr, flush=True)
+    return 1
+
+
+class Stop(BaseException):
+    """The first SIGINT or SIGTERM: stop everything (BaseException: no `except Exception` swallows it)."""
+
+
+def stop_on_first_signal() -> None:
+    """Ctrl-C (SIGINT) and `kill` (SIGTERM) stop everything, also when started from a script that ignores SIGINT
+    for its background jobs. Only the first one raises: later ones (make forwards the same SIGTERM) must not
+    interrupt the stopping."""
+    received: list[int] = []
+
+    def handler(signum, frame):
+        received.append(signum)
+        if len(received) == 1:
+            raise Stop(signum)
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
 
 
 def main() -> int:
@@ -240,29 +303,24 @@ def main() -> int:
     parser.add_argument("--address", default="0.0.0.0", help="where HAProxy listens (replicas: 127.0.0.1 only)")
     parser.add_argument("--cores", type=int, default=None, help="cores to size the replicas for (default: all)")
     args = parser.parse_args()
-
-    def interrupted(signum, frame):
-        raise KeyboardInterrupt
-
-    # Ctrl-C (SIGINT) and `kill` (SIGTERM) stop everything, also when started from a script that
-    # ignores SIGINT for its background jobs (Python then would not raise KeyboardInterrupt)
-    signal.signal(signal.SIGINT, interrupted)
-    signal.signal(signal.SIGTERM, interrupted)
+    stop_on_first_signal()
     cluster = Cluster(args.replicas, args.port, address=args.address, cores=args.cores)
     settings = {k: cluster.env[k] for k in ("CNNLAB_MAX_TRAININGS", "CNNLAB_TF_THREADS")}
     print(f"starting {args.replicas} replica(s) ({', '.join(f'{k}={v}' for k, v in settings.items())} each) "
-          f"behind HAProxy on port {args.port}; logs in {cluster.log_dir}", flush=True)
+          f"behind HAProxy on {args.address}:{args.port}; logs in {cluster.log_dir}", flush=True)
+    code = 0
     try:
         cluster.start()
         for r in cluster.replicas:
             print(f"  replica {r.name}: {r.url} (pid {r.proc.pid})", flush=True)
-        print(f"CNN Lab: http://localhost:{args.port}  (Ctrl-C stops everything)", flush=True)
-        supervise(cluster)
-    except KeyboardInterrupt:
+        print(f"  haproxy: pid {cluster.haproxy.pid}", flush=True)
+        print(f"CNN Lab: {cluster.url}  (Ctrl-C stops everything)", flush=True)
+        code = supervise(cluster)
+    except Stop:
         print("\nstopping HAProxy and the replicas ...", flush=True)
     finally:
         cluster.stop()
-    return 0
+    return code
 
 
 if __name__ == "__main__":

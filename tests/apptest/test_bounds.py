@@ -114,6 +114,17 @@ def test_an_upload_name_shows_as_written_and_a_huge_upload_says_its_true_size(ap
     assert "50,000×40,000" in at.error[0].value and "2000 megapixels" in at.error[0].value
 
 
+def test_a_file_name_the_uploader_does_not_take_costs_one_run_and_the_session_recovers(app_test, seven):
+    """A crafted upload named "x.exe": Streamlit's own check refuses it before any page code runs (its on-change
+    pass reads every widget), so no app code can catch it; the next run works and the drawing is still read."""
+    at = app_test("en", DRAW)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    at.file_uploader(key=keys.DRAW_UPLOAD).set_value(("x.exe", b"MZ", "application/octet-stream")).run()
+    at.run()
+    assert not at.exception and metric_values(at) == [("Prediction", "7")]
+
+
 def test_malformed_pooling_edits_are_dropped_and_the_matrix_still_works(app_test):
     at = app_test("en", "app_pages/pooling.py")
     for edits in ({"edited_rows": {"999": {"1": "5"}}}, {"edited_rows": {"0": {"99": "5"}}}, {"edited_rows": "x"},
