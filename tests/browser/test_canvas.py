@@ -195,3 +195,35 @@ def test_a_tuning_that_cannot_apply_is_reported_in_the_console_and_logged_by_the
     log = no_canvas_server.log_text()
     assert "ERROR components.canvas" in log and "no drawing canvas within 5 frames" in log
     assert log.count("canvas' tuning did not apply") == 1  # reported once, not on every rerun it causes
+
+
+DATA_URL = re.compile(rb"data:image/png;base64,([A-Za-z0-9+/=]+)")
+
+
+@pytest.mark.parametrize("scale", [1, 1.5, 2])
+def test_the_canvas_sends_the_png_size_the_server_accepts_at_every_pixel_ratio(server, browser, scale):
+    """cnnlab.limits accepts exactly the canvas PNGs measured here: a drawing is never refused for the screen."""
+    import base64
+    import struct
+
+    from cnnlab.limits import CANVAS_PNG_SIZES
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, device_scale_factor=scale,
+                                  locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sent: list[bytes] = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(
+        frame if isinstance(frame, bytes) else frame.encode())))
+    try:
+        page.goto(f"{server.url}/draw?lang=en")
+        wait_for_app(page)
+        stroke(page, canvas_on_screen(page), [(0.5, 0.15), (0.5, 0.85)])
+        expect(page.locator("[data-testid='stMetric']")).to_have_count(1, timeout=60_000)  # read, not refused
+        pngs = [base64.b64decode(m.group(1)) for frame in sent for m in DATA_URL.finditer(frame)]
+        assert pngs, "no canvas PNG was sent"
+        for png in pngs:
+            width, height, depth, colour = struct.unpack(">IIBB", png[16:26])
+            assert (width, height) in CANVAS_PNG_SIZES and (depth, colour) == (8, 6), (scale, width, height)  # RGBA
+    finally:
+        context.close()
