@@ -29,6 +29,16 @@ An abandoned training (one server only): a student starts 20 epochs and closes t
 waits in line; from the server log, the seconds from the close to the slot being freed (target <= 10 s)
 and to the waiting student's training starting.
 
+Abuse (--abuse): the largest class works once alone and once while abusers run beside it, on a server
+we started: two tabs send the canvas bomb (a 10000x10000 1-bit PNG, ~16 kB, as the canvas component's
+value over the websocket), a tab asks Conv2D's "Verify with TensorFlow" at the largest input its URL
+allows (256x512x512x64, 64 filters of 11x11), one browser (one learner cookie) starts a 20-epoch
+training from 5 tabs, and a tab sends malformed values (canvas values of the wrong shape, invalid JSON,
+pooling edits outside the matrix, empty and unknown URL parameters). Printed: the class's peak RSS and
+its explorer/draw p95 alone and with the abuse (targets: RSS within +300 MB, p95 within +20%), what each
+abuse got back (a refusal, a bounded result), and errors: the class's, exception elements shown to the
+abusers, and tracebacks in the server log (target 0).
+
 A small real-browser check follows: 3 Chromium sessions (Playwright) open Conv2D, MaxPooling2D and
 Draw and must render them without an exception.
 
@@ -42,6 +52,7 @@ Run (the server is started like `make run`, without a file watcher, on a free po
   .venv/bin/python benchmarks/bench_classroom.py --url http://127.0.0.1:8501   # a running server/balancer
   .venv/bin/python benchmarks/bench_classroom.py --replicas 1,2 --students 30  # clusters side by side
   .venv/bin/python benchmarks/bench_classroom.py --students 30,30,30,30 --gap 130 --no-browser  # 4 classes in a row
+  .venv/bin/python benchmarks/bench_classroom.py --students 30 --abuse --no-browser --no-expire  # the abuse section
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
 
@@ -257,9 +268,11 @@ def canvas_value(image, strokes: int) -> str:
 class Student:
     """One browser tab without a browser: a websocket, the widget states it would send, what it was shown."""
 
-    def __init__(self, url: str, log: StudentLog) -> None:
+    def __init__(self, url: str, log: StudentLog, cookie: str = "") -> None:
         self.url = url
         self.log = log
+        self.cookie = cookie  # sent as the browser would send its own (the learner's id)
+        self.alerts: list[tuple[str, str]] = []  # (warning|success|info, first line) shown in the latest runs
         self.widgets: dict[str, Widget] = {}  # user key -> widget, from the latest deltas
         self.states: dict[str, WidgetState] = {}  # widget id -> the value this tab holds
         self.query = "lang=en"
@@ -272,7 +285,7 @@ class Student:
         self._reader: asyncio.Task | None = None
 
     async def open(self, page: str) -> None:
-        cookie = await asyncio.to_thread(self._first_get, page)
+        cookie = "; ".join(c for c in (await asyncio.to_thread(self._first_get, page), self.cookie) if c)
         headers = {"Cookie": cookie} if cookie else {}
         self.log.replica = dict(c.split("=", 1) for c in cookie.split("; ") if "=" in c).get("CNNLAB_REPLICA", "")
         self.ws = await connect(self.url.replace("http", "ws", 1) + "/_stcore/stream", subprotocols=["streamlit"],
@@ -282,7 +295,9 @@ class Student:
 
     def _first_get(self, page: str) -> str:
         """The page's HTML, as a browser loads it first; returns the cookies set (the balancer's)."""
-        with urllib.request.urlopen(f"{self.url}/{page}?{self.query}", timeout=60) as r:
+        request = urllib.request.Request(f"{self.url}/{page}?{self.query}",
+                                         headers={"Cookie": self.cookie} if self.cookie else {})
+        with urllib.request.urlopen(request, timeout=60) as r:
             r.read()
             return "; ".join(c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or [])
 
@@ -322,6 +337,9 @@ class Student:
             self.log.errors.append(f"exception element: {proto.type}: {proto.message.splitlines()[0][:160]}")
         elif kind == "alert" and proto.format == proto.ERROR:
             self.log.errors.append(f"st.error: {proto.body.splitlines()[0][:160]}")
+        elif kind == "alert" and proto.format in (proto.WARNING, proto.SUCCESS):
+            label = "warning" if proto.format == proto.WARNING else "success"
+            self.alerts.append((label, proto.body.splitlines()[0][:200]))
         widget_id = getattr(proto, "id", "") if kind != "alert" else ""
         if widget_id.startswith("$$ID-"):
             key = widget_id.split("-", 2)[2]
@@ -376,6 +394,8 @@ class Student:
             state.bool_value = bool(value)
         elif widget.kind == "bidi_component":
             state.json_value = value
+        elif widget.kind == "arrow_data_frame":  # st.data_editor: its edits as JSON
+            state.string_value = value
         else:
             raise ValueError(f"no WidgetState for a {widget.kind}")
         self.states[widget.id] = state
@@ -539,6 +559,119 @@ async def one_student(url: str, index: int, trains: bool, digits, lesson: Lesson
     return log
 
 
+# --------------------------------------------------------------------------- abuse (--abuse)
+
+# The largest Conv2D input the page's URL can set (its widgets' maxima), and 'same' padding.
+HUGE_CONV = {"conv_batch": 256, "conv_height": 512, "conv_width": 512, "conv_channels": 64, "conv_filters": 64,
+             "conv_kernel": 11, "conv_padding": "same"}
+ODD_QUERY = "lang=en&conv_padding=&conv_filters=zzz&conv_batch=-5&conv_kernel=99999999&pooling_padding=nope"
+MALFORMED_CANVAS = ['{"drawing": "str"}', '{"drawing": {"raw": {"objects": 5}, "data": null}}', "{not json",
+                    '{"backgroundFit": 5}', '[1, 2, 3]']
+MALFORMED_EDITS = ['{"edited_rows": {"999": {"1": "5"}}}', '{"edited_rows": "x"}', '{"added_rows": [{"1": "3"}]}',
+                   "not json"]
+FLOOD_TABS = 5
+
+
+@dataclass
+class AbuseLog:
+    outcomes: list[str] = field(default_factory=list)  # what each abuse got back, in words
+    errors: list[str] = field(default_factory=list)  # exception elements and errors an abuser was shown
+
+
+def bomb_value(side: int = 10_000) -> str:
+    """The canvas bomb: a side x side 1-bit PNG (a few kB; side^2 bytes and more if decoded) as the canvas's value."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("1", (side, side)).save(buf, format="PNG", optimize=True)
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return json.dumps({"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": url}})
+
+
+def current_canvas(tab: Student) -> str:
+    """The canvas's key now: a refused value clears the canvas, which then has the next key."""
+    return max((k for k in tab.widgets if re.fullmatch(r"draw_canvas_\d+", k)), key=lambda k: int(k.rsplit("_", 1)[1]))
+
+
+async def canvas_bomb(url: str, log: AbuseLog, value: str, times: int = 3) -> None:
+    tab = Student(url, StudentLog())
+    try:
+        await tab.open("draw")
+        for _ in range(times):
+            tab.alerts.clear()
+            await tab.set("canvas bomb", current_canvas(tab), value)
+            refused = any("could not be read" in body for _kind, body in tab.alerts)
+            log.outcomes.append(f"canvas bomb: {'refused' if refused else 'NOT REFUSED'} "
+                                f"in {tab.log.latencies['canvas bomb'][-1]:.2f} s")
+    finally:
+        await tab.close()
+        log.errors += tab.log.errors
+
+
+async def oversized_verify(url: str, log: AbuseLog) -> None:
+    tab = Student(url, StudentLog())
+    tab.query = "lang=en&" + "&".join(f"{k}={v}" for k, v in HUGE_CONV.items())
+    try:
+        await tab.open("conv")
+        tab.alerts.clear()
+        await tab.click("oversized verify", "conv_verify")
+        crop = [body for kind, body in tab.alerts if kind == "success" and "crop" in body]
+        log.outcomes.append(f"Verify at 256x512x512x64: {'bounded (' + crop[0][-90:] + ')' if crop else 'NO RESULT'} "
+                            f"in {tab.log.latencies['oversized verify'][-1]:.1f} s")
+    finally:
+        await tab.close()
+        log.errors += tab.log.errors
+
+
+async def training_flood(url: str, log: AbuseLog, class_done: asyncio.Event) -> None:
+    """One browser (one learner cookie), FLOOD_TABS tabs, each starting a 20-epoch training; open until the class
+    is done (a closed tab's training would end by itself)."""
+    cookie = f"cnnlab_learner={os.urandom(16).hex()}"
+    tabs = [Student(url, StudentLog(trains=True), cookie=cookie) for _ in range(FLOOD_TABS)]
+    try:
+        for tab in tabs:
+            await tab.open("train")
+            await tab.set("flood setting", "train_epochs", 20)
+            if tab.widgets.get("train_start") is not None:
+                await tab.click("flood start", "train_start")
+        log.outcomes.append(f"training flood: {FLOOD_TABS} tabs of one learner pressed Start (20 epochs each); "
+                            "'trainings started' above counts what the server started")
+        await class_done.wait()
+    finally:
+        for tab in tabs:
+            await tab.close()
+            log.errors += [e for e in tab.log.errors if not e.startswith("st.error")]
+
+
+async def malformed_values(url: str, log: AbuseLog) -> None:
+    tab = Student(url, StudentLog())
+    tab.query = ODD_QUERY
+    try:
+        await tab.open("conv")
+        await tab.goto("draw")
+        for value in MALFORMED_CANVAS:
+            await tab.set("malformed canvas", current_canvas(tab), value)
+        await tab.goto("pooling")
+        for edits in MALFORMED_EDITS:
+            await tab.set("malformed edits", "pooling_editor", edits)
+        log.outcomes.append(f"malformed values: {len(MALFORMED_CANVAS)} canvas values, {len(MALFORMED_EDITS)} pooling "
+                            f"edits, odd URL values sent; {len(tab.log.errors)} error(s) shown")
+    finally:
+        await tab.close()
+        log.errors += tab.log.errors
+
+
+async def run_abuse(url: str, class_done: asyncio.Event) -> AbuseLog:
+    """Every abuse at once, beside the class, each in its own tabs."""
+    log = AbuseLog()
+    bomb = await asyncio.to_thread(bomb_value)
+    results = await asyncio.gather(canvas_bomb(url, log, bomb), canvas_bomb(url, log, bomb),
+                                   oversized_verify(url, log), malformed_values(url, log),
+                                   training_flood(url, log, class_done), return_exceptions=True)
+    log.errors += [f"abuser client: {type(r).__name__}: {r}" for r in results if isinstance(r, BaseException)]
+    return log
+
+
 # --------------------------------------------------------------------------- one round of N students
 
 @dataclass
@@ -560,6 +693,8 @@ class RoundResult:
     wall_s: float
     server_cpu_s: float | None  # CPU time the app process(es) used during the round
     client_cpu_s: float  # CPU time this load generator used (it shares the server's cores)
+    abuse: AbuseLog | None = None  # what the abusers got, when they ran beside this round
+    trainings_started: int = 0  # "training ... started" lines in the server log during the round
 
 
 async def sample_peak(pids: list[int], stop: asyncio.Event) -> float | None:
@@ -570,24 +705,27 @@ async def sample_peak(pids: list[int], stop: asyncio.Event) -> float | None:
     return peak
 
 
-async def run_students(url: str, n: int, trainers: int, lesson: Lesson, pids: list[int]):
+async def run_students(url: str, n: int, trainers: int, lesson: Lesson, pids: list[int], abuse: bool = False):
     from cnnlab.drawn_digits import drawn_digits
 
     pool = drawn_digits(max(40, n * lesson.draws), seed=11)
-    stop = asyncio.Event()
+    stop, class_done = asyncio.Event(), asyncio.Event()
     sampler = asyncio.create_task(sample_peak(pids, stop))
+    abusers = asyncio.create_task(run_abuse(url, class_done)) if abuse else None
     trainer_ids = set(range(0, n, max(1, n // max(trainers, 1)))[:trainers])
     logs = await asyncio.gather(*[
         one_student(url, i, i in trainer_ids, pool[i * lesson.draws:(i + 1) * lesson.draws], lesson)
         for i in range(n)])
+    class_done.set()
+    abuse_log = await abusers if abusers else None
     stop.set()
-    return logs, await sampler
+    return logs, await sampler, abuse_log
 
 
-def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float) -> RoundResult:
+def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float, abuse: bool = False) -> RoundResult:
     log_before = len(server.log_text())
     started, server_cpu, client_cpu = time.monotonic(), cpu_seconds(server.pids), time.process_time()
-    logs, peak = asyncio.run(run_students(server.url, n, trainers, lesson, server.pids))
+    logs, peak, abuse_log = asyncio.run(run_students(server.url, n, trainers, lesson, server.pids, abuse))
     wall = time.monotonic() - started
     server_cpu, client_cpu = cpu_seconds(server.pids) - server_cpu, time.process_time() - client_cpu
     time.sleep(settle_s)  # closed sessions are released (and abandoned trainings stop) after a moment
@@ -605,7 +743,8 @@ def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float) ->
         training_s=[log.training_s for log in logs if log.training_s is not None],
         replicas=dict(sorted(Counter(log.replica for log in logs if log.replica).items())),
         rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall,
-        server_cpu_s=server_cpu if server.pids else None, client_cpu_s=client_cpu)
+        server_cpu_s=server_cpu if server.pids else None, client_cpu_s=client_cpu, abuse=abuse_log,
+        trainings_started=len(re.findall(r"training \w{8} started", server.log_text()[log_before:])))
 
 
 # --------------------------------------------------------------------------- the real-browser check
@@ -748,6 +887,7 @@ class BenchResult:
     first_visit: FirstVisit
     rss_expired: float | None  # once the closed sessions expired; None: not measured
     abandoned: Abandoned | None = None  # None: not measured (a cluster)
+    abuse: tuple[RoundResult, RoundResult] | None = None  # (the class alone, the class beside the abusers)
 
     def failures(self) -> list[str]:
         """Errors, tracebacks or a page that did not render: any of them fails the run."""
@@ -756,7 +896,9 @@ class BenchResult:
                    if self.abandoned and self.abandoned.errors else [])
                 + ([self.title] if self.browser else [])
                 + ([f"{self.title}, first visitors"]
-                   if self.first_visit.round.errors or self.first_visit.round.tracebacks else []))
+                   if self.first_visit.round.errors or self.first_visit.round.tracebacks else [])
+                + ([f"{self.title}, abuse: {misses}" for misses in [abuse_misses(*self.abuse)] if misses]
+                   if self.abuse else []))
 
 
 def bench(server, args, lesson: Lesson, started: float, title: str) -> BenchResult:
@@ -781,6 +923,7 @@ def bench(server, args, lesson: Lesson, started: float, title: str) -> BenchResu
         print("abandoned training: a tab closes while its training runs and another waits ...", flush=True)
         abandoned = asyncio.run(abandon_a_training(server))
         time.sleep(args.settle)
+    abuse = measure_abuse(server, args, lesson, rounds) if args.abuse else None
     browser = None if args.no_browser else browser_check(server.url)
     rss_expired = None
     if server.pids and args.expire:
@@ -792,7 +935,66 @@ def bench(server, args, lesson: Lesson, started: float, title: str) -> BenchResu
         time.sleep(SESSION_TTL_S + args.settle)
         run_round(server, 1, 0, Lesson(draws=1, think_s=0.0, stagger_s=0.0), settle_s=args.settle)
         rss_expired = rss_mb(server.pids)
-    return BenchResult(title, rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired, abandoned)
+    return BenchResult(title, rounds, rss_warm, browser, FirstVisit(warmed_s, first_visit), rss_expired, abandoned,
+                       abuse)
+
+
+def measure_abuse(server, args, lesson: Lesson, rounds: list[RoundResult]) -> tuple[RoundResult, RoundResult]:
+    """The largest class alone (its last round, or a fresh one) and again beside the abusers."""
+    n = max(args.students)
+    trainers = min(n, args.trainers if args.trainers is not None else max(1, n // 10))
+    alone = next((r for r in reversed(rounds) if r.students == n), None)
+    if alone is None:
+        alone = run_round(server, n, trainers, lesson, args.settle)
+    print(f"abuse: {n} students again, beside the abusers ...", flush=True)
+    return alone, run_round(server, n, trainers, lesson, args.settle, abuse=True)
+
+
+EXPLORER_ACTIONS = ("Conv2D slider", "MaxPooling2D slider")
+DRAW_ACTIONS = ("draw -> prediction",)
+ABUSE_RSS_MB, ABUSE_P95_RATIO = 300, 1.2  # the issue's targets: peak RSS within +300 MB, class p95 within +20%
+
+
+def class_p95(r: RoundResult, actions: tuple[str, ...]) -> float | None:
+    values = [v for action in actions for v in r.latencies.get(action, [])]
+    return pct(values, 0.95) if values else None
+
+
+def abuse_misses(alone: RoundResult, abused: RoundResult) -> list[str]:
+    """The targets the class missed beside the abusers, and every error or traceback."""
+    misses = []
+    if alone.rss_peak and abused.rss_peak and abused.rss_peak - alone.rss_peak > ABUSE_RSS_MB:
+        misses.append(f"peak RSS +{abused.rss_peak - alone.rss_peak:.0f} MB")
+    for name, actions in (("explorer", EXPLORER_ACTIONS), ("draw", DRAW_ACTIONS)):
+        a, b = class_p95(alone, actions), class_p95(abused, actions)
+        if a and b and b / a > ABUSE_P95_RATIO:
+            misses.append(f"{name} p95 x{b / a:.2f}")
+    errors = len(abused.errors) + len(abused.abuse.errors if abused.abuse else [])
+    if errors or abused.tracebacks:
+        misses.append(f"{errors} error(s), {abused.tracebacks} traceback(s)")
+    return misses
+
+
+def print_abuse(alone: RoundResult, abused: RoundResult) -> None:
+    print(f"\n== abuse beside a class of {alone.students} (targets: peak RSS within +{ABUSE_RSS_MB} MB, "
+          f"class p95 within +{100 * (ABUSE_P95_RATIO - 1):.0f}%, 0 tracebacks)")
+    print(f"{'':32}{'class alone':>16}{'with abuse':>16}{'change':>12}")
+    change = (f"{abused.rss_peak - alone.rss_peak:+.0f} MB" if alone.rss_peak and abused.rss_peak else "—")
+    print(f"{'server RSS at peak':32}{fmt(alone.rss_peak, ' MB', 0):>16}{fmt(abused.rss_peak, ' MB', 0):>16}{change:>12}")
+    for name, actions in (("explorer p95", EXPLORER_ACTIONS), ("draw p95", DRAW_ACTIONS)):
+        a, b = class_p95(alone, actions), class_p95(abused, actions)
+        ratio = f"x{b / a:.2f}" if a and b else "—"
+        print(f"{name:32}{fmt(a, ' s'):>16}{fmt(b, ' s'):>16}{ratio:>12}")
+    print(f"{'class errors / tracebacks':32}{f'{len(alone.errors)} / {alone.tracebacks}':>16}"
+          f"{f'{len(abused.errors)} / {abused.tracebacks}':>16}")
+    print(f"{'trainings started (server log)':32}{alone.trainings_started:>16}{abused.trainings_started:>16}")
+    log = abused.abuse or AbuseLog()
+    for outcome in log.outcomes:
+        print(f"  {outcome}")
+    for error in list(dict.fromkeys(log.errors))[:8]:
+        print(f"  abuser saw: {error} (x{log.errors.count(error)})")
+    misses = abuse_misses(alone, abused)
+    print(f"abuse targets: {'all met' if not misses else 'MISSED: ' + '; '.join(misses)}")
 
 
 def parse_args() -> argparse.Namespace:
@@ -810,6 +1012,9 @@ def parse_args() -> argparse.Namespace:
                              "expired, so 'after all closed' shows whether memory is reused or only grows")
     parser.add_argument("--no-expire", dest="expire", action="store_false",
                         help="skip the final wait for closed sessions to expire (~130 s) and its RSS")
+    parser.add_argument("--abuse", action="store_true",
+                        help="run the largest class again beside the abusers (canvas bomb, oversized Verify, "
+                             "5-tab training flood, malformed values) and compare")
     args = parser.parse_args()
     args.students = [int(n) for n in args.students.split(",")]
     args.replicas = [int(n) for n in args.replicas.split(",")] if args.replicas else None
@@ -850,6 +1055,8 @@ def main() -> int:
                   f"incl. the {RECONNECT_GRACE_S:.0f} s reconnect grace); the student waiting in line started "
                   f"{fmt(a.next_started_s, ' s', 1)} after it")
         print("\n".join(r.first_visit.lines(r.rounds[0])))
+        if r.abuse is not None:
+            print_abuse(*r.abuse)
     if len(results) > 1:
         print_side_by_side(results)
     failed = [failure for r in results for failure in r.failures()]
