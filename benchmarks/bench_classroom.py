@@ -394,7 +394,7 @@ class Student:
             state.bool_value = bool(value)
         elif widget.kind == "bidi_component":
             state.json_value = value
-        elif widget.kind == "arrow_data_frame":  # st.data_editor: its edits as JSON
+        elif widget.kind == "dataframe":  # st.data_editor: its edits as JSON
             state.string_value = value
         else:
             raise ValueError(f"no WidgetState for a {widget.kind}")
