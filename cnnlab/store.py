@@ -36,10 +36,10 @@ import sqlalchemy as sa
 from cnnlab import limits
 from cnnlab import store_codec as codec
 from cnnlab import store_schema as schema
-from cnnlab.store_codec import ModelRecord, StoreError
+from cnnlab.store_codec import ModelRecord, StoreError, checkpoint_blob, training_settings
 
 __all__ = ["DrawingInfo", "ModelInfo", "ModelRecord", "PageProgress", "SavedCounts", "Store", "StoreError",
-           "TrainingStatus", "open_store", "restore_model", "shared"]
+           "TrainingStatus", "checkpoint_blob", "open_store", "restore_model", "shared", "training_settings"]
 
 logger = logging.getLogger(__name__)
 LEARNER_ID = re.compile(r"^[0-9a-f]{32}$")  # components.learner makes them: 128 random bits in hex
