@@ -42,4 +42,5 @@ for info in PAGES:
         st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
 page = st.navigation(sections)
 saved_work.track_session(page.url_path or HOME.name)  # the learner's training lives while one of their tabs does
+saved_work.show_notice()  # what a click on the last run saved or deleted
 page.run()

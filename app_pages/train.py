@@ -5,7 +5,7 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, recipe
 from components import model_editor as editor
-from components import presentation, saved_models_views, saved_work
+from components import presentation, saved_models_views
 from components import state_keys as keys
 from components import training_views as views
 from components.i18n import t
@@ -73,7 +73,6 @@ def start_stop_ui(start_area, stack, config: recipe.TrainConfig, busy: bool, blo
 
 def train_page() -> None:
     page_header("train")
-    saved_work.show_notice()
     saved_models_views.lost_training_panel()
     # On a projector Start and the live chart come right under the title, above the fold; the settings follow.
     run_row = st.container() if presentation.is_on() else None

@@ -84,6 +84,8 @@ def track_session(page: str) -> None:
 
 def sidebar_summary() -> None:
     """What the learner has kept on this server, and "forget me"."""
+    if st.session_state.get(keys.FORGET_ASKING):
+        forget_dialog()
     panel = st.expander(t("store.sidebar_title"), icon=":material/inventory_2:", key=keys.SAVED_WORK_PANEL,
                         on_change="rerun")
     if not panel.open:
@@ -102,24 +104,36 @@ def sidebar_summary() -> None:
                       max_drawings=counts.max_drawings))
         st.caption(t("store.progress_placeholder", answers=counts.answers))
         st.caption(t("store.where_note", minutes=int(limits.ABANDON_AFTER_S // 60)))
-        if st.button(t("store.forget"), icon=":material/delete_forever:", key=keys.FORGET_ME):
-            forget_dialog()
+        st.button(t("store.forget"), icon=":material/delete_forever:", key=keys.FORGET_ME, on_click=_asking, args=(True,))
 
 
-@st.dialog(" ", width="small")
 def forget_dialog() -> None:
-    st.markdown(f"**{t('store.forget_title')}**")
+    """Ask before deleting: a dialog titled in the session's language (so made at each call)."""
+    st.dialog(t("store.forget_title"), width="small", on_dismiss=_stop_asking)(_forget_question)()
+
+
+def _asking(value: bool) -> None:
+    st.session_state[keys.FORGET_ASKING] = value
+
+
+def _stop_asking() -> None:
+    _asking(False)
+
+
+def _forget_question() -> None:
     st.markdown(t("store.forget_body"))
     with st.container(horizontal=True):
         if st.button(t("store.forget_confirm"), type="primary", icon=":material/delete_forever:",
                      key=keys.FORGET_CONFIRM):
             forget_everything()
         if st.button(t("store.forget_cancel"), key=keys.FORGET_CANCEL):
+            _asking(False)
             st.rerun()
 
 
 def forget_everything() -> None:
     """Delete everything of this learner's (store, this process's training, this session), then a new id."""
+    _asking(False)
     who = learner.learner_id()
     learner_trainings.shared_registry().forget(who)
     s = store()

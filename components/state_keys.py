@@ -59,8 +59,10 @@ VISITED_PAGES = "visited_pages"
 # or "error".
 STORE_NOTICE = "store_notice"
 
-# "Forget me" in the sidebar, and the buttons of its confirmation.
+# "Forget me" in the sidebar, whether its confirmation is open (True from the click until confirmed, cancelled or
+# dismissed), and the confirmation's buttons.
 FORGET_ME = "forget_me"
+FORGET_ASKING = "forget_asking"
 # The sidebar's "your saved work" (an expander, read from the store only while open).
 SAVED_WORK_PANEL = "saved_work_panel"
 FORGET_CONFIRM = "forget_confirm"
