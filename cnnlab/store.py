@@ -25,6 +25,7 @@ import functools
 import logging
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -450,14 +451,22 @@ def open_store(url: str | None = None) -> Store:
     return Store(engine)
 
 
+RETRY_OPEN_S = 10.0  # after a failed open, pages do not wait on the database again before this
 _shared: Store | None = None
+_shared_failed_at = -RETRY_OPEN_S
 _shared_lock = threading.Lock()
 
 
 def shared() -> Store:
     """The process's store, opened at first use (StoreError("unavailable") while the database cannot be)."""
-    global _shared
+    global _shared, _shared_failed_at
     with _shared_lock:
         if _shared is None:
-            _shared = open_store()
+            if time.monotonic() - _shared_failed_at < RETRY_OPEN_S:
+                raise StoreError("unavailable")
+            try:
+                _shared = open_store()
+            except StoreError:
+                _shared_failed_at = time.monotonic()
+                raise
         return _shared

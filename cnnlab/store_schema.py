@@ -28,7 +28,8 @@ from cnnlab import ROOT
 ENV_DATA_DIR = "CNNLAB_DATA_DIR"
 ENV_DATABASE_URL = "CNNLAB_DATABASE_URL"
 SQLITE_FILE = "cnnlab.sqlite3"
-BUSY_TIMEOUT_S = 30.0  # a SQLite writer waits this long for another process's write to end
+BUSY_TIMEOUT_S = 30.0
+CONNECT_TIMEOUT_S = 5  # a SQLite writer waits this long for another process's write to end
 MIGRATIONS = Path(__file__).with_name("migrations")
 MIGRATION_LOCK_KEY = 0x636E6E6C6162  # "cnnlab": PostgreSQL's advisory lock taken while upgrading
 WRITE = "cnnlab_write"  # the execution option that marks a connection whose transaction writes
@@ -136,7 +137,8 @@ def make_engine(url: str) -> sa.Engine:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not SQLAlchemy's default psycopg2
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        # a database that does not answer costs a page CONNECT_TIMEOUT_S, not the system's TCP timeout
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
     engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
     sa.event.listen(engine, "connect", _sqlite_connected)
     sa.event.listen(engine, "begin", _sqlite_begin)
