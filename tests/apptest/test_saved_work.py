@@ -121,3 +121,32 @@ def test_forget_me_deletes_everything_and_starts_a_new_learner(app_test):
     assert s.progress(who) == {}
     assert learner_of(at) != who, "the browser gets a new anonymous id"
     assert "Everything you had saved here is deleted" in texts(at)
+
+
+def test_a_training_lost_with_its_server_is_said_plainly_and_its_last_epoch_can_be_kept(app_test):
+    from datetime import datetime, timedelta, timezone
+
+    import sqlalchemy as sa
+
+    from cnnlab import store_schema
+    from cnnlab.recipe import TrainConfig
+    from tests.unit.test_store import SMALL_STACK, history
+
+    at = app_test("en")
+    who, s = learner_of(at), store_module.shared()
+    settings = store_module.training_settings(SMALL_STACK, TrainConfig(epochs=5), "bundled", 48)
+    s.training_started(who, "lostjob", settings, 5, "r1:4242", "another-host")  # a process that then died
+    s.training_update(who, "lostjob", "running", 3,
+                      checkpoint=(3, store_module.checkpoint_blob(flat_record().weights, history())))
+    with s._engine.begin() as conn:  # its last heartbeat, a minute ago
+        conn.execute(sa.update(store_schema.trainings).where(store_schema.trainings.c.learner == who)
+                     .values(heartbeat=datetime.now(timezone.utc) - timedelta(minutes=1)))
+    at.switch_page("app_pages/train.py").run()
+    assert not at.exception
+    assert any("the server process that ran it has ended" in w.value and "3 of 5 epochs" in w.value for w in at.warning)
+    at.button(key=keys.TRAIN_KEEP_CHECKPOINT).click().run()
+    assert not at.exception
+    (kept,) = s.list_models(who)
+    assert kept.from_checkpoint and kept.epochs_done == 3 and s.active_model_id(who) == kept.id
+    assert s.training_status(who) is None and not at.warning
+    assert "kept from a stopped training" in texts(at)
