@@ -122,6 +122,8 @@ def _model_row(s: store_module.Store, who: str, info: ModelInfo, chosen: int | N
                   params=f"{info.params:,}", time=_local_time(info.created))
         if info.from_checkpoint:
             label += " · " + t("train.from_checkpoint")
+        elif info.stopped:
+            label += " · " + t("train.stopped_early")
         st.markdown(label, width="stretch")
         _use_button(keys.train_saved_model(info.id, "use"), info.id == chosen,
                     lambda: s.set_active_model(who, info.id))

@@ -101,8 +101,7 @@ def sidebar_summary() -> None:
             st.caption(error_text(exc))
             return
         st.markdown(t("store.counts", models=counts.models, max_models=counts.max_models, drawings=counts.drawings,
-                      max_drawings=counts.max_drawings))
-        st.caption(t("store.progress_placeholder", answers=counts.answers))
+                      max_drawings=counts.max_drawings) + "  \n" + t("store.progress_placeholder", answers=counts.answers))
         st.caption(t("store.where_note", minutes=int(limits.ABANDON_AFTER_S // 60)))
         st.button(t("store.forget"), icon=":material/delete_forever:", key=keys.FORGET_ME, on_click=_asking, args=(True,))
 

@@ -110,7 +110,7 @@ def test_forget_me_deletes_everything_and_starts_a_new_learner(app_test):
     s.record_answer(who, "conv", "q1", "3", True)
     at.session_state[keys.SAVED_WORK_PANEL] = True
     at.run()
-    assert "**Models:** 1 of 10 · **Drawings:** 1 of 60" in texts(at)
+    assert "**Models:** 1 of 10  \n**Drawings:** 1 of 60" in texts(at)
     at.button(key=keys.FORGET_ME).click().run()
     at.button(key=keys.FORGET_CANCEL).click().run()
     assert s.counts(who).drawings == 1, "cancel deletes nothing"
