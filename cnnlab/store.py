@@ -187,12 +187,10 @@ class Store:
     @staticmethod
     def _make_room(conn: sa.Connection, table: sa.Table, learner: str, cap: int, keep: int | None = None) -> int:
         """Delete the learner's oldest rows of `table` (never the one with id `keep`) so one more fits the cap."""
-        ids = conn.execute(sa.select(table.c.id).where(table.c.learner == learner, table.c.id != (keep or -1))
-                           .order_by(table.c.id)).scalars().all()
-        pinned = 1 if keep is not None and keep not in ids else 0
-        excess = len(ids) + pinned + 1 - cap
+        ids = conn.execute(sa.select(table.c.id).where(table.c.learner == learner).order_by(table.c.id)).scalars().all()
+        excess = len(ids) + 1 - cap
         if excess > 0:
-            conn.execute(sa.delete(table).where(table.c.id.in_(ids[:excess])))
+            conn.execute(sa.delete(table).where(table.c.id.in_([i for i in ids if i != keep][:excess])))
         return max(0, excess)
 
     # -- models
