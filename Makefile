@@ -37,12 +37,14 @@ run: $(VENV)/.app-installed
 dev: $(VENV)/.app-installed
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) $(BIND) --server.fileWatcherType poll --server.runOnSave true
 
-# N app processes behind HAProxy (sticky sessions by cookie) on PORT; Ctrl-C stops them all.
+# N app processes behind HAProxy (sticky sessions by cookie) on PORT; Ctrl-C stops them all. They share
+# one store: DATABASE_URL=postgresql://user@host:port/db (replicas on several hosts), else the SQLite
+# file in data/ (CNNLAB_DATA_DIR).
 serve: $(VENV)/.app-installed
 	@command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || { \
 	  echo "== installing Debian haproxy"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq haproxy >/dev/null; }
-	$(BIN)/python scripts/serve_cluster.py --replicas $(REPLICAS) --port $(PORT) --address $(or $(ADDRESS),0.0.0.0)
+	$(BIN)/python scripts/serve_cluster.py --replicas $(REPLICAS) --port $(PORT) --address $(or $(ADDRESS),0.0.0.0) $(if $(DATABASE_URL),--database-url '$(DATABASE_URL)')
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
-from components import learner, presentation
+from components import learner, presentation, saved_work
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
@@ -32,6 +32,7 @@ with st.sidebar:
     )
     presentation.toggle()
     learner.ensure()  # the browser's anonymous learner id, before any page reads it
+    saved_work.sidebar_summary()
 st.query_params["lang"] = st.session_state[keys.LANG]
 
 sections = {t(f"nav.section_{HOME.section}"): [
@@ -40,4 +41,6 @@ for info in PAGES:
     sections.setdefault(t(f"nav.section_{info.section}"), []).append(
         st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
 page = st.navigation(sections)
+saved_work.track_session(page.url_path or HOME.name)  # the learner's training lives while one of their tabs does
+saved_work.show_notice()  # what a click on the last run saved or deleted
 page.run()

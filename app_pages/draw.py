@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
+from components import saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -181,7 +182,7 @@ def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     return drawing, upload_steps
 
 
-def results_view(reading: Reading, active) -> None:
+def results_view(reading: Reading, active, png: bytes | None) -> None:
     """Which model reads, then the prediction first (the heavier pictures of the network come after)."""
     # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
     model_status_view(active)
@@ -192,7 +193,10 @@ def results_view(reading: Reading, active) -> None:
             st.info(t("draw.invite"), icon=":material/draw:")
         return
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
-    prediction_view(reading.layers[-1].output, reading.steps.image)
+    probs = reading.layers[-1].output
+    prediction_view(probs, reading.steps.image)
+    if png is not None:  # a drawing on the canvas (an upload is the learner's own file already)
+        saved_drawings.save_drawing_ui(png, reading.steps.image, int(np.argmax(probs)))
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
@@ -210,7 +214,8 @@ def draw_and_read() -> None:
     active = active_model()
     reading = read_digit(drawing, upload_steps, active)
     with right:
-        results_view(reading, active)
+        results_view(reading, active, drawing.png if upload_steps is None else None)
+    saved_drawings.gallery()
     st.divider()
     if active is not None:
         inside_view(reading.layers)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, recipe
-from components import limits_views, presentation
+from components import limits_views, presentation, saved_models_views
 from components import model_editor as editor
 from components import state_keys as keys
 from components import training_views as views
@@ -74,14 +74,15 @@ def start_stop_ui(start_area, stack, config: recipe.TrainConfig, busy: bool, blo
 
 def train_page() -> None:
     page_header("train")
+    saved_models_views.lost_training_panel()
     # On a projector Start and the live chart come right under the title, above the fold; the settings follow.
     run_row = st.container() if presentation.is_on() else None
     data, stack = mnist(), editor.current_spec()
     job = views.current_job()
-    if job is not None:
-        views.restore_after_cancel(job)
     busy = job is not None and job.active
-    views.model_card(stack, data)
+    if busy:
+        views.show_job_settings(job)
+    views.model_card(job.stack if busy else stack, data)
     config = settings_ui(len(data.x_train), busy)
     views.split_note(len(data.x_train), config)
     over_budget = limits_views.cost_view(stack, config, data)
@@ -89,6 +90,7 @@ def train_page() -> None:
         start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
     start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)) or over_budget)
     views.job_panels(job, live_area)
+    saved_models_views.saved_models_section()
     st.subheader(t("train.code_heading"))
     code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train)))
 

@@ -46,6 +46,16 @@ Warm start: before anyone connects, the bench waits for the server's log to say 
 (the time since start is printed; none in the log within 180 s is a failure), then one first visitor
 walks the lesson; its latencies are printed against the first measured round's medians.
 
+The store (issue 25), with --store: the same class twice on a fresh store, side by side: without saving,
+and with every student saving each digit it draws ("Save this drawing", acknowledged by the page's
+success message) while, beside the class, each student's model is saved through cnnlab.store as the app
+saves a finished training (MODELS_PER_STUDENT each, the chapter's model). Printed: explorer and draw p95
+with and without saving, the store's write latency (median, p95), and lost writes: acknowledged minus
+committed, counted in the database afterwards (must be 0). With --fault: a class on 2 replicas sharing one
+store saves drawings, and one replica is killed with -9 mid-class: the acknowledged saves must all be
+committed (a save in flight at the kill may be committed unacknowledged: counted apart). Both use a fresh
+SQLite store in a temporary folder, or --database-url (an empty PostgreSQL database).
+
 Run (the server is started like `make run`, without a file watcher, on a free port):
   .venv/bin/python benchmarks/bench_classroom.py                           # N = 1, 10, 30
   .venv/bin/python benchmarks/bench_classroom.py --students 1,10 --no-browser
@@ -53,6 +63,7 @@ Run (the server is started like `make run`, without a file watcher, on a free po
   .venv/bin/python benchmarks/bench_classroom.py --replicas 1,2 --students 30  # clusters side by side
   .venv/bin/python benchmarks/bench_classroom.py --students 30,30,30,30 --gap 130 --no-browser  # 4 classes in a row
   .venv/bin/python benchmarks/bench_classroom.py --students 30 --abuse --no-browser --no-expire  # the abuse section
+  .venv/bin/python benchmarks/bench_classroom.py --students 30 --trainers 3 --store --fault --no-browser
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
 
@@ -96,6 +107,9 @@ TRAINING_FRACTION_INDEX = 2  # the Train page's 25% (2,000 of the 8,000 digits):
 FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
             ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 CONV_INPUT = (4, 28, 28, 3)  # the Conv2D page's default input (batch, height, width, channels)
+SAVED_DRAWING = "Saved, as a"  # the Draw page's success message (assets/i18n/draw.json, drawing_saved)
+MODELS_PER_STUDENT = 2  # --store: models each student saves beside the class, as finished trainings are saved
+FAULT_AFTER_S = 20.0  # --fault: the replica is killed this long into the class
 
 
 # --------------------------------------------------------------------------- the server(s) under test
@@ -129,7 +143,9 @@ class SingleServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})},
+            # its own store in a temporary folder unless told: a benchmark never writes into the app's data/
+            cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2",
+                           "CNNLAB_DATA_DIR": tempfile.mkdtemp(prefix="cnnlab-bench-data-"), **(env or {})},
             stdout=self._log, stderr=subprocess.STDOUT)
         try:
             wait_healthy(self.url)
@@ -165,12 +181,14 @@ class ExternalServer:
 
 
 class ClusterServer:
-    """N replicas behind HAProxy, started by scripts/serve_cluster.py's Cluster."""
+    """N replicas behind HAProxy, started by scripts/serve_cluster.py's Cluster (`store`: its database_url or
+    data_dir)."""
 
-    def __init__(self, replicas: int) -> None:
+    def __init__(self, replicas: int, **store) -> None:
         from serve_cluster import Cluster
 
-        self.cluster = Cluster(replicas=replicas, port=free_port(), log_dir=Path(tempfile.mkdtemp(prefix="cnnlab-bench-")))
+        self.cluster = Cluster(replicas=replicas, port=free_port(), log_dir=Path(tempfile.mkdtemp(prefix="cnnlab-bench-")),
+                               **store)
         self.cluster.start()
         self.url = self.cluster.url
 
@@ -251,6 +269,7 @@ class StudentLog:
     trains: bool = False  # a trainer draws with its own model, still in training: misreads are expected
     training_s: float | None = None
     replica: str = ""  # the balancer's cookie value (CNNLAB_REPLICA), "" without a balancer
+    saved: int = 0  # drawings the page acknowledged as saved
 
 
 def canvas_value(image, strokes: int) -> str:
@@ -335,6 +354,8 @@ class Student:
             self.metrics[proto.label] = proto.body
         elif kind == "exception" and not proto.is_warning:
             self.log.errors.append(f"exception element: {proto.type}: {proto.message.splitlines()[0][:160]}")
+        elif kind == "alert" and proto.format == proto.SUCCESS and proto.body.startswith(SAVED_DRAWING):
+            self.log.saved += 1
         elif kind == "alert" and proto.format == proto.ERROR:
             self.log.errors.append(f"st.error: {proto.body.splitlines()[0][:160]}")
         elif kind == "alert" and proto.format in (proto.WARNING, proto.SUCCESS):
@@ -413,6 +434,7 @@ class Lesson:
     draws: int = 3
     think_s: float = 0.4  # a student's pause between two actions (mean of a uniform 0.5x..1.5x)
     stagger_s: float = 3.0  # students start within this window, not in the same millisecond
+    save: bool = False  # save each digit drawn ("Save this drawing")
 
 
 def conv_expectation(index: int) -> tuple[int, int, str, str]:
@@ -455,6 +477,9 @@ async def draw_part(student: Student, digits, rng: random.Random, lesson: Lesson
             student.log.errors.append("draw: no prediction shown")
         elif prediction != str(digit.label):
             student.log.mispredictions += 1
+        if lesson.save and prediction is not None:
+            await think(rng, lesson)
+            await student.click("save drawing", "draw_save")
 
 
 async def start_training(student: Student, rng: random.Random, lesson: Lesson) -> float:
@@ -695,6 +720,7 @@ class RoundResult:
     client_cpu_s: float  # CPU time this load generator used (it shares the server's cores)
     abuse: AbuseLog | None = None  # what the abusers got, when they ran beside this round
     trainings_started: int = 0  # "training ... started" lines in the server log during the round
+    saved: int = 0  # drawings acknowledged as saved
 
 
 async def sample_peak(pids: list[int], stop: asyncio.Event) -> float | None:
@@ -744,7 +770,8 @@ def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float, ab
         replicas=dict(sorted(Counter(log.replica for log in logs if log.replica).items())),
         rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall,
         server_cpu_s=server_cpu if server.pids else None, client_cpu_s=client_cpu, abuse=abuse_log,
-        trainings_started=len(re.findall(r"training \w{8} started", server.log_text()[log_before:])))
+        trainings_started=len(re.findall(r"training \w{8} started", server.log_text()[log_before:])),
+        saved=sum(log.saved for log in logs))
 
 
 # --------------------------------------------------------------------------- the real-browser check
@@ -1015,6 +1042,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--abuse", action="store_true",
                         help="run the largest class again beside the abusers (canvas bomb, oversized Verify, "
                              "5-tab training flood, malformed values) and compare")
+    parser.add_argument("--store", action="store_true",
+                        help="the store round: the largest class with and without saving, lost writes, write latency")
+    parser.add_argument("--fault", action="store_true",
+                        help="the fault round: a class saving on 2 replicas, one killed with -9 mid-class")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database for the store and fault rounds "
+                                               "(default: a fresh SQLite file in a temporary folder)")
     args = parser.parse_args()
     args.students = [int(n) for n in args.students.split(",")]
     args.replicas = [int(n) for n in args.replicas.split(",")] if args.replicas else None
@@ -1060,6 +1093,10 @@ def main() -> int:
     if len(results) > 1:
         print_side_by_side(results)
     failed = [failure for r in results for failure in r.failures()]
+    if args.store:
+        failed += store_round(args, lesson)
+    if args.fault:
+        failed += fault_round(args, lesson)
     if failed:  # errors, tracebacks or a page that did not render: the run fails, like the other benchmarks
         print("FAILED:", "; ".join(failed))
         return 1
@@ -1084,3 +1121,164 @@ def print_side_by_side(results: list[BenchResult]) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------- the store (issue 25)
+
+def fresh_store(args) -> dict[str, object]:
+    """Where a round's store is: --database-url, else a new SQLite file in a temporary folder."""
+    if args.database_url:
+        return {"database_url": args.database_url}
+    return {"data_dir": Path(tempfile.mkdtemp(prefix="cnnlab-bench-store-"))}
+
+
+def store_url(where: dict[str, object]) -> str:
+    from cnnlab import store_schema
+
+    return str(where.get("database_url") or f"sqlite:///{Path(where['data_dir']) / store_schema.SQLITE_FILE}")
+
+
+def committed_rows(url: str, table: str) -> int:
+    import sqlalchemy as sa
+
+    from cnnlab import store_schema
+
+    engine = store_schema.make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(store_schema.metadata.tables[table])).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def save_models_beside(url: str, students: int, stop_after: int) -> tuple[list[float], int, int]:
+    """Each student's models saved through cnnlab.store (threads, as the app's training threads save them):
+    (each write's seconds, acknowledged writes, committed rows counted afterwards)."""
+    import secrets
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from cnnlab import architecture
+    from cnnlab import store as store_module
+    from cnnlab.recipe import TrainConfig
+    from cnnlab.training_history import History
+
+    store = store_module.open_store(url)
+    stack = architecture.chapter_spec()
+    weights = [np.random.default_rng(1).normal(size=architecture.analyze(stack).total_params).astype(np.float32)]
+    record = store_module.ModelRecord(stack, TrainConfig(), weights, History(250), None, 5, False, "bundled", 8000)
+    learners = [secrets.token_hex(16) for _ in range(students)]
+
+    def one(who: str) -> list[float]:
+        seconds = []
+        for _ in range(stop_after):
+            started = time.perf_counter()
+            store.save_model(who, record)
+            seconds.append(time.perf_counter() - started)
+        return seconds
+
+    with ThreadPoolExecutor(max_workers=students) as pool:
+        latencies = [s for part in pool.map(one, learners) for s in part]
+    committed = sum(store.counts(who).models for who in learners)
+    store.close()
+    return latencies, len(latencies), committed
+
+
+def store_round(args, lesson: Lesson) -> list[str]:
+    """The largest class without saving, then with it, each on a fresh store: p95s, write latency, lost writes."""
+    n = args.students[-1]
+    trainers = min(n, args.trainers if args.trainers is not None else max(1, n // 10))
+    rounds, beside = {}, None
+    for save in (False, True):
+        where = fresh_store(args)
+        server = SingleServer(env={"CNNLAB_DATA_DIR": str(where["data_dir"])} if "data_dir" in where
+                              else {"CNNLAB_DATABASE_URL": str(where["database_url"])})
+        try:
+            wait_until_warm(server, time.monotonic())
+            print(f"store round: {n} students, {trainers} training, {'saving' if save else 'not saving'} ...",
+                  flush=True)
+            if save:
+                before = committed_rows(store_url(where), "drawings")
+                with InBackground(save_models_beside, store_url(where), n, MODELS_PER_STUDENT) as future:
+                    rounds[save] = run_round(server, n, trainers, replace_lesson(lesson, save=True), args.settle)
+                    beside = future.result()
+                rounds["drawings"] = committed_rows(store_url(where), "drawings") - before
+            else:
+                rounds[save] = run_round(server, n, trainers, lesson, args.settle)
+        finally:
+            server.stop()
+    return print_store_round(rounds, beside)
+
+
+def replace_lesson(lesson: Lesson, **changes) -> Lesson:
+    from dataclasses import replace
+
+    return replace(lesson, **changes)
+
+
+class InBackground:
+    """Run f(*args) in a thread for the with-block; the block gets its future."""
+
+    def __init__(self, f, *args) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._future = self._pool.submit(f, *args)
+
+    def __enter__(self):
+        return self._future
+
+    def __exit__(self, *exc) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def print_store_round(rounds: dict, beside: tuple[list[float], int, int]) -> list[str]:
+    plain, saving = rounds[False], rounds[True]
+    latencies, acknowledged, committed = beside
+    print(f"\n== store round, N = {saving.students} students ({saving.trainers} training)")
+    print(f"{'':28}{'without saving':>22}{'saving':>22}{'ratio':>10}")
+    for action in ("Conv2D slider", "MaxPooling2D slider", "draw -> prediction", "save drawing"):
+        a, b = plain.latencies.get(action), saving.latencies.get(action)
+        ratio = f"{pct(b, 0.95) / pct(a, 0.95):.2f}x" if a and b else "—"
+        print(f"{action + ' p95':28}{fmt(pct(a, 0.95) if a else None, ' s'):>22}{fmt(pct(b, 0.95) if b else None, ' s'):>22}"
+              f"{ratio:>10}")
+    print(f"{'client errors / tracebacks':28}{f'{len(plain.errors)} / {plain.tracebacks}':>22}"
+          f"{f'{len(saving.errors)} / {saving.tracebacks}':>22}")
+    lost_drawings = saving.saved - rounds["drawings"]
+    print(f"drawings: {saving.saved} acknowledged, {rounds['drawings']} committed: {lost_drawings} lost")
+    print(f"models saved beside the class: {acknowledged} acknowledged, {committed} committed: "
+          f"{acknowledged - committed} lost; the store's write latency median {fmt(statistics.median(latencies))} s, "
+          f"p95 {fmt(pct(latencies, 0.95))} s")
+    failed = [f"store round: {lost_drawings} drawings lost"] if lost_drawings else []
+    failed += [f"store round: {acknowledged - committed} models lost"] if acknowledged != committed else []
+    return failed + ([f"store round: {len(saving.errors)} client errors"] if saving.errors or saving.tracebacks else [])
+
+
+def fault_round(args, lesson: Lesson) -> list[str]:
+    """A class saving drawings on 2 replicas sharing a store; one replica killed with -9 mid-class."""
+    n = args.students[-1]
+    where = fresh_store(args)
+    server = ClusterServer(2, **where)
+    try:
+        wait_until_warm(server, time.monotonic())
+        victim = server.cluster.replicas[0]
+        print(f"fault round: {n} students saving on 2 replicas; {victim.name} killed after {FAULT_AFTER_S:.0f} s ...",
+              flush=True)
+
+        def kill_later() -> None:
+            time.sleep(FAULT_AFTER_S)
+            os.kill(victim.proc.pid, signal.SIGKILL)
+
+        before = committed_rows(store_url(where), "drawings")  # 0 on a fresh store; a given database may hold some
+        with InBackground(kill_later):
+            result = run_round(server, n, 0, replace_lesson(lesson, save=True, draws=max(lesson.draws, 6)), args.settle)
+        committed = committed_rows(store_url(where), "drawings") - before
+    finally:
+        server.stop()
+    lost = max(0, result.saved - committed)
+    print(f"\n== fault round, N = {n} students on 2 replicas, one killed with -9 after {FAULT_AFTER_S:.0f} s")
+    print(f"drawings: {result.saved} acknowledged, {committed} committed: {lost} lost "
+          f"({max(0, committed - result.saved)} committed without an acknowledgement, in flight at the kill); "
+          f"students per replica {result.replicas}; client errors {len(result.errors)} (the killed replica's)")
+    return [f"fault round: {lost} acknowledged drawings not committed"] if lost else []

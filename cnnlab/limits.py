@@ -7,6 +7,10 @@ what to change; the page keeps working. The modules that enforce a bound import 
 
 The reference machine is the one the brief names: a 2-core server holding a class of 30, one
 training slot (cnnlab.threads), about 1.5 GB for the app and its training worker.
+
+The second part is what one learner may keep in the store: the UI states each count ("3 of 10") and
+cnnlab.store checks it before it writes (a write past a size is refused whole, a save past a count makes
+room by deleting the learner's oldest item of that kind).
 """
 
 from __future__ import annotations
@@ -73,3 +77,21 @@ TRAINING_BUDGET_FLOPS = 25e12
 # Sequences experiment ends without a result). Longer than the budget's ~14 minutes, for a loaded
 # server that trains slower than the reference; nobody waits behind one student's job for longer.
 JOB_WALL_TIME_S = 20 * 60
+
+# ---------------------------------------------------------------- what one learner keeps (the store)
+
+# What one learner keeps (oldest first out when a new one comes in).
+MAX_SAVED_MODELS = 10
+MAX_SAVED_DRAWINGS = 60
+MAX_ANSWERS = 2_000  # questions answered, all pages together
+
+# Sizes checked before a write.
+MAX_MODEL_BYTES = 16 * 1024 * 1024  # weights and results of one saved model (MAX_PARAMS float32 fit)
+MAX_DRAWING_PNG_BYTES = 512 * 1024  # the canvas' PNG (a 280x280 RGBA drawing is far smaller)
+MAX_NAME_CHARS = 120  # a saved model's name
+MAX_PAGE_CHARS = 40  # a page's name in progress records
+MAX_QUESTION_ID_CHARS = 80
+MAX_ANSWER_CHARS = 2_000
+
+# A learner's training after its last tab has gone: kept this long for a reload or another tab to reattach.
+ABANDON_AFTER_S = 60.0

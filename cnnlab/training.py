@@ -447,6 +447,9 @@ class TrainingJob(Job):
         self.epochs_done = 0  # complete epochs
         self._epoch = 0
         self._batches_done = 0
+        # (when, batches done) at the first bundle of batches: the estimate's start, past the first batch, which
+        # also traced the training step (a one-off that would make a rate from the start many times too slow)
+        self._rate_origin: tuple[float, int] | None = None
         self.fit_seconds: float | None = None  # model.fit's own duration, for benchmarks
 
     def history(self) -> History:
@@ -457,12 +460,12 @@ class TrainingJob(Job):
 
     def progress(self) -> Progress:
         with self._lock:
-            done, epoch = self._batches_done, self._epoch
+            done, epoch, origin = self._batches_done, self._epoch, self._rate_origin
         total = self.steps_per_epoch * self.config.epochs
         elapsed = self.elapsed_s()
         eta = None
-        if elapsed and done and self.state == RUNNING:
-            eta = elapsed / done * max(total - done, 0)
+        if origin is not None and done > origin[1] and self.state == RUNNING:
+            eta = (time.monotonic() - origin[0]) / (done - origin[1]) * max(total - done, 0)
         return Progress(self.state, epoch, self.config.epochs, done, total, elapsed, eta, self.queue_position())
 
     def _describe(self) -> str:
@@ -515,6 +518,8 @@ class TrainingJob(Job):
                 h.batch_epoch.append(epoch)
                 h.batch_index.append(batch)
             self._batches_done += len(batches)
+            if self._rate_origin is None:
+                self._rate_origin = (time.monotonic(), self._batches_done)
 
     def _record_epoch(self, epoch: int, logs: dict, seconds: float) -> None:
         with self._lock:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from cnnlab import data, models, trainer_pool
+from cnnlab import data, models, store, trainer_pool
 from components import app_logging, streamlit_patches
 from components import state_keys as keys
 
@@ -133,6 +133,10 @@ def _process_ending() -> bool:
 
 def _warm(freeze_heap: bool) -> None:
     started = time.perf_counter()
+    try:
+        store.shared()  # the learners' store, its schema upgraded, before the first visitor saves anything
+    except store.StoreError:  # logged; the pages say saving is unavailable and retry on use
+        pass
     try:
         trainer_pool.shared_pool().prepare()  # the training workers import TensorFlow beside us
         if _process_ending():  # nobody is left to use the model: end now, the exit waits for us

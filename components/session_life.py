@@ -1,4 +1,5 @@
-"""Is the session that started some background work still there? (For trainings: cnnlab.training.)
+"""Is the session that started some background work still there? (For trainings: cnnlab.training and
+cnnlab.learner_trainings, where a training belongs to its learner: any of the learner's sessions keeps it.)
 
 Streamlit keeps one AppSession per browser tab. When the tab's websocket closes (tab closed,
 browser gone, network lost) the runtime drops the session from its active sessions at once;
@@ -56,3 +57,23 @@ def alive_while_active(is_active: Callable[[str], bool], session_id: str,
         return now - last_seen[0] < grace_s
 
     return alive
+
+
+def current_session_id() -> str | None:
+    """This script run's session id (None outside a served app)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return None if ctx is None else ctx.session_id
+
+
+def connected_check() -> Callable[[str], bool] | None:
+    """A function, callable from any thread, answering whether a session (by id) is connected now; None
+    outside a served app. The learner's trainings ask it about every session of their learner
+    (cnnlab.learner_trainings)."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return None
+    is_active = getattr(Runtime.instance(), "is_active_session", None)
+    return is_active if callable(is_active) else None

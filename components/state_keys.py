@@ -26,7 +26,8 @@ PRESENT = "present"
 # True for the one run that turns presentation mode on: that run folds the sidebar (components.presentation).
 PRESENT_FOLD_PENDING = "present_fold_sidebar"
 
-# The user's own trained model and where it came from: a components.active_model.TrainedModel.
+# The session's copy of the learner's active saved model (or a test's model): a components.active_model.TrainedModel,
+# used while its saved_id is the store's choice for the learner.
 TRAINED_MODEL = "trained_model"
 
 # The last digit drawn on the Draw page, as the 28x28 float32 image the model sees;
@@ -47,6 +48,25 @@ def learner_cookie(proposed: str) -> str:
     """The cookie component proposing the learner id `proposed`: a key per proposal, so no answer about an
     earlier id is read."""
     return f"learner_cookie_{proposed}"
+
+
+# ------------------------------------------------------------------ the learner's saved work (components.saved_work)
+
+# The pages this session has recorded as visited in the store (a set of page names): one visit per page and session.
+VISITED_PAGES = "visited_pages"
+
+# A note the next run shows once, after a rerun that saved or deleted something: (kind, text), kind "success"
+# or "error".
+STORE_NOTICE = "store_notice"
+
+# "Forget me" in the sidebar, whether its confirmation is open (True from the click until confirmed, cancelled or
+# dismissed), and the confirmation's buttons.
+FORGET_ME = "forget_me"
+FORGET_ASKING = "forget_asking"
+# The sidebar's "your saved work" (an expander, read from the store only while open).
+SAVED_WORK_PANEL = "saved_work_panel"
+FORGET_CONFIRM = "forget_confirm"
+FORGET_CANCEL = "forget_cancel"
 
 
 # ------------------------------------------------------------------ pieces that several pages use
@@ -226,6 +246,20 @@ TRAIN_START = "train_start"
 TRAIN_STOP = "train_stop"
 TRAIN_DOWNLOAD = "train_download"
 
+# The learner's saved models: the one whose results the page shows (its id; None: the latest training's), and
+# each model's buttons (use it, show its results, delete it); "use the shipped model"; a training lost with its
+# server: keep its last epoch, or dismiss it.
+TRAIN_SHOWN_MODEL = "train_shown_model"
+TRAIN_USE_SHIPPED = "train_use_shipped"
+TRAIN_KEEP_CHECKPOINT = "train_keep_checkpoint"
+TRAIN_DISMISS_LOST = "train_dismiss_lost"
+
+
+def train_saved_model(model_id: int, action: str) -> str:
+    """A button of the saved model `model_id`: action "use", "show" or "delete"."""
+    return f"train_saved_{model_id}_{action}"
+
+
 # Its charts: the live loss and accuracy, the watch view (first filters, one digit's maps, a stream of test
 # digits), and the results (confusion matrix, accuracy per digit, mistakes).
 TRAIN_HISTORY_CHART = "train_chart"
@@ -257,6 +291,22 @@ DRAW_CANVAS_TUNING = "draw_canvas_tuning"
 def draw_canvas(clears: int) -> str:
     """The digit canvas after `clears` Clears."""
     return f"draw_canvas_{clears}"
+
+
+# Saving the drawing: its button, and the digit the learner meant (a widget per drawing, so each new drawing
+# starts at the model's reading); a saved drawing's delete button.
+DRAW_SAVE = "draw_save"
+# The saved drawings' gallery (an expander, built only while open).
+DRAW_SAVED_GALLERY = "draw_saved_gallery"
+
+
+def draw_meant_digit(drawing: str) -> str:
+    """The "digit I meant" picker of one drawing (`drawing`: a short digest of its PNG)."""
+    return f"draw_meant_{drawing}"
+
+
+def draw_saved_delete(drawing_id: int) -> str:
+    return f"draw_saved_{drawing_id}_delete"
 
 
 # The charts: the 28x28 input the model sees and its probabilities.

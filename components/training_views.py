@@ -3,9 +3,12 @@
 A job's thread never calls st.*: it updates its cnnlab.training job and, through `on_update`, objects
 the page gave it (plain attribute writes). Pages only read the job. `start_job` starts a job for this
 session (it ends with the session: components.session_life) and keeps it under a session key;
-`live_panel` draws it in a fragment that refreshes itself while the job is active. What only the Train
-page needs about its job (the model to give back if it never trains, the published model, figures built
-for it) lives in a `TrainingRun` next to it in the session, not in the core job.
+`live_panel` draws it in a fragment that refreshes itself while the job is active.
+
+The Train page's training belongs to the learner, not the session: `start_training` starts it in the
+process's registry (cnnlab.learner_trainings, at most one per learner) and every session of the learner
+follows it (`current_job` adopts it: a reload or a second tab reattaches). What only this session needs
+about it (figures built for it) lives in a `TrainingRun` next to it in the session, not in the core job.
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import recipe, training
+from cnnlab import learner_trainings, recipe, training
 from cnnlab.data import MnistData
+from cnnlab.training_history import History
 from components import limits_views, training_watch_views
 from components import state_keys as keys
-from components.active_model import TrainedModel, trained_model
+from components.active_model import trained_model
 from components.i18n import current_language, t
+from components.learner import learner_id
 from components.pages import page_info
 from components.resources import mnist
+from components.saved_work import notice, store
 from components.session_life import session_alive_checker
 from components.training_charts import confusion_figure, history_figure, mistakes_figure, per_class_figure
 from components.ui import show_chart
@@ -70,20 +76,35 @@ def live_panel(key: str, draw: Callable[[training.Job], None]) -> None:
 
 # ------------------------------------------------------------------ the Train page's job
 
-
 @dataclass(eq=False)
 class TrainingRun:
-    """The UI's record of the session's latest job (st.session_state[keys.TRAINING_RUN])."""
+    """The UI's record of the learner's latest job in this session (st.session_state[keys.TRAINING_RUN])."""
 
     job: training.TrainingJob
-    published: TrainedModel  # the session's active model while and after this job trains
-    previous: TrainedModel | None  # given back if the job never trains (cancelled, failed)
     figures: dict = field(default_factory=dict)  # memo_figure's (key, figure) per name
-    restored: bool = False
 
 
 def current_job() -> training.TrainingJob | None:
-    return st.session_state.get(keys.TRAINING_JOB)
+    """The learner's latest training, which this session follows: the one of this process's registry when there
+    is one (started from any tab of the learner's), adopted on the session's next run."""
+    entry = learner_trainings.shared_registry().entry(learner_id())
+    job = st.session_state.get(keys.TRAINING_JOB)
+    if entry is not None and entry.job is not job:
+        job = st.session_state[keys.TRAINING_JOB] = entry.job
+        st.session_state[keys.TRAINING_RUN] = TrainingRun(job)
+    return job
+
+
+def show_job_settings(job: training.TrainingJob) -> None:
+    """While the learner's training is active the (locked) settings show its own, also in a tab that reattached.
+
+    Call before the settings' widgets are drawn."""
+    c = job.config
+    for key, value in ((keys.TRAIN_EPOCHS, c.epochs), (keys.TRAIN_BATCH_SIZE, c.batch_size),
+                       (keys.TRAIN_OPTIMIZER, c.optimizer), (keys.TRAIN_LEARNING_RATE, c.learning_rate),
+                       (keys.TRAIN_FRACTION, c.data_fraction), (keys.TRAIN_VALIDATION, c.validation_split)):
+        if st.session_state.get(key) != value:  # a value set anew is what Streamlit warns about, once
+            st.session_state[key] = value
 
 
 def current_run() -> TrainingRun | None:
@@ -91,56 +112,23 @@ def current_run() -> TrainingRun | None:
     return run if run is not None and run.job is current_job() else None
 
 
-def _sync(published: TrainedModel, job: training.TrainingJob) -> None:
-    """Called from the training thread: keep the session's TrainedModel current (no st.* here)."""
-    published.epochs_done = job.epochs_done
-    if job.evaluation is not None:
-        published.test_accuracy = job.evaluation.test_accuracy
-    published.stopped = job.stop_requested
-    published.finished = not job.active
-
-
 def start_training(stack, config: recipe.TrainConfig) -> training.TrainingJob:
-    """Queue a job for this session and publish its (still untrained) model as the active one."""
-    data = mnist()
-    model = recipe.publishable_model(stack, config)
-    published = TrainedModel(model=model, test_accuracy=None, epochs_done=0, data_source=data.source,
-                             finished=False, origin={})
-    previous = trained_model()
+    """Start the learner's training, or follow the one they already have running (from another tab).
 
-    def make_job(owner_alive) -> training.TrainingJob:
-        job = training.TrainingJob(stack, config, data, on_update=lambda j: _sync(published, j),
-                                   published_model=model, owner_alive=owner_alive)
-        published.origin = _origin(stack, config, job)
-        st.session_state[keys.TRAINING_RUN] = TrainingRun(job, published, previous=previous)
-        st.session_state[keys.TRAINED_MODEL] = published
-        return job
-
-    return start_job(keys.TRAINING_JOB, make_job)
-
-
-def _origin(stack, config: recipe.TrainConfig, job: training.TrainingJob) -> dict:
-    """Where the published model comes from, as the pages that use it describe it."""
-    return {"layers": len(stack), "params": arch.analyze(stack).total_params, "optimizer": config.optimizer,
-            "learning_rate": config.learning_rate, "batch_size": config.batch_size, "epochs": config.epochs,
-            "train_samples": job.train_samples, "chapter_model": tuple(stack) == arch.chapter_spec()}
-
-
-def restore_after_cancel(job: training.TrainingJob) -> None:
-    """A job that never trained (cancelled in the queue, or failed) gives the previous model back.
-
-    Once the job is final the run lets go of the previous model either way (given back, or replaced).
+    Its model is the learner's active one while it trains; once it ends it is saved and chosen
+    (cnnlab.learner_trainings).
     """
-    run = current_run()
-    if run is None or run.job is not job or run.restored or job.active:
-        return
-    if job.state in (training.CANCELLED, training.FAILED) and st.session_state.get(keys.TRAINED_MODEL) is run.published:
-        if run.previous is None:
-            st.session_state.pop(keys.TRAINED_MODEL, None)
-        else:
-            st.session_state[keys.TRAINED_MODEL] = run.previous
-    run.previous = None
-    run.restored = True
+    data = mnist()
+
+    def make_job(on_update, owner_alive) -> training.TrainingJob:
+        return training.TrainingJob(stack, config, data, on_update=on_update, owner_alive=owner_alive,
+                                    published_model=recipe.publishable_model(stack, config))
+
+    entry, started = learner_trainings.shared_registry().start(learner_id(), make_job, data.source, store())
+    if not started:
+        notice("success", t("train.already_running"))
+    st.session_state.pop(keys.TRAIN_SHOWN_MODEL, None)
+    return current_job() or entry.job
 
 
 # ------------------------------------------------------------------ the Train page's views
@@ -184,8 +172,8 @@ def job_panels(job: training.TrainingJob | None, live_area) -> None:
     live_area.subheader(t("train.live_heading"))
     with live_area:
         live_panel(keys.TRAINING_JOB, training_live)
-    if not job.active:
-        results_panel(job)
+    if not job.active and st.session_state.get(keys.TRAIN_SHOWN_MODEL) is None:  # else a saved model's are shown
+        results_panel(job_results(job))
 
 
 # ------------------------------------------------------------------ formatting
@@ -264,32 +252,60 @@ def training_live(job: training.TrainingJob) -> None:
 
 # ------------------------------------------------------------------ results
 
-def results_panel(job: training.TrainingJob) -> None:
-    evaluation = job.evaluation
-    if evaluation is None:
+@dataclass(frozen=True)
+class Results:
+    """What the results panel shows: a finished job's, or a saved model's (the same, read from the store)."""
+
+    evaluation: recipe.Evaluation
+    epochs_done: int
+    config: recipe.TrainConfig
+    train_samples: int
+    seconds: float
+    data_source: str
+    history: History
+    model: Callable[[], object]  # the Keras model, built only for a download
+    is_active: bool  # the model the learner's pages use now
+    saved_id: int | None
+    run: TrainingRun | None = None  # where figures are memoised (the session's latest job)
+
+
+def job_results(job: training.TrainingJob) -> Results | None:
+    if job.evaluation is None:
+        return None
+    entry = learner_trainings.shared_registry().entry(learner_id())
+    saved_id = entry.saved_model_id if entry is not None and entry.job is job else None
+    own = trained_model()
+    return Results(job.evaluation, job.epochs_done, job.config, job.train_samples, job.progress().elapsed_s,
+                   entry.data_source if entry is not None else mnist().source, job.history(), lambda: job.model,
+                   own is not None and own.model is job.model, saved_id, current_run())
+
+
+def results_panel(results: Results | None) -> None:
+    if results is None:
         return
-    st.subheader(t("train.results_heading"))
-    progress = job.progress()
+    evaluation, config = results.evaluation, results.config
+    st.subheader(t("train.results_heading") if results.run is not None
+                 else t("train.saved_results_heading", number=results.saved_id))
     acc_col, loss_col, epochs_col, time_col = st.columns(4)
     acc_col.metric(t("train.test_accuracy"), f"{evaluation.test_accuracy:.2%}")
     loss_col.metric(t("train.test_loss"), f"{evaluation.test_loss:.4f}")
-    epochs_col.metric(t("train.epochs_done"), f"{job.epochs_done} / {job.config.epochs}")
-    time_col.metric(t("train.train_time"), duration(progress.elapsed_s))
+    epochs_col.metric(t("train.epochs_done"), f"{results.epochs_done} / {config.epochs}")
+    time_col.metric(t("train.train_time"), duration(results.seconds))
     st.caption(t("train.test_size", count=f"{evaluation.test_size:,}"))
-    run = current_run()
-    published = run.published if run is not None and run.job is job else None
-    if published is not None and published.data_source == "bundled":  # why not the chapter's ~99%
+    if results.saved_id is not None:
+        st.caption(t("train.saved_note", number=results.saved_id))
+    if results.data_source == "bundled":  # why not the chapter's ~99%
         st.caption(t("train.results_offline_note"))
-
-    if published is not None and st.session_state.get(keys.TRAINED_MODEL) is published:
+    run = results.run
+    if results.is_active:
         with st.container(border=True):
-            st.markdown(t("train.active_note", quantity=job.epochs_done, epochs=job.epochs_done, optimizer=job.config.optimizer,
-                          batch=job.config.batch_size, samples=f"{job.train_samples:,}",
+            st.markdown(t("train.active_note", quantity=results.epochs_done, epochs=results.epochs_done,
+                          optimizer=config.optimizer, batch=config.batch_size, samples=f"{results.train_samples:,}",
                           accuracy=f"{evaluation.test_accuracy:.2%}"))
             with st.container(horizontal=True, vertical_alignment="center"):
                 draw = page_info("draw")
                 st.page_link(draw.path, label=t("train.draw_link"), icon=draw.icon)
-                st.download_button(t("train.download"), data=lambda: recipe.model_bytes(job.model),
+                st.download_button(t("train.download"), data=lambda: recipe.model_bytes(results.model()),
                                    file_name="cnnlab_model.keras", mime="application/octet-stream",
                                    icon=":material/download:", key=keys.TRAIN_DOWNLOAD, help=t("train.download_help"))
 
@@ -304,7 +320,7 @@ def results_panel(job: training.TrainingJob) -> None:
         st.caption(t("train.per_class_caption"))
         show_chart(memo_figure(run, "per_class", (id(evaluation),), lambda: per_class_figure(evaluation)),
                    key=keys.TRAIN_PER_CLASS_CHART)
-        epoch_table(job)
+        epoch_table(results.history)
 
     st.markdown(f"**{t('train.mistakes_heading')}**")
     mistakes = evaluation.mistakes
@@ -318,8 +334,8 @@ def results_panel(job: training.TrainingJob) -> None:
                    key=keys.TRAIN_MISTAKES_CHART)
 
 
-def epoch_table(job: training.TrainingJob) -> None:
-    records = job.history().epochs
+def epoch_table(history: History) -> None:
+    records = history.epochs
     if not records:
         return
     st.markdown(f"**{t('train.epoch_table_heading')}**")

@@ -16,10 +16,15 @@ Values already set in the environment win. All replicas share one cookie secret
 another replica.
 
 A replica that dies is started again on its port; meanwhile HAProxy sends its students to the
-others, where their sessions start fresh. At most RESTARTS_PER_WINDOW restarts per replica within
-RESTART_WINDOW_S: a replica that keeps dying (a broken install, a port taken, no memory) is given up,
-loudly (stderr and the supervisor's log), and HAProxy keeps serving with the others; with none left the
-supervisor stops. Nothing else is shared: each replica has its own sessions, training queue and caches.
+others, where their sessions start fresh but find everything they saved (a training that ran on the
+dead replica is lost; its last complete epoch can be kept). At most RESTARTS_PER_WINDOW restarts per
+replica within RESTART_WINDOW_S: a replica that keeps dying (a broken install, a port taken, no memory)
+is given up, loudly (stderr and the supervisor's log), and HAProxy keeps serving with the others; with
+none left the supervisor stops.
+
+All replicas share one store (cnnlab/store.py): `--database-url` (CNNLAB_DATABASE_URL, PostgreSQL for
+replicas on several hosts), else the SQLite file in `--data-dir` (CNNLAB_DATA_DIR, default data/), which
+replicas on one host share. Each replica has its own sessions, training queue and caches.
 
 Stopping: the first SIGINT or SIGTERM stops HAProxy, then every replica; signals that arrive while it
 stops (GNU make forwards a SIGTERM sent to `make serve`'s process group: the supervisor gets two) do not
@@ -35,6 +40,7 @@ import collections
 import csv
 import io
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -146,7 +152,7 @@ class Cluster:
     """The replicas and HAProxy; start() returns once HAProxy serves and every replica is healthy."""
 
     def __init__(self, replicas: int, port: int, *, address: str = "127.0.0.1", cores: int | None = None,
-                 log_dir: Path | None = None) -> None:
+                 log_dir: Path | None = None, database_url: str | None = None, data_dir: Path | None = None) -> None:
         if replicas < 1:
             raise ValueError("at least one replica")
         self.port, self.address = port, address
@@ -155,7 +161,9 @@ class Cluster:
         self.replicas = [Replica(f"r{i + 1}", free_port(), self.log_dir / f"replica-r{i + 1}.log")
                          for i in range(replicas)]
         settings = replica_settings(replicas, cores or cpu_count())
+        store = {"CNNLAB_DATABASE_URL": database_url, "CNNLAB_DATA_DIR": str(data_dir) if data_dir else None}
         self.env = {"TF_CPP_MIN_LOG_LEVEL": "2", **settings, **os.environ,
+                    **{k: v for k, v in store.items() if v},  # every replica the same store
                     "STREAMLIT_SERVER_COOKIE_SECRET": secrets.token_hex(32)}
         self.haproxy: subprocess.Popen | None = None
 
@@ -203,6 +211,13 @@ class Cluster:
                 return
             time.sleep(0.5)
         raise RuntimeError(f"the cluster was not healthy within {HEALTHY_TIMEOUT_S:.0f} s (logs: {self.log_dir})")
+
+    def store_text(self) -> str:
+        """Where the replicas' store is, for the operator (a URL's password hidden)."""
+        url = self.env.get("CNNLAB_DATABASE_URL")
+        if url:
+            return re.sub(r"//([^:/@]+):[^@]*@", r"//\1:***@", url)
+        return str(Path(self.env.get("CNNLAB_DATA_DIR") or ROOT / "data") / "cnnlab.sqlite3")
 
     def stats(self) -> list[dict[str, str]]:
         """HAProxy's `show stat` for the replicas: status (UP/DOWN), scur (open connections), ..."""
@@ -302,12 +317,18 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8501)))
     parser.add_argument("--address", default="0.0.0.0", help="where HAProxy listens (replicas: 127.0.0.1 only)")
     parser.add_argument("--cores", type=int, default=None, help="cores to size the replicas for (default: all)")
+    parser.add_argument("--database-url", default=os.environ.get("CNNLAB_DATABASE_URL") or None,
+                        help="the store every replica shares: postgresql://user@host:port/db (default: SQLite in "
+                             "--data-dir)")
+    parser.add_argument("--data-dir", type=Path, default=None, help="where the SQLite store is (default: data/)")
     args = parser.parse_args()
     stop_on_first_signal()
-    cluster = Cluster(args.replicas, args.port, address=args.address, cores=args.cores)
+    cluster = Cluster(args.replicas, args.port, address=args.address, cores=args.cores,
+                      database_url=args.database_url, data_dir=args.data_dir)
     settings = {k: cluster.env[k] for k in ("CNNLAB_MAX_TRAININGS", "CNNLAB_TF_THREADS")}
     print(f"starting {args.replicas} replica(s) ({', '.join(f'{k}={v}' for k, v in settings.items())} each) "
-          f"behind HAProxy on {args.address}:{args.port}; logs in {cluster.log_dir}", flush=True)
+          f"behind HAProxy on {args.address}:{args.port}; logs in {cluster.log_dir}; store: {cluster.store_text()}",
+          flush=True)
     code = 0
     try:
         cluster.start()

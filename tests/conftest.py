@@ -34,3 +34,23 @@ def app_test():
         return at
 
     return make
+
+
+# The store's databases (tests/databases.py): `database_url`, one fresh database per kind, and the
+# PostgreSQL server behind it.
+from tests.databases import database_url, postgres_server  # noqa: E402,F401
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _store_in_a_temporary_folder(tmp_path_factory):
+    """No test writes into the repo's data/: the app's default store goes to a temporary folder."""
+    folder = tmp_path_factory.mktemp("cnnlab-data")
+    saved = {name: os.environ.get(name) for name in ("CNNLAB_DATA_DIR", "CNNLAB_DATABASE_URL")}
+    os.environ["CNNLAB_DATA_DIR"] = str(folder)
+    os.environ.pop("CNNLAB_DATABASE_URL", None)
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

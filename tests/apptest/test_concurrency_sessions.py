@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnlab import data
+from cnnlab import data, learner_trainings
 from components import state_keys as keys
 
 
@@ -48,16 +48,28 @@ def test_what_a_closed_session_held_is_released(app_test):
     held = {"model": weakref.ref(job.model), "job": weakref.ref(job), "run": weakref.ref(run),
             "figure": weakref.ref(run.figures["confusion"][1]),
             "published": weakref.ref(at.session_state[keys.TRAINED_MODEL])}
+    who = at.session_state[keys.LEARNER_ID]
     del job, run
     at = None  # the session ends: AppTest held its state, the server's session manager would
+    # The learner's registry keeps their finished training while one of their sessions may come back
+    # (limits.ABANDON_AFTER_S): once none is connected any more, it lets go too.
+    registry = learner_trainings.shared_registry()
+    saved = registry.is_connected, registry.abandon_after_s
+    registry.is_connected, registry.abandon_after_s = (lambda _session: False), 0.0
+    try:
+        registry.prune()
+    finally:
+        registry.is_connected, registry.abandon_after_s = saved
+    assert registry.entry(who) is None
     gc.collect()
     assert {name: ref() is None for name, ref in held.items()} == dict.fromkeys(held, True)
 
 
 def test_a_student_waiting_in_line_sees_the_position_and_leaving_gives_the_model_back(app_test):
+    """Leaving the line trains nothing and saves nothing: the pages use the model chosen before (the shipped one)."""
     import threading
 
-    from cnnlab import training
+    from cnnlab import store, training
 
     slots = training.shared_slots()
     taken = [f"someone-else-{i}" for i in range(slots.capacity)]
@@ -75,13 +87,16 @@ def test_a_student_waiting_in_line_sees_the_position_and_leaving_gives_the_model
             threading.Event().wait(0.05)
         at.run()
         assert "Waiting in line: position 1" in " ".join(w.value for w in at.warning)
-        assert at.session_state[keys.TRAINED_MODEL].model is job.model  # published while it waits
+        registry = learner_trainings.shared_registry()
+        assert registry.entry(at.session_state[keys.LEARNER_ID]).job is job  # the learner's, while it waits
+        assert "While your training runs" in " ".join(c.value for c in at.caption)  # its model is the one in use
         at.button(key="train_stop").click().run()
         assert job.wait(30) and job.state == training.CANCELLED
         at.run()
         assert not at.exception
         assert keys.TRAINED_MODEL not in at.session_state  # no model before: the shipped one again
-        assert at.session_state[keys.TRAINING_RUN].previous is None and at.session_state[keys.TRAINING_RUN].restored
+        assert "While your training runs" not in " ".join(c.value for c in at.caption)
+        assert store.shared().list_models(at.session_state[keys.LEARNER_ID]) == [], "nothing trained, nothing saved"
     finally:
         for holder in taken:
             slots.release(holder)

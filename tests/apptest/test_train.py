@@ -5,8 +5,13 @@ import time
 
 import numpy as np
 
-from cnnlab import training
+from cnnlab import learner_trainings, store, training
 from components import state_keys as keys
+
+
+def _entry(at):
+    """The learner's training in the process's registry (each AppTest session is a new learner)."""
+    return learner_trainings.shared_registry().entry(at.session_state[keys.LEARNER_ID])
 
 
 def _wait_until(at, predicate, timeout=120):
@@ -44,8 +49,8 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert at.button(key="train_start").disabled and at.slider(key="train_epochs").disabled
     notice = at.info[0].value
     assert "Your training is" in notice and "Stop" in notice and "already running" not in notice
-    # While it runs, the session's active model is the half-trained one.
-    assert at.session_state[keys.TRAINED_MODEL].model is job.model
+    # While it runs, the learner's active model is the half-trained one.
+    assert _entry(at).job is job
 
     assert job.wait(120), "training should finish"
     at.run()
@@ -63,10 +68,15 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert any('"smoothed"' in s for s in specs), "the live chart is drawn"
     assert any('"heatmap"' in s and "predicted digit" in s for s in specs), "the confusion matrix is drawn"
     assert job.evaluation.confusion.sum() == 2000
+    # Saved to the learner's models and chosen: the session uses the very model it trained.
+    saved_id = _entry(at).saved_model_id
+    who = at.session_state[keys.LEARNER_ID]
+    assert saved_id is not None and store.shared().active_model_id(who) == saved_id
     published = at.session_state[keys.TRAINED_MODEL]
     assert published.finished and published.epochs_done == 1 and published.model is job.model
-    assert published.test_accuracy == job.evaluation.test_accuracy
+    assert published.test_accuracy == job.evaluation.test_accuracy and published.saved_id == saved_id
     assert "active model" in " ".join(m.value for m in at.markdown)
+    assert any(f"#{saved_id}" in c.value for c in at.caption), "the page says where it was saved"
     assert not at.button(key="train_start").disabled
 
     # A finished job's figures are built once: a rerun reuses them, another language rebuilds the translated ones.
