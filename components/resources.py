@@ -11,6 +11,7 @@ so the first training does not wait for one.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import importlib
 import logging
@@ -133,10 +134,10 @@ def _process_ending() -> bool:
 
 def _warm(freeze_heap: bool) -> None:
     started = time.perf_counter()
-    try:
-        store.shared()  # the learners' store, its schema upgraded, before the first visitor saves anything
-    except store.StoreError:  # logged; the pages say saving is unavailable and retry on use
-        pass
+    # The learners' store, its schema upgraded, before the first visitor saves anything. A failure is
+    # logged by the store; the pages say saving is unavailable and retry on use.
+    with contextlib.suppress(store.StoreError):
+        store.shared()
     try:
         trainer_pool.shared_pool().prepare()  # the training workers import TensorFlow beside us
         if _process_ending():  # nobody is left to use the model: end now, the exit waits for us

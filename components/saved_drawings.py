@@ -3,6 +3,7 @@ model's reading is the default), and a small gallery of the saved ones, each wit
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import numpy as np
@@ -73,7 +74,5 @@ def gallery() -> None:
 def _delete(drawing_id: int) -> None:
     s = store()
     if s is not None:
-        try:
+        with contextlib.suppress(StoreError):  # already gone (another tab): the gallery shows what is left
             s.delete_drawing(learner_id(), drawing_id)
-        except StoreError:  # already gone (another tab): the gallery shows what is left
-            pass
