@@ -151,8 +151,10 @@ def model_card(stack, data: MnistData) -> None:
     with st.container(border=True):
         which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
         with st.container(horizontal=True, vertical_alignment="center"):
-            params = f"{analysis.total_params:,}" if analysis.ok else "—"  # a partial sum would mislead
-            st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
+            if analysis.ok:
+                st.markdown(t("train.model_card", layers=len(stack), params=f"{analysis.total_params:,}", which=which))
+            else:  # a partial sum would mislead
+                st.markdown(t("train.model_card_unknown", layers=len(stack), which=which))
             model_page = page_info("model")
             st.page_link(model_page.path, label=t("train.edit_model"), icon=model_page.icon)
         st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
@@ -170,7 +172,7 @@ def split_note(n_train: int, config: recipe.TrainConfig) -> None:
 def run_notes(area, blocker: str | None, busy_job: training.TrainingJob | None) -> None:
     """Why Start is disabled: the stack cannot train, or this session's own training (busy_job) is active."""
     if blocker:
-        area.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
+        area.warning(blocker, icon=":material/block:")  # it says that training waits for the fix
     if busy_job is not None:
         queued = busy_job.state == training.QUEUED
         area.info(t("train.busy_queued" if queued else "train.busy"),
