@@ -17,6 +17,7 @@ from cnnlab import inspect_model, latex, network_trace, step_through
 from components import charts
 from components import state_keys as keys
 from components.i18n import t
+from components.number_box import number_box
 from components.ui import show_chart
 from components.window_views import number_grid
 
@@ -233,11 +234,11 @@ def trace_controls(layers) -> Selection | None:
                                 format_func=lambda p: layer_label(layers, p))
     height, width, count = layers[position].shape
     with map_col:
-        channel = st.number_input(t("network.pick_map", last=count - 1), 0, count - 1, key=keys.NETWORK_MAP)
+        channel = number_box(t("network.pick_map", last=count - 1), 0, count - 1, key=keys.NETWORK_MAP)
     with row_col:
-        row = st.number_input(t("network.pick_row", size=height), 0, height - 1, key=keys.NETWORK_ROW)
+        row = number_box(t("network.pick_row", size=height), 0, height - 1, key=keys.NETWORK_ROW)
     with col_col:
-        col = st.number_input(t("network.pick_col", size=width), 0, width - 1, key=keys.NETWORK_COL)
+        col = number_box(t("network.pick_col", size=width), 0, width - 1, key=keys.NETWORK_COL)
     return Selection(int(position), int(channel), int(row), int(col))
 
 

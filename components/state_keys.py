@@ -51,6 +51,11 @@ def learner_cookie(proposed: str) -> str:
 
 # ------------------------------------------------------------------ pieces that several pages use
 
+def number_box_note(box_key: str) -> str:
+    """(typed, used) when the number box `box_key` clamped what the user typed (components.number_box)."""
+    return f"{box_key}__clamped"
+
+
 @dataclass(frozen=True)
 class DigitPickerKeys:
     """One page's digit picker (components.digit_picker): where its digit comes from ("drawn" or "test",
