@@ -8,7 +8,7 @@ from components import model_editor as editor
 from components import presentation
 from components import state_keys as keys
 from components import training_views as views
-from components.i18n import t
+from components.i18n import current_language, t
 from components.resources import mnist
 from components.ui import code_panel, page_header
 
@@ -88,7 +88,8 @@ def train_page() -> None:
     start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)))
     views.job_panels(job, live_area)
     st.subheader(t("train.code_heading"))
-    code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train)))
+    code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train),
+                                     lang=current_language()))
 
 
 train_page()
