@@ -25,6 +25,7 @@ from components.state_keys import StepViewKeys
 from components.ui import show_chart
 
 PAD_COLOUR = "#d9dde5"  # padded cells: zeros for convolution, -inf for max pooling
+PAD_TEXT = "#4a5160"  # their '0' or '-∞': 5.9:1 on PAD_COLOUR
 GRID_SCALE = "Blues"
 PLAY_SECONDS = 1.2  # one output cell per tick while playing
 WINDOW_TRACE = "window"  # the outlined input window's trace name (browser tests read it from the DOM)
@@ -32,12 +33,11 @@ WINDOW_MARGIN = 0.46  # the window's outline runs just inside each cell, so neig
 MAX_TEXT_PX = 22  # plotly fits heatmap numbers to their cells, never above the layout's font size
 
 
-def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str) -> go.Heatmap:
-    """Cells in `mask` filled with one colour and their numbers written in (sized by plotly to fit)."""
-    # A heatmap writes text in every cell, NaN or not: only the masked cells get any.
-    return go.Heatmap(z=np.where(mask, 1.0, np.nan), text=np.where(mask, texts, "").tolist(), colorscale=[[0, colour], [1, colour]],
-                      texttemplate="%{text}", showscale=False, xgap=1, ygap=1, hoverinfo="skip",
-                      textfont=dict(color=font_colour))  # no <b>: plotly would count the tags when fitting
+def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str, width: int) -> go.Heatmap:
+    """Cells in `mask` filled with one colour and their numbers written in (charts.fill_texts: at the grid's size)."""
+    return go.Heatmap(z=np.where(mask, 1.0, np.nan), text=charts.fill_texts(texts, mask, width),
+                      colorscale=[[0, colour], [1, colour]], texttemplate="%{text}", showscale=False, xgap=1, ygap=1,
+                      hoverinfo="skip", textfont=dict(color=font_colour))  # no <b>: plotly would count the tags
 
 
 def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outline: list[tuple[int, int]] = (),
@@ -58,21 +58,21 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     shown = np.where(pad_mask | ~np.isfinite(values), np.nan, values)
     lo, hi = charts.colour_range(shown, symmetric=symmetric)
     texts = np.vectorize(latex.grid_number, otypes=[str])(values)
+    width = max(len(text) for text in texts.flat)
     # Numbers are heatmap text, not fixed-size labels: plotly shrinks them to fit narrow screens (a projector).
     fill_mask = np.zeros(values.shape, bool)
     if fill:
         fill_mask[tuple(zip(*fill, strict=True))] = True
-    traces = [go.Heatmap(z=shown, text=np.where(pad_mask | fill_mask, "", texts).tolist(), texttemplate="%{text}",
-                         colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
+    traces = [go.Heatmap(z=shown, colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
                          hoverinfo="skip" if selectable else None,
                          hovertemplate=None if selectable else "row %{y}, col %{x}<extra></extra>")]
+    traces += charts.number_layers(texts, charts.cell_colours(shown, colorscale, lo, hi), ~(pad_mask | fill_mask), width)
     if pad_mask.any():
-        traces.append(_text_layer(pad_mask, texts, PAD_COLOUR, "#5b6270"))
+        traces.append(_text_layer(pad_mask, texts, PAD_COLOUR, PAD_TEXT, width))
     if fill:
-        traces.append(_text_layer(fill_mask, texts, charts.ACCENT, "white"))
+        traces.append(_text_layer(fill_mask, texts, charts.ACCENT, charts.LIGHT_TEXT, width))
     if outline:
-        traces.append(charts.outline_trace([(r, c, r, c) for r, c in outline], margin=WINDOW_MARGIN,
-                                           name=WINDOW_TRACE))
+        traces += charts.highlight([(r, c, r, c) for r, c in outline], margin=WINDOW_MARGIN, name=WINDOW_TRACE)
     if inner_box is not None:
         traces.append(charts.outline_trace([inner_box], color="#1f2430", width=1.5, dash="dash"))
     if selectable:
