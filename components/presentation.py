@@ -39,8 +39,24 @@ BASE_CSS = """
 /* Display formulas break after "=" or "+" (as TeX does in running text) instead of being clipped. */
 .katex-display > .katex { white-space: normal; }
 /* Printed tensors and model summaries wrap like the code panels (ui.code_panel passes wrap_lines=True);
-   !important because the syntax highlighter writes white-space: pre into the element's style attribute. */
+   !important because the syntax highlighter writes white-space: pre into the element's style attribute.
+   A line too long for its box (_FIT_SCRIPT marks it .cnnlab-wrapped) is one band with a bar at its left and
+   its continuation indented under it, so a wrap never reads as a new, indented line of code. */
 [data-testid="stCode"] code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+[data-testid="stCode"] code > span.cnnlab-wrapped { display: block; background: #eceff5; text-indent: -4ch;
+  border-left: 3px solid #8a93a6; margin-left: calc(-3px - 0.5ch); padding-left: 4.5ch; }
+/* Text contrast at least 4.5:1 (WCAG AA) in every mode. Streamlit draws captions at 60% opacity
+   (3.7:1 on white): solid grey instead. Code colours: Streamlit's highlighter palette is 2.6–3.7:1 on the
+   code background; these are 5.6:1 or more. */
+[data-testid="stCaptionContainer"] { opacity: 1; color: #525a6b; }
+[data-testid="stCode"] .token.keyword, [data-testid="stCode"] .token.builtin,
+[data-testid="stCode"] .token.boolean { color: #1a56b0; }
+[data-testid="stCode"] .token.operator { color: #a34a12; }
+[data-testid="stCode"] .token.punctuation { color: #4d5566; }
+[data-testid="stCode"] .token.number { color: #0b6b5e; }
+[data-testid="stCode"] .token.string { color: #1c7032; }
+[data-testid="stCode"] .token.comment { color: #5c6370; }
+[data-testid="stCode"] .token.function, [data-testid="stCode"] .token.class-name { color: #7a3e9d; }
 /* Toggle and checkbox labels and page links wrap instead of ending in "…". */
 label [data-testid="stMarkdownContainer"], [data-testid="stPageLink-NavLink"] span {
   white-space: normal; text-overflow: clip; }
@@ -118,6 +134,11 @@ if (!window.cnnlabFit) {
       fit(box, box.closest('[data-testid="stElementContainer"]')?.clientWidth);
     for (const box of document.querySelectorAll('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]'))
       fit(box, box.parentElement.clientWidth);
+    for (const line of document.querySelectorAll('[data-testid="stCode"] code > span')) {
+      line.classList.remove('cnnlab-wrapped');  // measured as the highlighter draws it: inline, one box per line
+      const rows = new Set([...line.getClientRects()].filter(r => r.width > 1).map(r => Math.round(r.top)));
+      if (rows.size > 1) line.classList.add('cnnlab-wrapped');  // (its closing newline's empty box does not count)
+    }
     const main = document.querySelector('[data-testid="stMain"]');
     if (main && main !== watched) { resized.observe(main); watched = main; }
   };
