@@ -138,7 +138,8 @@ def fill_texts(texts: np.ndarray, where: np.ndarray, width: int) -> list[list[st
     return np.where(where, texts, blank).tolist()
 
 
-_NO_PAINT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]  # a heatmap that only writes: its z is all NaN anyway
+# A heatmap that only writes: every cell painted see-through (an all-NaN heatmap would draw no text at all).
+_NO_PAINT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
 
 
 def number_layers(texts: np.ndarray, colours: np.ndarray, where: np.ndarray, width: int,
@@ -151,7 +152,7 @@ def number_layers(texts: np.ndarray, colours: np.ndarray, where: np.ndarray, wid
     layers = []
     for font, cells in ((DARK_TEXT, where & dark), (LIGHT_TEXT, where & ~dark)):
         if cells.any():
-            layers.append(go.Heatmap(z=np.full(texts.shape, np.nan), text=fill_texts(texts, cells, width),
+            layers.append(go.Heatmap(z=np.zeros(texts.shape), text=fill_texts(texts, cells, width),
                                      texttemplate="%{text}", textfont=dict(color=font, size=size), showscale=False,
                                      hoverinfo="skip", xgap=1, ygap=1, zmin=0, zmax=1, colorscale=_NO_PAINT,
                                      xaxis=x, yaxis=y))

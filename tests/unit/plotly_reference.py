@@ -31,7 +31,7 @@ def numbers(z, texts, where, *, zmin, zmax, colorscale, size=None):
         colour = plotly.colors.unlabel_rgb(plotly.colors.sample_colorscale(scale, [level])[0]) \
             if np.isfinite(value) else (255, 255, 255)
         dark[r, c] = ratio((0, 0, 0), colour) >= ratio((255, 255, 255), colour)
-    return [go.Heatmap(z=np.full(np.shape(z), np.nan), text=np.where(where & on, texts, blank).tolist(),
+    return [go.Heatmap(z=np.zeros(np.shape(z)), text=np.where(where & on, texts, blank).tolist(),
                        texttemplate="%{text}", textfont=dict(color=font, size=size), showscale=False, hoverinfo="skip", xgap=1,
                        ygap=1, zmin=0, zmax=1, colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]])
             for font, on in (("#000000", dark), ("#ffffff", ~dark)) if (where & on).any()]
