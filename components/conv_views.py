@@ -216,29 +216,30 @@ def step_view(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -
         output=lambda: conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), s, padding, d,
                                                pic.activation)[0, :, :, 0],
         input_title="conv.step_input_title", output_title="conv.step_output_title",
-        details=lambda step: _sum_view(step, which, pic), column_widths=(1.3, 1.0), max_grid_px=440))
+        details=lambda step: _sum_view(step, pic), side=lambda step, areas, tallest: _products_grids(step, which, areas,
+                                                                                                     tallest),
+        column_widths=(1.3, 1.0), max_grid_px=440))
 
 
-def _sum_view(step: step_through.WindowStep, which: int, pic: conv_ops.ConvSettings) -> None:
-    """Under the grids: kernel | products, the sum written out with the real numbers, where the window lies."""
-    _products_row(step, which)
+def _sum_view(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:
+    """The sum written out with the real numbers, then where the window lies."""
     st.latex(latex.conv_step_latex(step, pic.activation))
     _explain_window(step, pic)
 
 
-def _products_row(step: step_through.WindowStep, which: int) -> None:
-    """The kernel and the element-wise products input × weight, side by side, numbers readable."""
-    kernel_col, products_col = st.columns(2)
-    height = grids.grid_height(step.weights.shape[0], cell=60, hi=380)
-    with kernel_col:
+def _products_grids(step: step_through.WindowStep, which: int, areas: list, tallest: int | None) -> None:
+    """The kernel and the element-wise products input × weight, numbers readable, one in each of `areas`."""
+    kernel_area, products_area = areas
+    height = grids.grid_height(step.weights.shape[0], cell=60, hi=tallest or 380)
+    with kernel_area:
         show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_kernel_title", which=which + 1)),
-                   key=keys.CONV_STEP_KERNEL_CHART)
-    with products_col:
+                   key=keys.CONV_STEP_KERNEL_CHART, projector_scaled=False)
+    with products_area:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
-                   key=keys.CONV_STEP_PRODUCTS_CHART)
+                   key=keys.CONV_STEP_PRODUCTS_CHART, projector_scaled=False)
 
 
 def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:

@@ -19,7 +19,7 @@ import streamlit as st
 
 from cnnlab import latex, step_through
 from cnnlab.shapes import format_shape
-from components import charts
+from components import charts, presentation
 from components.i18n import t
 from components.state_keys import StepViewKeys
 from components.ui import show_chart
@@ -201,8 +201,12 @@ class LinkedLayer:
 
     step(row, col): the window behind an output cell; window(row, col): its cells in the input's own
     coordinates; output(): the whole 2-D output. input_title / output_title: i18n keys taking {shape}.
-    details(step): what the explorer shows under the grids. column_widths / max_grid_px: the two grids'
-    proportions and their largest height.
+    details(step): what the explorer writes out for the cell (its sum or maximum); side(step, areas, height):
+    the explorer's two small grids (conv: the kernel and the products), if any, one in each area.
+    column_widths / max_grid_px: the two grids' proportions and their largest height.
+
+    On a projector everything a click changes shares one screen: the two grids and `side`'s grids (or else
+    `details`) in one row, each at most PRESENT_GRID_PX tall, and `details` right under them.
     """
 
     keys: StepViewKeys
@@ -214,6 +218,7 @@ class LinkedLayer:
     input_title: str
     output_title: str
     details: Callable[[step_through.WindowStep], None]
+    side: Callable[[step_through.WindowStep, list, int | None], None] | None = None
     column_widths: tuple[float, float] = (1.3, 1.0)
     max_grid_px: int = 420
 
@@ -225,20 +230,34 @@ def linked_step_view(layer: LinkedLayer) -> None:
     _run_playing(layer.keys, playing, lambda: _linked_cell(layer))
 
 
+PRESENT_GRID_PX = 230  # a step-through grid's largest height on a projector (853×480): the sum fits below
+
+
 def _linked_cell(layer: LinkedLayer) -> None:
-    """Input window | output (clickable), then the explorer's details, for the picked output cell."""
+    """Input window | output (clickable) | on a projector the explorer's side part, then its details."""
     keys, (out_h, out_w) = layer.keys, layer.out_hw
     row, col = cell_picker(keys, out_h, out_w)
     step, full = layer.step(row, col), layer.output()
     hover = window_hover({(r, c): layer.window(r, c) for r in range(out_h) for c in range(out_w)}, out_w)
-    window_col, output_col = st.columns(list(layer.column_widths))
-    with window_col:
-        show_chart(window_figure(step, layer.source.shape, height=grid_height(step.padded.shape[0], hi=layer.max_grid_px),
+    present = presentation.is_on()
+    top = PRESENT_GRID_PX if present else layer.max_grid_px
+    widths = [*layer.column_widths, *((0.8, 0.8) if layer.side else (1.0,))] if present else layer.column_widths
+    columns = st.columns(list(widths))
+    with columns[0]:
+        show_chart(window_figure(step, layer.source.shape, height=grid_height(step.padded.shape[0], hi=top),
                                  title=t(layer.input_title, shape=format_shape(step.padded.shape))),
-                   key=keys.window_chart)
-    with output_col:
-        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=layer.max_grid_px),
+                   key=keys.window_chart, projector_scaled=False)
+    with columns[1]:
+        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=top),
                                title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
                                cell_hover=hover),
                    key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+    if present and layer.side:
+        layer.side(step, columns[2:], PRESENT_GRID_PX)
+    elif present:
+        with columns[2]:
+            layer.details(step)
+            return
+    elif layer.side:
+        layer.side(step, st.columns(2), None)
     layer.details(step)
