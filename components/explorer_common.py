@@ -12,11 +12,20 @@ import streamlit as st
 
 from cnnlab import conv_ops, latex, shapes
 from cnnlab.i18n import LANGUAGES, translate
+from components import presentation
 from components.i18n import t
 
 P = dict(persist_state="session")
 # The main controls live in the URL too: a link reopens the same settings (TensorFlow Playground style).
 BOUND = dict(persist_state="session", bind="query-params")
+
+
+def explorer_areas(label: str):
+    """(controls, results): the controls in a narrow column beside the results; on a projector, folded into an
+    expander (labelled `label`) above the results, which then get the whole width of the screen."""
+    if presentation.is_on():
+        return st.expander(label, icon=":material/tune:"), st.container()
+    return st.columns([1, 2.4], gap="large")
 
 
 def seed_state(defaults: dict) -> None:
