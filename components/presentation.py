@@ -44,7 +44,7 @@ BASE_CSS = """
    its continuation indented under it, so a wrap never reads as a new, indented line of code. */
 [data-testid="stCode"] code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 [data-testid="stCode"] code > span.cnnlab-wrapped { display: block; background: #eceff5; text-indent: -4ch;
-  border-left: 3px solid #8a93a6; margin-left: calc(-3px - 0.5ch); padding-left: 4.5ch; }
+  border-left: 3px solid #8a93a6; margin: 2px 0 2px calc(-3px - 0.5ch); padding-left: 4.5ch; }
 /* Text contrast at least 4.5:1 (WCAG AA) in every mode. Streamlit draws captions at 60% opacity
    (3.7:1 on white): solid grey instead. Code colours: Streamlit's highlighter palette is 2.6–3.7:1 on the
    code background; these are 5.6:1 or more. */
@@ -147,6 +147,20 @@ if (!window.cnnlabFit) {
   later();
 }
 """
+
+
+def scroll_to(key: str, nonce: int) -> None:
+    """Bring the element with key `key` (.st-key-<key>) to the top of the window, once per new `nonce`.
+
+    For an answer that appears far below the click that asked for it (the Network page's traced cell). The
+    script's text changes with the nonce, so Streamlit mounts it (and the browser runs it) once per click;
+    it scrolls again when the charts below have been laid out and moved the element.
+    """
+    script = f"""/* {nonce} */
+    const go = () => {{ const el = document.querySelector('.st-key-{key}');
+      if (el) {{ el.style.scrollMarginTop = '3.5rem'; el.scrollIntoView({{block: 'start'}}); }} }};  // below the app's top bar
+    requestAnimationFrame(go); setTimeout(go, 400); setTimeout(go, 1200);"""
+    st.sidebar.html(f"<script>{script}</script>", unsafe_allow_javascript=True)  # no room taken on the page
 
 
 def inject_css() -> None:

@@ -298,6 +298,12 @@ NETWORK_MAP_CHART = "network_map_chart"
 # The layer before with the traced cell's window, and each input channel's share of the sum.
 NETWORK_PREVIOUS_CHART = "network_previous"
 NETWORK_CHANNEL_SUMS_CHART = "network_channel_sums"
+# The traced cell's part of the page (its map, the window it reads, its arithmetic): scrolled into view after
+# a click on the overview. NETWORK_CLICKS counts those clicks; NETWORK_SCROLL_TO_TRACE holds the count for the
+# one run right after a click (its scroll script, new text for each click, so the browser runs it once).
+NETWORK_TRACE = "network_trace"
+NETWORK_CLICKS = "network_overview_clicks"
+NETWORK_SCROLL_TO_TRACE = "network_scroll_to_trace"
 
 
 def network_grid_chart(index: int) -> str:
