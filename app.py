@@ -40,4 +40,6 @@ for info in PAGES:
     sections.setdefault(t(f"nav.section_{info.section}"), []).append(
         st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
 page = st.navigation(sections)
+presentation.page_opened(presentation.page_name_of(page.url_path))
+presentation.chapter_nav(presentation.page_name_of(page.url_path))
 page.run()

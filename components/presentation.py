@@ -22,6 +22,7 @@ import streamlit as st
 from components import state_keys as keys
 from components.charts import IMAGE_SCALE, TILE_SCALE, TILE_TOP_LEVEL
 from components.i18n import t
+from components.pages import HOME, neighbours
 
 QUERY_PARAM = "present"
 
@@ -72,6 +73,10 @@ PRESENT_CSS = """
 /* Streamlit sizes its type in rem: a larger root font enlarges text and widgets together. */
 html { font-size: 18px; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+/* chapter_nav's ◀ ▶ links sit in the app's top bar (above it: the bar is opaque), centred between the
+   sidebar's » button and the toolbar: they take no room from the page. */
+.st-key-present_nav { position: relative; z-index: 999991; margin: -2rem 0 -1.6rem; pointer-events: none; }
+.st-key-present_nav a { pointer-events: auto; }  /* the bar's own buttons stay clickable beside the links */
 [data-testid="stMetricValue"] { font-size: clamp(1.75rem, 20cqi, 3rem); }
 .katex-display { font-size: 1.15em; }
 """
@@ -109,6 +114,35 @@ def toggle() -> None:
 
 def _turned() -> None:
     st.session_state[keys.PRESENT_FOLD_PENDING] = is_on()
+
+
+def page_opened(page_name: str) -> None:
+    """Call before the page runs: in presentation mode a page picked from the open sidebar folds it again (the
+    open sidebar squeezes the page; one pick, not pick-and-close)."""
+    previous = st.session_state.get(keys.PRESENT_PAGE)
+    st.session_state[keys.PRESENT_PAGE] = page_name
+    if is_on() and previous is not None and previous != page_name:
+        st.sidebar.html(f"<script>/* {page_name} */{_FOLD_SCRIPT}</script>", unsafe_allow_javascript=True)
+
+
+def chapter_nav(page_name: str) -> None:
+    """In presentation mode, ◀ the page before and the page after ▶ at the top of every page: one click to the
+    next page of the chapter, within reach on a projector's first screen."""
+    if not is_on():
+        return
+    before, after = neighbours(page_name)
+    with st.container(horizontal=True, horizontal_alignment="center", key=keys.PRESENT_NAV):
+        if before is not None:
+            st.page_link(before.path, label=t(f"nav.{before.name}"), icon=":material/arrow_back:",
+                         help=t("common.previous_page"))
+        if after is not None:
+            st.page_link(after.path, label=t(f"nav.{after.name}"), icon=":material/arrow_forward:",
+                         icon_position="right", help=t("common.next_page"))
+
+
+def page_name_of(url_path: str) -> str:
+    """The chapter's name of the page st.navigation runs ("" is Home)."""
+    return url_path or HOME.name
 
 
 # st.html is not in an iframe: these scripts run in the app's own page.

@@ -26,6 +26,11 @@ PRESENT = "present"
 # True for the one run that turns presentation mode on: that run folds the sidebar (components.presentation).
 PRESENT_FOLD_PENDING = "present_fold_sidebar"
 
+# The page the session ran last (components.presentation.page_opened: a new page folds the sidebar again), and
+# the presentation mode's ◀ ▶ links at the top of every page.
+PRESENT_PAGE = "present_page"
+PRESENT_NAV = "present_nav"
+
 # The user's own trained model and where it came from: a components.active_model.TrainedModel.
 TRAINED_MODEL = "trained_model"
 
