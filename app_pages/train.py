@@ -85,8 +85,9 @@ def train_page() -> None:
     views.split_note(len(data.x_train), config)
     with run_row if run_row is not None else st.container():
         start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
+        watch_area = st.container() if run_row is not None else None  # ...and the watch panel under both
     start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)))
-    views.job_panels(job, live_area)
+    views.job_panels(job, live_area, watch_area)
     st.subheader(t("train.code_heading"))
     code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train),
                                      lang=current_language()))

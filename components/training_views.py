@@ -179,13 +179,19 @@ def run_notes(area, blocker: str | None, busy_job: training.TrainingJob | None) 
                   icon=":material/hourglass_top:" if queued else ":material/model_training:")
 
 
-def job_panels(job: training.TrainingJob | None, live_area) -> None:
-    """The session's training: live (in `live_area`) while it runs, and its results once it has ended."""
+def job_panels(job: training.TrainingJob | None, live_area, watch_area=None) -> None:
+    """The session's training: live (in `live_area`) while it runs, and its results once it has ended.
+
+    watch_area (a projector): the watch panel there, the whole width under the live chart, not in its column.
+    """
     if job is None:
         return
     live_area.subheader(t("train.live_heading"))
     with live_area:
-        live_panel(keys.TRAINING_JOB, training_live)
+        live_panel(keys.TRAINING_JOB, training_live if watch_area is None else training_progress)
+    if watch_area is not None:
+        with watch_area:
+            live_panel(keys.TRAINING_JOB, training_watch_views.watch_panel)
     if not job.active:
         results_panel(job)
 
@@ -240,6 +246,14 @@ def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Fig
 
 def training_live(job: training.TrainingJob) -> None:
     """Status, progress bar, chart and the watch view of the session's training (live_panel's drawing)."""
+    training_progress(job)
+    training_watch_views.watch_panel(job)
+    if job.active:
+        st.caption(t("train.half_trained_note"))
+
+
+def training_progress(job: training.TrainingJob) -> None:
+    """Status, progress bar and chart of the session's training."""
     progress = job.progress()
     text = status_text(job, progress)
     if job.state == training.FAILED:
@@ -257,9 +271,6 @@ def training_live(job: training.TrainingJob) -> None:
                    key=keys.TRAIN_HISTORY_CHART)
     elif job.active:
         st.caption(t("train.chart_empty"))
-    training_watch_views.watch_panel(job)
-    if job.active:
-        st.caption(t("train.half_trained_note"))
 
 
 # ------------------------------------------------------------------ results
