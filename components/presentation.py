@@ -37,8 +37,10 @@ BASE_CSS = """
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1.5rem, 18cqi, 2.25rem); }
 [data-testid="stMetricValue"] :is([data-testid="stMarkdownContainer"], p) { text-overflow: clip; }
-/* Display formulas break after "=" or "+" (as TeX does in running text) instead of being clipped. */
+/* Display formulas break after "=" or "+" (as TeX does in running text) instead of being clipped; room below
+   for the labels under a brace (KaTeX's box clips what hangs below its last line). */
 .katex-display > .katex { white-space: normal; }
+.katex-display { padding-bottom: 0.3em; }
 /* Printed tensors and model summaries wrap like the code panels (ui.code_panel passes wrap_lines=True);
    !important because the syntax highlighter writes white-space: pre into the element's style attribute.
    A line too long for its box (_FIT_SCRIPT marks it .cnnlab-wrapped) is one band with a bar at its left and
@@ -59,8 +61,11 @@ BASE_CSS = """
 [data-testid="stCode"] .token.comment { color: #5c6370; }
 [data-testid="stCode"] .token.function, [data-testid="stCode"] .token.class-name { color: #7a3e9d; }
 /* Toggle and checkbox labels and page links wrap instead of ending in "…". */
-label [data-testid="stMarkdownContainer"], [data-testid="stPageLink-NavLink"] span {
-  white-space: normal; text-overflow: clip; }
+label [data-testid="stMarkdownContainer"], label [data-testid="stMarkdownContainer"] p,
+[data-testid="stPageLink-NavLink"] span { white-space: normal; text-overflow: clip; overflow-wrap: anywhere; }
+/* A segmented control too wide for its column wraps its options onto a second row instead of scrolling
+   them out of sight ("사인파" shown as "사"). */
+[data-testid="stButtonGroup"] > div { flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem; }
 /* A button is never narrower than its longest word, and longer labels wrap between words
    (a narrow column turned "지우기" into "지.." and "Clear" into "Cle/ar"). */
 [data-testid="stButton"] button, [data-testid="stDownloadButton"] button { min-width: min-content; }
@@ -168,6 +173,8 @@ if (!window.cnnlabFit) {
       fit(box, box.closest('[data-testid="stElementContainer"]')?.clientWidth);
     for (const box of document.querySelectorAll('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]'))
       fit(box, box.parentElement.clientWidth);
+    for (const box of document.querySelectorAll('[data-testid="stCode"] pre code'))  // e.g. model.summary()'s table
+      fit(box, box.closest('pre').clientWidth - 2 * parseFloat(getComputedStyle(box.closest('pre')).paddingLeft));
     for (const line of document.querySelectorAll('[data-testid="stCode"] code > span')) {
       line.classList.remove('cnnlab-wrapped');  // measured as the highlighter draws it: inline, one box per line
       const rows = new Set([...line.getClientRects()].filter(r => r.width > 1).map(r => Math.round(r.top)));
