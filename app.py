@@ -43,4 +43,6 @@ for info in PAGES:
 page = st.navigation(sections)
 saved_work.track_session(page.url_path or HOME.name)  # the learner's training lives while one of their tabs does
 saved_work.show_notice()  # what a click on the last run saved or deleted
+presentation.page_opened(presentation.page_name_of(page.url_path))
+presentation.chapter_nav(presentation.page_name_of(page.url_path))
 page.run()

@@ -8,7 +8,8 @@ import streamlit as st
 
 from components import conv_views as views
 from components import state_keys as keys
-from components.explorer_common import explorer_tabs
+from components.explorer_common import explorer_areas, explorer_tabs
+from components.i18n import t
 from components.ui import page_header
 
 page_header("conv")
@@ -18,7 +19,7 @@ page_header("conv")
 # and the page header, so the browser re-renders less (benchmarks/bench_explorers.py measures it).
 @st.fragment
 def explorer() -> None:
-    controls, results = st.columns([1, 2.4], gap="large")
+    controls, results = explorer_areas(t("conv.settings_expander"))
     with controls:
         settings = views.conv_controls()
     with results:

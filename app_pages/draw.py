@@ -17,6 +17,7 @@ from components.charts import bar_chart, heatmap, tiled_maps
 from components.i18n import t
 from components.pages import page_info
 from components.ui import page_header, plain_text, show_chart
+from components.widget_texts import file_uploader
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
@@ -174,8 +175,8 @@ def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     drawing = digit_canvas(stroke_width=stroke)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
-        uploaded = st.file_uploader(t("draw.upload_label"), type=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD,
-                                    max_upload_size=UPLOAD_MAX_MB)
+        uploaded = file_uploader(t("draw.upload_label"), types=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD,
+                                 max_upload_size=UPLOAD_MAX_MB)
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
             st.info(t("draw.using_upload", name=plain_text(uploaded.name)), icon=":material/image:")

@@ -12,7 +12,8 @@ def chapter_view() -> None:
     st.title(t("home.title"))
     st.markdown(t("home.lead"))
     st.subheader(t("home.chapter_heading"))
-    st.markdown(t("home.chapter_body"))
+    accuracy = t("home.accuracy_full" if resources.mnist().is_full else "home.accuracy_subset")
+    st.markdown(t("home.chapter_body", accuracy=accuracy))
 
 
 def pages_view() -> None:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from components import pooling_views as views
 from components import state_keys as keys
-from components.explorer_common import explorer_tabs
+from components.explorer_common import explorer_areas, explorer_tabs
 from components.i18n import t
 from components.ui import page_header
 
@@ -21,7 +21,7 @@ st.subheader(t("pooling.explorer_heading"))
 # and the chapter's example above, so the browser re-renders less (benchmarks/bench_explorers.py).
 @st.fragment
 def explorer() -> None:
-    controls, results = st.columns([1, 2.4], gap="large")
+    controls, results = explorer_areas(t("pooling.settings_expander"))
     with controls:
         layer, pool_slot, stride_slot = views.pool_controls()
     with results:

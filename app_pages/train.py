@@ -8,7 +8,7 @@ from components import limits_views, presentation, saved_models_views
 from components import model_editor as editor
 from components import state_keys as keys
 from components import training_views as views
-from components.i18n import t
+from components.i18n import current_language, t
 from components.resources import mnist
 from components.ui import code_panel, page_header
 
@@ -88,11 +88,13 @@ def train_page() -> None:
     over_budget = limits_views.cost_view(stack, config, data)
     with run_row if run_row is not None else st.container():
         start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
+        watch_area = st.container() if run_row is not None else None  # ...and the watch panel under both
     start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)) or over_budget)
-    views.job_panels(job, live_area)
+    views.job_panels(job, live_area, watch_area)
     saved_models_views.saved_models_section()
     st.subheader(t("train.code_heading"))
-    code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train)))
+    code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train),
+                                     lang=current_language()))
 
 
 train_page()

@@ -1,7 +1,8 @@
 """Every piece of tf.keras code the app shows, in the chapter's style.
 
 Conv2D/MaxPooling2D layers and the explorers' small programs, TensorFlow's print of a tensor,
-the Model page's Sequential and the Train page's whole program.
+the Model page's Sequential and the Train page's whole program. Comments in the code are in the
+page's language (`lang`, texts in assets/i18n/code.json); the code itself is the same in both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from cnnlab import optimizers, recipe, shapes
 from cnnlab import sequence_experiment as experiment
 from cnnlab.architecture import INPUT_SHAPE
 from cnnlab.conv_ops import ConvSettings, PoolSettings
+from cnnlab.i18n import DEFAULT_LANGUAGE, translate
 from cnnlab.layers import conv2d_args, kind_of, pair_arg
 from cnnlab.rnn_cells import RnnWeights
 from cnnlab.sequence_data import CHANGE_EVERY, TEST_FRACTION
@@ -93,22 +95,27 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
     return "\n".join(lines) + "\n"
 
 
+def _comment(key: str, lang: str, **values: object) -> str:
+    """A code comment ("# ...") in `lang`, from assets/i18n/code.json."""
+    return translate(f"code.{key}", lang, **values)
+
+
 # ---------------------------------------------------------------- the Train page's program
 
-_LOAD_CODE = {
-    "bundled": [
-        "# The digits CNN Lab trains on offline: its file assets/mnist_subset.npz",
-        "# (8,000 training + 2,000 test images of MNIST). The chapter loads all of MNIST instead:",
-        "# (train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()",
-        "with np.load('mnist_subset.npz') as data:",
-        "    train_images, train_labels = data['x_train'], data['y_train']",
-        "    test_images, test_labels = data['x_test'], data['y_test']",
-    ],
-    "keras": ["(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()"],
-}
+_KERAS_LOAD = "(train_images, train_labels), (test_images, test_labels) = datasets.mnist.load_data()"
 
 
-def training_code(stack, config: recipe.TrainConfig, source: str = "bundled", train_size: int = 8_000) -> str:
+def _load_code(source: str, lang: str) -> list[str]:
+    if source != "bundled":
+        return [_KERAS_LOAD]
+    return [*_comment("load_bundled", lang).split("\n"), f"# {_KERAS_LOAD}",
+            "with np.load('mnist_subset.npz') as data:",
+            "    train_images, train_labels = data['x_train'], data['y_train']",
+            "    test_images, test_labels = data['x_test'], data['y_test']"]
+
+
+def training_code(stack, config: recipe.TrainConfig, source: str = "bundled", train_size: int = 8_000,
+                  lang: str = DEFAULT_LANGUAGE) -> str:
     """The chapter's tf.keras program for this stack, these settings and the data the app trains on.
 
     source: "bundled" (assets/mnist_subset.npz, np.load) or "keras" (full MNIST); train_size: its
@@ -119,18 +126,19 @@ def training_code(stack, config: recipe.TrainConfig, source: str = "bundled", tr
     choose = sizes.train + sizes.val < train_size or sizes.val > 0
     lines = ["import numpy as np"] if source == "bundled" or choose else []
     lines += ["import tensorflow as tf", "from tensorflow.keras import datasets, layers, models", "",
-              *_LOAD_CODE[source],
+              *_load_code(source, lang),
               "train_images = train_images.reshape((-1, 28, 28, 1)) / 255.0",
               "test_images = test_images.reshape((-1, 28, 28, 1)) / 255.0"]
     if choose:
-        share = f"{config.data_fraction:.0%} of the training images" if config.data_fraction < 1 else "all of them"
+        share = (_comment("share_of_images", lang, percent=f"{config.data_fraction:.0%}") if config.data_fraction < 1
+                 else _comment("all_images", lang))
         lines += [f"chosen = np.random.default_rng({config.seed}).permutation(len(train_images))"
-                  f"[:{sizes.train + sizes.val}]  # {share}",
+                  f"[:{sizes.train + sizes.val}]  {share}",
                   "train_images, train_labels = train_images[chosen], train_labels[chosen]"]
     fit_args = [f"epochs={config.epochs}", f"batch_size={config.batch_size}"]
     if sizes.val:
         lines += [f"val_images, val_labels = train_images[:{sizes.val}], train_labels[:{sizes.val}]"
-                  f"  # held out to validate",
+                  f"  {_comment('held_out', lang)}",
                   f"train_images, train_labels = train_images[{sizes.val}:], train_labels[{sizes.val}:]"]
         fit_args.append("validation_data=(val_images, val_labels)")
     model_lines = keras_code(stack, config.optimizer, config.learning_rate).splitlines()
@@ -158,14 +166,14 @@ def _py_list(a: np.ndarray, indent: str = "") -> str:
     return "[\n" + "\n".join(rows) + "\n" + indent + "]"
 
 
-def step_code(x: np.ndarray, weights: RnnWeights) -> str:
+def step_code(x: np.ndarray, weights: RnnWeights, lang: str = DEFAULT_LANGUAGE) -> str:
     """Runnable tf.keras code that reproduces the step-through's hidden states."""
     x = np.asarray(x, dtype=float).reshape(len(x), -1)
     steps, features = x.shape
     return f"""import numpy as np
 import tensorflow as tf
 
-# the input sequence x_1 … x_{steps}: shape (batch 1, time steps {steps}, features {features})
+{_comment("rnn_input", lang, steps=steps, features=features)}
 x = np.array({_py_list(x[:, 0])}, dtype="float32").reshape(1, {steps}, {features})
 
 rnn = tf.keras.layers.SimpleRNN({weights.units}, return_sequences=True)
@@ -175,15 +183,15 @@ recurrent_kernel = np.array({_py_list(weights.recurrent_kernel)}, dtype="float32
 bias = np.array({_py_list(weights.bias)}, dtype="float32")  # = b
 rnn.set_weights([kernel, recurrent_kernel, bias])
 
-h = rnn(x)  # every hidden state h_1 … h_{steps}, shape (1, {steps}, {weights.units})
-print(np.round(h.numpy()[0], 2))  # one row per time step
+h = rnn(x)  {_comment("rnn_states", lang, steps=steps, units=weights.units)}
+print(np.round(h.numpy()[0], 2))  {_comment("rnn_rows", lang)}
 """
 
 
 # sequence_data.make_series, one formula per series kind (a test runs each against it)
 _SERIES_CODE = {
     "changing_wave": f"periods = np.repeat(rng.uniform(8, 40, size=n // {CHANGE_EVERY} + 1), {CHANGE_EVERY})[:n]"
-                     f"  # a new period every {CHANGE_EVERY} steps\n"
+                     "  {new_period}\n"
                      "y = np.sin(np.cumsum(2 * np.pi / periods)) + 0.02 * rng.normal(size=n)",
     "sine_noise": "y = np.sin(2 * np.pi * t / 25) + 0.15 * rng.normal(size=n)",
     "random_walk": "y = np.cumsum(rng.normal(0.0, 1.0, size=n)) * 0.2",
@@ -191,45 +199,50 @@ _SERIES_CODE = {
 }
 
 
-def _experiment_model_code(kind: str) -> str:
+def _series_code(series: str, lang: str) -> str:
+    code = _SERIES_CODE[series]
+    return code.replace("{new_period}", _comment("new_period", lang, every=CHANGE_EVERY)) if series == "changing_wave" else code
+
+
+def _experiment_model_code(kind: str, lang: str) -> str:
     """sequence_experiment.build_model's layers for `kind`, as the items of a tf.keras.Sequential list."""
     layer = f"tf.keras.layers.{experiment.KERAS_LAYER[kind]}"
     kernel = f"kernel_initializer=glorot({experiment.KERNEL_SEED})"
     if kind == "dense":
-        body = ("tf.keras.Input(shape=(window,)),  # the flattened window\n"
+        body = (f"tf.keras.Input(shape=(window,)),  {_comment('flat_window', lang)}\n"
                 f'        {layer}(units, activation="{experiment.DENSE_ACTIVATION}", {kernel}),')
     else:
-        note = "  # window time steps, 1 feature each" if kind == "rnn" else ""
+        note = f"  {_comment('window_steps', lang)}" if kind == "rnn" else ""
         body = (f"tf.keras.Input(shape=(window, 1)),{note}\n"
                 f"        {layer}(units, {kernel}, recurrent_initializer=orthogonal({experiment.RECURRENT_SEED})),")
     return (f'    "{kind}": lambda: tf.keras.Sequential([\n        {body}\n'
             f"        tf.keras.layers.Dense(1, kernel_initializer=glorot({experiment.HEAD_SEED})),\n    ]),")
 
 
-def experiment_code(settings: experiment.ExperimentSettings) -> str:
+def experiment_code(settings: experiment.ExperimentSettings, lang: str = DEFAULT_LANGUAGE) -> str:
     """Runnable tf.keras code for the experiment with these settings (same series, split, models and training)."""
     s = settings
-    models = "\n".join(_experiment_model_code(k) for k in s.kinds)
+    models = "\n".join(_experiment_model_code(k, lang) for k in s.kinds)
     train, test = 1 - TEST_FRACTION, TEST_FRACTION
     return f"""import numpy as np
 import tensorflow as tf
 
 window, units, epochs = {s.window}, {s.units}, {s.epochs}
 
-# The series ({s.series}) and its sliding windows: x = {s.window} past values, y = the next value
+{_comment("series_windows", lang, series=s.series, window=s.window)}
 rng = np.random.default_rng({s.seed})
 n = {s.n_windows} + window
 t = np.arange(n, dtype=float)
-{_SERIES_CODE[s.series]}
+{_series_code(s.series, lang)}
 y = y.astype("float32")
 x_all = np.lib.stride_tricks.sliding_window_view(y[:-1], window)  # ({s.n_windows}, window)
 y_all = y[window:]
-n_train = int(round(len(y_all) * {train}))                 # first {train:.0%} train, last {test:.0%} test
+n_train = int(round(len(y_all) * {train}))  {_comment("train_test", lang, train=f"{train:.0%}", test=f"{test:.0%}")}
 mean, std = y[:n_train + window].mean(), y[:n_train + window].std()
 x_all, y_all = (x_all - mean) / std, (y_all - mean) / std
 x_train, y_train, x_test, y_test = x_all[:n_train], y_all[:n_train], x_all[n_train:], y_all[n_train:]
 
-# Seeded initial weights and a seeded order of the windows: every run gives the same numbers
+{_comment("seeded", lang)}
 def glorot(k):
     return tf.keras.initializers.GlorotUniform(seed={s.seed} + k)
 
@@ -246,7 +259,7 @@ for name, build in models.items():
     model.compile(optimizer={optimizers.code(experiment.OPTIMIZER, s.learning_rate)}, loss="mse")
     xs_train, xs_test = (x_train, x_test) if name == "dense" else (x_train[..., None], x_test[..., None])
     order = np.random.default_rng({s.seed})
-    for epoch in range(epochs):  # one pass over the windows, in a new seeded order each time
+    for epoch in range(epochs):  {_comment("one_pass", lang)}
         shuffled = order.permutation(len(y_train))
         model.fit(xs_train[shuffled], y_train[shuffled], epochs=1, batch_size={s.batch_size}, shuffle=False, verbose=0)
     pred = model(xs_test, training=False).numpy().reshape(-1) * std + mean

@@ -32,8 +32,12 @@ from cnnlab.inspect_model import tile
 _VIRIDIS = px_colors.sequential.Viridis
 
 FONT = "Noto Sans KR, Source Sans Pro, sans-serif"
-ACCENT = "#e4572e"  # highlights: the current window, the predicted class
-ACCENT_FILL = "rgba(228,87,46,0.25)"  # a highlighted cell's fill: the accent, see-through
+ACCENT = "#c2410c"  # highlights: the current window, the predicted class (white numbers on it: 5.2:1)
+ACCENT_FILL = "rgba(194,65,12,0.25)"  # a highlighted cell's fill: the accent, see-through
+HALO = "white"  # under every highlight's outline: an edge of light and dark that needs no colour vision
+# Numbers written on cells: whichever contrasts more. Pure black: with it, black or white reaches at least
+# 4.58:1 on every colour (a dark grey leaves mid-tones, e.g. Blues' middle, below 4.5:1 both ways).
+DARK_TEXT, LIGHT_TEXT = "#000000", "#ffffff"
 PALETTE = ["#3266c8", "#e4572e", "#29a36a", "#f2a541", "#7d5ba6", "#2ab7ca"]
 IMAGE_SCALE = "gray"
 SIGNED_SCALE = "RdBu_r"
@@ -81,6 +85,78 @@ def styled(fig: go.Figure, *, height: int | None = None, title: str | None = Non
     if height:
         fig.update_layout(height=height)
     return fig
+
+
+# ---------------------------------------------------------------- numbers written on cells
+
+def _luminance(rgb: Sequence[float]) -> float:
+    """WCAG's relative luminance of an (r, g, b) colour in 0..255."""
+    def channel(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(float(v)) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: Sequence[float], b: Sequence[float]) -> float:
+    """WCAG's contrast ratio of two (r, g, b) colours, 1 to 21."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+_DARK_RGB, _LIGHT_RGB = px_colors.hex_to_rgb(DARK_TEXT), (255, 255, 255)
+
+
+def text_colour_on(rgb: Sequence[float]) -> str:
+    """DARK_TEXT or LIGHT_TEXT, whichever reads better on a cell of colour `rgb`."""
+    return DARK_TEXT if contrast(_DARK_RGB, rgb) >= contrast(_LIGHT_RGB, rgb) else LIGHT_TEXT
+
+
+def cell_colours(z: np.ndarray, colorscale, zmin: float, zmax: float) -> np.ndarray:
+    """The (rows, cols, 3) colours plotly paints the heatmap cells with (NaN: white), as plotly maps them:
+    (z - zmin) / (zmax - zmin), clipped to 0..1, interpolated between the scale's stops in RGB."""
+    scale = go.Heatmap(colorscale=colorscale).colorscale  # a name resolved as plotly resolves it
+    stops = np.array([s for s, _ in scale], dtype=float)
+    rgb = np.array([px_colors.unlabel_rgb(px_colors.convert_colors_to_same_type(c, "rgb")[0][0]) for _, c in scale],
+                   dtype=float)
+    z = np.asarray(z, dtype=float)
+    level = np.clip((z - zmin) / (zmax - zmin if zmax > zmin else 1.0), 0, 1)
+    out = np.stack([np.interp(np.nan_to_num(level), stops, rgb[:, i]) for i in range(3)], axis=-1)
+    out[~np.isfinite(z)] = 255.0
+    return out
+
+
+def fill_texts(texts: np.ndarray, where: np.ndarray, width: int) -> list[list[str]]:
+    """`texts` in the cells `where`, and elsewhere `width` no-break spaces (invisible).
+
+    plotly sizes a heatmap's numbers per trace from the spacing of its non-empty texts and the longest of
+    them (up to the layout's font size): a trace with one number (the filled cell) would write it at the
+    largest size, out of its cell. With a text in every cell, as long as the longest number of the whole
+    grid, every layer of a grid writes its numbers at one size, the size that fits the cells.
+    """
+    blank = "\u00a0" * max(1, width)
+    return np.where(where, texts, blank).tolist()
+
+
+# A heatmap that only writes: every cell painted see-through (an all-NaN heatmap would draw no text at all).
+_NO_PAINT = [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]]
+
+
+def number_layers(texts: np.ndarray, colours: np.ndarray, where: np.ndarray, width: int,
+                  axes: tuple[str, str] | None = None, size: int | None = None) -> list[go.Heatmap]:
+    """Transparent heatmaps that write `texts` in the cells `where`: dark on light cells, white on dark
+    ones (`colours`: each cell's (r, g, b)), so every number keeps at least WCAG's contrast; `size` in px,
+    else as large as the cells allow."""
+    dark = np.array([[text_colour_on(c) == DARK_TEXT for c in row] for row in colours], dtype=bool)
+    x, y = axes or (None, None)
+    layers = []
+    for font, cells in ((DARK_TEXT, where & dark), (LIGHT_TEXT, where & ~dark)):
+        if cells.any():
+            layers.append(go.Heatmap(z=np.zeros(texts.shape), text=fill_texts(texts, cells, width),
+                                     texttemplate="%{text}", textfont=dict(color=font, size=size), showscale=False,
+                                     hoverinfo="skip", xgap=1, ygap=1, zmin=0, zmax=1, colorscale=_NO_PAINT,
+                                     xaxis=x, yaxis=y))
+    return layers
 
 
 # ---------------------------------------------------------------- cached figures
@@ -169,15 +245,18 @@ def _heatmap_figure(z: np.ndarray, *, colorscale: str | tuple = IMAGE_SCALE, zmi
                     text_size: int | None = None, hover: str | None = CELL_HOVER, fixed_range: bool = False,
                     margin_top: int | None = None, annotations: Sequence[dict] = (),
                     traces: Sequence[BaseTraceType] = ()) -> go.Figure:
-    spec = spec_of(heatmap_skeleton(colorscale, height, bool(title), showscale, cell_text is not None, text_size,
-                                    hover, fixed_range, margin_top))
+    spec = spec_of(heatmap_skeleton(colorscale, height, bool(title), showscale, hover, fixed_range, margin_top))
     trace, layout = spec["data"][0], spec["layout"]
     trace["z"] = z
     for name, bound in (("zmin", zmin), ("zmax", zmax)):
         if bound is not None:
             trace[name] = float(bound)
-    if cell_text is not None:
-        trace["text"] = np.vectorize(cell_text, otypes=[str])(z).tolist()
+    if cell_text is not None:  # written by number_layers: black or white by each cell's colour
+        texts = np.vectorize(cell_text, otypes=[str])(z)
+        low, high = _finite_bounds(z)
+        colours = cell_colours(z, colorscale, low if zmin is None else zmin, high if zmax is None else zmax)
+        traces = [*number_layers(texts, colours, np.isfinite(z), max(len(x) for x in texts.flat), size=text_size),
+                  *traces]
     if title:
         layout["title"]["text"] = title
     if annotations:
@@ -186,13 +265,11 @@ def _heatmap_figure(z: np.ndarray, *, colorscale: str | tuple = IMAGE_SCALE, zmi
 
 
 @skeleton_cache()
-def heatmap_skeleton(colorscale: str | tuple, height: int, titled: bool, showscale: bool, text: bool,
-                     text_size: int | None, hover: str | None, fixed_range: bool, margin_top: int | None) -> go.Figure:
-    """heatmap()'s figure with a 1×1 placeholder (text: a placeholder number in its cell)."""
+def heatmap_skeleton(colorscale: str | tuple, height: int, titled: bool, showscale: bool, hover: str | None,
+                     fixed_range: bool, margin_top: int | None) -> go.Figure:
+    """heatmap()'s figure with a 1×1 placeholder."""
     trace = go.Heatmap(z=_EMPTY_Z, colorscale=colorscale, showscale=showscale, hovertemplate=hover,
                        hoverinfo="skip" if hover is None else None)
-    if text:
-        trace.update(text=[["0"]], texttemplate="%{text}", textfont=None if text_size is None else dict(size=text_size))
     fig = go.Figure(trace)
     image_axes(fig, fixed_range=fixed_range)
     return styled(fig, height=height, title=" " if titled else None, margin_top=margin_top)
@@ -325,6 +402,14 @@ def box_path(boxes: Sequence[tuple[int, int, int, int]], margin: float = 0.5) ->
         xs += [left - margin, right + margin, right + margin, left - margin, left - margin, None]
         ys += [top - margin, top - margin, bottom + margin, bottom + margin, top - margin, None]
     return xs, ys
+
+
+def highlight(boxes: Sequence[tuple[int, int, int, int]], *, margin: float = 0.5, width: float = 3,
+              fill: bool = False, name: str | None = None, axes: tuple[str, str] | None = None) -> list[go.Scatter]:
+    """The accent outline (outline_trace) on a wider white halo: its light-dark edge marks the cells on any
+    colour scale and for any colour vision (orange alone vanishes on viridis' yellows for many viewers)."""
+    halo = outline_trace(boxes, margin=margin, color=HALO, width=width + 3, axes=axes)
+    return [halo, outline_trace(boxes, margin=margin, width=width, fill=fill, name=name, axes=axes)]
 
 
 def outline_trace(boxes: Sequence[tuple[int, int, int, int]], *, margin: float = 0.5, color: str = ACCENT,

@@ -20,6 +20,7 @@ from components import window_views as grids
 from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
+from components.number_box import number_box
 from components.ui import code_panel, show_chart
 
 
@@ -61,10 +62,10 @@ def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     st.markdown(f"**{t('conv.input_shape')}**")
     cb, cc = st.columns(2)
     ch, cw = st.columns(2)
-    batch = cb.number_input(t("conv.batch"), 1, 256, 4, key=keys.CONV_BATCH, **BOUND)
-    channels = cc.number_input(t("conv.channels"), 1, 64, 3, key=keys.CONV_CHANNELS, **BOUND)
-    height = ch.number_input(t("conv.height"), 1, 512, 28, key=keys.CONV_HEIGHT, **BOUND)
-    width = cw.number_input(t("conv.width"), 1, 512, 28, key=keys.CONV_WIDTH, **BOUND)
+    batch = number_box(t("conv.batch"), 1, 256, value=4, key=keys.CONV_BATCH, container=cb, **BOUND)
+    channels = number_box(t("conv.channels"), 1, 64, value=3, key=keys.CONV_CHANNELS, container=cc, **BOUND)
+    height = number_box(t("conv.height"), 1, 512, value=28, key=keys.CONV_HEIGHT, container=ch, **BOUND)
+    width = number_box(t("conv.width"), 1, 512, value=28, key=keys.CONV_WIDTH, container=cw, **BOUND)
     filters = st.slider(t("conv.filters"), 1, 64, 2, key=keys.CONV_FILTERS, help=t("conv.filters_help"), **BOUND)
     kernel_size = _kernel_controls()
     kernel_slot = st.empty()
@@ -195,8 +196,8 @@ def _step_inputs(bank: KernelBank, digit: np.ndarray) -> tuple[np.ndarray, int]:
     small = c1.segmented_control(t("conv.step_input"), ["grid", "crop"], default="grid", required=True,
                                  key=keys.CONV_STEP_INPUT, format_func=lambda v: t(f"conv.step_input_{v}"), **P)
     filters = bank.kernel.shape[-1]
-    which = c2.number_input(t("conv.step_filter", count=filters), 1, filters, 1, key=keys.CONV_STEP_FILTER,
-                            **P) if filters > 1 else 1
+    which = number_box(t("conv.step_filter", count=filters), 1, filters, value=1, key=keys.CONV_STEP_FILTER,
+                       container=c2, **P) if filters > 1 else 1
     grid = step_through.small_grid(7) if small == "grid" else step_through.digit_crop(digit, 8)
     return grid, min(int(which), filters) - 1
 
@@ -220,29 +221,30 @@ def step_view(bank: KernelBank, pic: conv_ops.ConvSettings, digit: np.ndarray) -
         output=lambda: conv_ops.conv2d_forward(grid, kernel[:, :, None, None], np.array([bias]), s, padding, d,
                                                pic.activation)[0, :, :, 0],
         input_title="conv.step_input_title", output_title="conv.step_output_title",
-        details=lambda step: _sum_view(step, which, pic), column_widths=(1.3, 1.0), max_grid_px=440))
+        details=lambda step: _sum_view(step, pic), side=lambda step, areas, tallest: _products_grids(step, which, areas,
+                                                                                                     tallest),
+        column_widths=(1.3, 1.0), max_grid_px=440))
 
 
-def _sum_view(step: step_through.WindowStep, which: int, pic: conv_ops.ConvSettings) -> None:
-    """Under the grids: kernel | products, the sum written out with the real numbers, where the window lies."""
-    _products_row(step, which)
+def _sum_view(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:
+    """The sum written out with the real numbers, then where the window lies."""
     st.latex(latex.conv_step_latex(step, pic.activation))
     _explain_window(step, pic)
 
 
-def _products_row(step: step_through.WindowStep, which: int) -> None:
-    """The kernel and the element-wise products input × weight, side by side, numbers readable."""
-    kernel_col, products_col = st.columns(2)
-    height = grids.grid_height(step.weights.shape[0], cell=60, hi=380)
-    with kernel_col:
+def _products_grids(step: step_through.WindowStep, which: int, areas: list, tallest: int | None) -> None:
+    """The kernel and the element-wise products input × weight, numbers readable, one in each of `areas`."""
+    kernel_area, products_area = areas
+    height = grids.grid_height(step.weights.shape[0], cell=60, hi=tallest or 380)
+    with kernel_area:
         show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_kernel_title", which=which + 1)),
-                   key=keys.CONV_STEP_KERNEL_CHART)
-    with products_col:
+                   key=keys.CONV_STEP_KERNEL_CHART, projector_scaled=False)
+    with products_area:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
-                   key=keys.CONV_STEP_PRODUCTS_CHART)
+                   key=keys.CONV_STEP_PRODUCTS_CHART, projector_scaled=False)
 
 
 def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:

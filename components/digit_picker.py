@@ -15,6 +15,7 @@ import streamlit as st
 from cnnlab.images import unit_image
 from components import state_keys
 from components.i18n import t
+from components.number_box import number_box
 from components.resources import mnist
 
 DRAWN, TEST = "drawn", "test"
@@ -53,6 +54,6 @@ def pick_digit(keys: state_keys.DigitPickerKeys, *, side_by_side: bool = False) 
     if source == DRAWN:
         return PickedDigit(np.asarray(drawing, dtype=np.float32))
     test = mnist()
-    index = int(index_col.number_input(t("common.digit_index", count=len(test.x_test) - 1), 0,
-                                       len(test.x_test) - 1, 0, key=keys.index, **P))
+    index = number_box(t("common.digit_index", count=len(test.x_test) - 1), 0, len(test.x_test) - 1, value=0,
+                       key=keys.index, container=index_col, **P)
     return PickedDigit(unit_image(test.x_test[index]), index, int(test.y_test[index]))

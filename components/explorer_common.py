@@ -12,6 +12,7 @@ import streamlit as st
 
 from cnnlab import conv_ops, latex, shapes
 from cnnlab.i18n import LANGUAGES, translate
+from components import presentation
 from components.i18n import t
 
 P = dict(persist_state="session")
@@ -23,6 +24,12 @@ def chosen(value, default):
     """A required choice bound to the URL: an empty `?key=` clears even a required control (Streamlit's rule for
     bound widgets), and the default applies then. Unknown values never reach here: Streamlit drops them."""
     return default if value is None else value
+def explorer_areas(label: str):
+    """(controls, results): the controls in a narrow column beside the results; on a projector, folded into an
+    expander (labelled `label`) above the results, which then get the whole width of the screen."""
+    if presentation.is_on():
+        return st.expander(label, icon=":material/tune:"), st.container()
+    return st.columns([1, 2.4], gap="large")
 
 
 def seed_state(defaults: dict) -> None:

@@ -19,6 +19,7 @@ from cnnlab import shapes
 from cnnlab.layers import Field, kind_of
 from components import state_keys as keys
 from components.i18n import t
+from components.number_box import number_box
 
 
 def current_spec() -> tuple:
@@ -110,7 +111,8 @@ def _field_widget(layer: arch.LayerSpec, field: Field) -> None:
     elif field.widget == "slider":
         st.slider(min_value=field.low, max_value=field.high, step=field.step, value=float(value), **common)
     else:
-        st.number_input(min_value=field.low, max_value=field.high, value=int(value), step=1, **common)
+        # number_box: what is typed outside the range is clamped in the box too (the box shows the value used)
+        number_box(common.pop("label"), int(field.low), int(field.high), value=int(value), **common)
 
 
 def layer_row(report: arch.LayerReport, count: int) -> None:

@@ -14,15 +14,19 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import inspect_model, latex, network_trace, step_through
-from components import charts
+from components import charts, presentation
 from components import state_keys as keys
 from components.i18n import t
+from components.number_box import number_box
 from components.ui import show_chart
 from components.window_views import number_grid
 
 MAPS_SHOWN = 3  # feature maps per layer in the overview: big enough to read from the back of a room
 OVERVIEW_CELL_PX = 108
 OVERVIEW_TOP_PX = 70
+NUMBERED_ROWS = 8  # a map with more rows than this is drawn without its numbers (they would overlap)
+TRACE_HEIGHT = 420  # the traced cell's map and the layer before; on a projector they share one screen with the sum
+TRACE_HEIGHT_PRESENT = 270
 
 
 @dataclass(frozen=True)
@@ -179,9 +183,9 @@ def overview_highlights(places, selection: Selection | None, trace) -> list[go.S
     for column, channel, _values, index in places:
         position = -1 if column.position is None else column.position
         if position == selection.position and channel == selection.channel:
-            out.append(charts.outline_trace([cell_box(selection)], fill=True, axes=_axis(index)))
+            out += charts.highlight([cell_box(selection)], fill=True, axes=_axis(index))
         elif position == previous and (trace.kind == "Conv2D" or channel == selection.channel):
-            out.append(charts.outline_trace([window_box(trace)], fill=True, axes=_axis(index)))
+            out += charts.highlight([window_box(trace)], fill=True, axes=_axis(index))
     return out
 
 
@@ -233,39 +237,52 @@ def trace_controls(layers) -> Selection | None:
                                 format_func=lambda p: layer_label(layers, p))
     height, width, count = layers[position].shape
     with map_col:
-        channel = st.number_input(t("network.pick_map", last=count - 1), 0, count - 1, key=keys.NETWORK_MAP)
+        channel = number_box(t("network.pick_map", last=count - 1), 0, count - 1, key=keys.NETWORK_MAP)
     with row_col:
-        row = st.number_input(t("network.pick_row", size=height), 0, height - 1, key=keys.NETWORK_ROW)
+        row = number_box(t("network.pick_row", size=height), 0, height - 1, key=keys.NETWORK_ROW)
     with col_col:
-        col = st.number_input(t("network.pick_col", size=width), 0, width - 1, key=keys.NETWORK_COL)
+        col = number_box(t("network.pick_col", size=width), 0, width - 1, key=keys.NETWORK_COL)
     return Selection(int(position), int(channel), int(row), int(col))
 
 
 def select_clicked(chart_key: str) -> None:
-    """on_select callback: a clicked cell (customdata position, map, row, col) becomes the traced cell."""
+    """on_select callback: a clicked cell (customdata position, map, row, col) becomes the traced cell; a click on
+    the overview also brings the traced cell's part of the page into view (it is far below the overview)."""
     cell = charts.selected_cell(st.session_state.get(chart_key), 4)
     if cell is not None:
         (st.session_state[keys.NETWORK_LAYER], st.session_state[keys.NETWORK_MAP],
          st.session_state[keys.NETWORK_ROW], st.session_state[keys.NETWORK_COL]) = cell
+        if chart_key == keys.NETWORK_OVERVIEW_CHART:
+            st.session_state[keys.NETWORK_SCROLL_TO_TRACE] = 1 + st.session_state.get(keys.NETWORK_CLICKS, 0)
+            st.session_state[keys.NETWORK_CLICKS] = st.session_state[keys.NETWORK_SCROLL_TO_TRACE]
 
 
 def _single_map(values: np.ndarray, *, colorscale: str, height: int, title: str, hover: str | None = charts.CELL_HOVER,
                 traces=()) -> go.Figure:
-    """One map, large, with a colour bar; small maps (up to 13 rows) with their numbers written in."""
-    small = values.shape[0] <= 13
+    """One map, large, with a colour bar; small maps (up to NUMBERED_ROWS rows) with their numbers written in.
+
+    A larger map (13×13 and up) keeps its numbers for the hover and the arithmetic below: written in, they
+    overlap on a projector. The traced cell's value is in the chosen map's title.
+    """
+    small = values.shape[0] <= NUMBERED_ROWS
     return charts.heatmap(values, colorscale=colorscale, height=height, title=title, showscale=True,
                           cell_text=(lambda v: latex.decimals(v, 2)) if small else None,
-                          text_size=(12 if values.shape[0] > 8 else 15) if small else None,
                           hover=hover, fixed_range=True, traces=traces)
 
 
-def map_figure(layer: inspect_model.LayerOutput, position: int, selection: Selection, *, height: int = 420) -> go.Figure:
-    """The chosen map, large, with the traced cell filled; every cell clickable."""
+def trace_height() -> int:
+    return TRACE_HEIGHT_PRESENT if presentation.is_on() else TRACE_HEIGHT
+
+
+def map_figure(layer: inspect_model.LayerOutput, position: int, selection: Selection, *,
+               height: int = TRACE_HEIGHT) -> go.Figure:
+    """The chosen map, large, with the traced cell filled; every cell clickable; the cell's value in the title."""
     values = layer.output[..., selection.channel]
-    return _single_map(values, colorscale=charts.ACTIVATION_SCALE, height=height, hover=None,
-                       title=t("network.chosen_map", layer=layer.kind, index=selection.channel),
-                       traces=[map_click_targets(values, 1, position, selection.channel, 340 / values.shape[0]),
-                               charts.outline_trace([cell_box(selection)], width=4, fill=True, axes=_axis(1))])
+    title = t("network.chosen_cell", layer=layer.kind, index=selection.channel, row=selection.row, col=selection.col,
+              value=latex.decimals(float(values[selection.row, selection.col]), 3))
+    return _single_map(values, colorscale=charts.ACTIVATION_SCALE, height=height, hover=None, title=title,
+                       traces=[map_click_targets(values, 1, position, selection.channel, 0.8 * height / values.shape[0]),
+                               *charts.highlight([cell_box(selection)], width=4, fill=True, axes=_axis(1))])
 
 
 def previous_figure(previous: np.ndarray, trace: network_trace.CellTrace, is_input: bool, title: str, *,
@@ -273,9 +290,9 @@ def previous_figure(previous: np.ndarray, trace: network_trace.CellTrace, is_inp
     """The layer before, with the window the traced cell reads outlined on every map it reads."""
     box = window_box(trace)
     if is_input or trace.kind == "MaxPooling2D":
-        outlines = [charts.outline_trace([box], width=4, axes=_axis(1))]
+        outlines = charts.highlight([box], width=4, axes=_axis(1))
         if trace.winner is not None:
-            outlines.append(charts.outline_trace([(*trace.winner, *trace.winner)], width=2, fill=True, axes=_axis(1)))
+            outlines += charts.highlight([(*trace.winner, *trace.winner)], width=2, fill=True, axes=_axis(1))
         return _single_map(previous[..., 0 if is_input else trace.channel], height=height, title=title,
                            colorscale=charts.IMAGE_SCALE if is_input else charts.ACTIVATION_SCALE, traces=outlines)
     maps = [previous[..., c] for c in trace.channels]
@@ -283,7 +300,8 @@ def previous_figure(previous: np.ndarray, trace: network_trace.CellTrace, is_inp
     return charts.heatmap_grid(maps, titles=[f"#{c}" for c in trace.channels], columns=columns,
                                cell_px=int(height / max(1, math.ceil(len(maps) / columns))) if len(maps) > 16 else 110,
                                title=title, ranges=charts.own_ranges(maps), fixed_range=True,
-                               traces=[charts.outline_trace([box], width=2.5, axes=_axis(i + 1)) for i in range(len(maps))])
+                               traces=[line for i in range(len(maps))
+                                       for line in charts.highlight([box], width=2.5, axes=_axis(i + 1))])
 
 
 def window_step(trace: network_trace.CellTrace, channel: int = 0) -> step_through.WindowStep:
@@ -303,12 +321,20 @@ def channel_sums_figure(trace: network_trace.CellTrace, *, height: int = 300) ->
                             show_values=len(sums) <= 16)
 
 
+def sum_line(trace: network_trace.CellTrace) -> None:
+    """The traced cell's value in one line: the sum of the products, the bias, the activation (the key number)."""
+    st.markdown(t("network.sum_line", count=trace.products.size, total=latex.decimals(trace.total, 4),
+                  bias=latex.decimals(trace.bias, 4), z=latex.decimals(trace.pre_activation, 4),
+                  activation=trace.activation, result=latex.decimals(trace.result, 4)))
+
+
 def arithmetic_view(trace: network_trace.CellTrace) -> None:
     """The numbers behind the traced cell: window × kernel = products → sum (+ bias, activation), or the max."""
     if trace.kind == "MaxPooling2D":
         st.caption(t("network.pool_explain"))
         st.latex(latex.pool_step_latex(window_step(trace)))
         return
+    sum_line(trace)
     if len(trace.channels) == 1:
         grids = ((trace.values[..., 0], "network.window_values", False),
                  (trace.weights[..., 0], "network.kernel_weights", True),
@@ -321,26 +347,33 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
         st.latex(latex.conv_step_latex(window_step(trace), trace.activation))
     else:
         show_chart(channel_sums_figure(trace), key=keys.NETWORK_CHANNEL_SUMS_CHART)
-    st.markdown(t("network.sum_line", count=trace.products.size, total=latex.decimals(trace.total, 4),
-                  bias=latex.decimals(trace.bias, 4), z=latex.decimals(trace.pre_activation, 4),
-                  activation=trace.activation, result=latex.decimals(trace.result, 4)))
 
 
 def trace_view(image: np.ndarray, layers, selection: Selection, trace: network_trace.CellTrace) -> None:
-    """The traced cell's map (clickable) beside the layer before with the window it reads, then its arithmetic."""
+    """The traced cell's map (clickable) beside the layer before with the window it reads, then its arithmetic.
+
+    After a click on the overview this part comes into view, its top at the top of the window: the two
+    pictures and the sum line under them fit one projector screen (TRACE_HEIGHT_PRESENT).
+    """
     st.caption(t("network.trace_lead"))
     is_input = selection.position == 0
     previous = network_trace.previous_output(image, layers, selection.position)
     previous_name = t("network.col_input") if is_input else layers[selection.position - 1].kind
-    map_col, previous_col = st.columns([1, 1.4 if not is_input and trace.kind == "Conv2D" else 1])
-    with map_col:
-        show_chart(map_figure(layers[selection.position], selection.position, selection), key=keys.NETWORK_MAP_CHART,
-                   on_select=lambda: select_clicked(keys.NETWORK_MAP_CHART), projector_scaled=False)
-    with previous_col:
-        title = t("network.window_in", layer=previous_name, rows=f"{trace.rows[0]}–{trace.rows[1]}",
-                  cols=f"{trace.cols[0]}–{trace.cols[1]}")
-        show_chart(previous_figure(previous, trace, is_input, title), key=keys.NETWORK_PREVIOUS_CHART)
-    arithmetic_view(trace)
+    with st.container(key=keys.NETWORK_TRACE):
+        map_col, previous_col = st.columns([1, 1.4 if not is_input and trace.kind == "Conv2D" else 1])
+        with map_col:
+            show_chart(map_figure(layers[selection.position], selection.position, selection, height=trace_height()),
+                       key=keys.NETWORK_MAP_CHART, on_select=lambda: select_clicked(keys.NETWORK_MAP_CHART),
+                       projector_scaled=False)
+        with previous_col:
+            title = t("network.window_in", layer=previous_name, rows=f"{trace.rows[0]}–{trace.rows[1]}",
+                      cols=f"{trace.cols[0]}–{trace.cols[1]}")
+            show_chart(previous_figure(previous, trace, is_input, title, height=trace_height()),
+                       key=keys.NETWORK_PREVIOUS_CHART, projector_scaled=False)
+        arithmetic_view(trace)
+    clicks = st.session_state.pop(keys.NETWORK_SCROLL_TO_TRACE, None)  # the run right after the click only
+    if clicks:
+        presentation.scroll_to(keys.NETWORK_TRACE, clicks)
 
 
 # --- softmax ----------------------------------------------------------------------------------------

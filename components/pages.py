@@ -31,3 +31,10 @@ PAGES = (
 def page_info(name: str) -> PageInfo:
     """The page called `name` (its path for st.page_link, its icon)."""
     return next(info for info in (HOME, *PAGES) if info.name == name)
+
+
+def neighbours(name: str) -> tuple[PageInfo | None, PageInfo | None]:
+    """The pages before and after `name` in the chapter's order (Home first); None at either end."""
+    order = (HOME, *PAGES)
+    index = next(i for i, info in enumerate(order) if info.name == name)
+    return (order[index - 1] if index > 0 else None, order[index + 1] if index + 1 < len(order) else None)

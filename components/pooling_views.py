@@ -22,6 +22,7 @@ from components import window_views as grids
 from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
+from components.number_box import number_box
 from components.ui import code_panel, plain_text, show_chart
 
 logger = logging.getLogger(__name__)
@@ -132,8 +133,8 @@ def pool_controls() -> tuple[conv_ops.PoolSettings, object, object]:
     st.divider()
     st.markdown(f"**{t('pooling.matrix_size')}**")
     rows_col, cols_col = st.columns(2)
-    rows_col.number_input(t("pooling.rows"), 1, 12, key=keys.POOLING_ROWS, on_change=_resize, **P)
-    cols_col.number_input(t("pooling.cols"), 1, 12, key=keys.POOLING_COLS, on_change=_resize, **P)
+    number_box(t("pooling.rows"), 1, 12, key=keys.POOLING_ROWS, container=rows_col, on_change=_resize, **P)
+    number_box(t("pooling.cols"), 1, 12, key=keys.POOLING_COLS, container=cols_col, on_change=_resize, **P)
     return conv_ops.PoolSettings(pool_size, strides, padding), pool_slot, stride_slot
 
 

@@ -22,6 +22,7 @@ import streamlit as st
 from components import state_keys as keys
 from components.charts import IMAGE_SCALE, TILE_SCALE, TILE_TOP_LEVEL
 from components.i18n import t
+from components.pages import HOME, neighbours
 
 QUERY_PARAM = "present"
 
@@ -36,14 +37,35 @@ BASE_CSS = """
 [data-testid="stMetric"] { container-type: inline-size; }
 [data-testid="stMetricValue"] { font-size: clamp(1.5rem, 18cqi, 2.25rem); }
 [data-testid="stMetricValue"] :is([data-testid="stMarkdownContainer"], p) { text-overflow: clip; }
-/* Display formulas break after "=" or "+" (as TeX does in running text) instead of being clipped. */
+/* Display formulas break after "=" or "+" (as TeX does in running text) instead of being clipped; room below
+   for the labels under a brace (KaTeX's box clips what hangs below its last line). */
 .katex-display > .katex { white-space: normal; }
+.katex-display { padding-bottom: 0.3em; }
 /* Printed tensors and model summaries wrap like the code panels (ui.code_panel passes wrap_lines=True);
-   !important because the syntax highlighter writes white-space: pre into the element's style attribute. */
+   !important because the syntax highlighter writes white-space: pre into the element's style attribute.
+   A line too long for its box (_FIT_SCRIPT marks it .cnnlab-wrapped) is one band with a bar at its left and
+   its continuation indented under it, so a wrap never reads as a new, indented line of code. */
 [data-testid="stCode"] code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+[data-testid="stCode"] code > span.cnnlab-wrapped { display: block; background: #eceff5; text-indent: -4ch;
+  border-left: 3px solid #8a93a6; margin: 2px 0 2px calc(-3px - 0.5ch); padding-left: 4.5ch; }
+/* Text contrast at least 4.5:1 (WCAG AA) in every mode. Streamlit draws captions at 60% opacity
+   (3.7:1 on white): solid grey instead. Code colours: Streamlit's highlighter palette is 2.6–3.7:1 on the
+   code background; these are 5.6:1 or more. */
+[data-testid="stCaptionContainer"] { opacity: 1; color: #525a6b; }
+[data-testid="stCode"] .token.keyword, [data-testid="stCode"] .token.builtin,
+[data-testid="stCode"] .token.boolean { color: #1a56b0; }
+[data-testid="stCode"] .token.operator { color: #a34a12; }
+[data-testid="stCode"] .token.punctuation { color: #4d5566; }
+[data-testid="stCode"] .token.number { color: #0b6b5e; }
+[data-testid="stCode"] .token.string { color: #1c7032; }
+[data-testid="stCode"] .token.comment { color: #5c6370; }
+[data-testid="stCode"] .token.function, [data-testid="stCode"] .token.class-name { color: #7a3e9d; }
 /* Toggle and checkbox labels and page links wrap instead of ending in "…". */
-label [data-testid="stMarkdownContainer"], [data-testid="stPageLink-NavLink"] span {
-  white-space: normal; text-overflow: clip; }
+label [data-testid="stMarkdownContainer"], label [data-testid="stMarkdownContainer"] p,
+[data-testid="stPageLink-NavLink"] span { white-space: normal; text-overflow: clip; overflow-wrap: anywhere; }
+/* A segmented control too wide for its column wraps its options onto a second row instead of scrolling
+   them out of sight ("사인파" shown as "사"). */
+[data-testid="stButtonGroup"] > div { flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem; }
 /* A button is never narrower than its longest word, and longer labels wrap between words
    (a narrow column turned "지우기" into "지.." and "Clear" into "Cle/ar"). */
 [data-testid="stButton"] button, [data-testid="stDownloadButton"] button { min-width: min-content; }
@@ -56,6 +78,10 @@ PRESENT_CSS = """
 /* Streamlit sizes its type in rem: a larger root font enlarges text and widgets together. */
 html { font-size: 18px; }
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
+/* chapter_nav's ◀ ▶ links sit in the app's top bar (above it: the bar is opaque), centred between the
+   sidebar's » button and the toolbar: they take no room from the page. */
+.st-key-present_nav { position: relative; z-index: 999991; margin: -2rem 0 -1.6rem; pointer-events: none; }
+.st-key-present_nav a { pointer-events: auto; }  /* the bar's own buttons stay clickable beside the links */
 [data-testid="stMetricValue"] { font-size: clamp(1.75rem, 20cqi, 3rem); }
 .katex-display { font-size: 1.15em; }
 """
@@ -95,6 +121,35 @@ def _turned() -> None:
     st.session_state[keys.PRESENT_FOLD_PENDING] = is_on()
 
 
+def page_opened(page_name: str) -> None:
+    """Call before the page runs: in presentation mode a page picked from the open sidebar folds it again (the
+    open sidebar squeezes the page; one pick, not pick-and-close)."""
+    previous = st.session_state.get(keys.PRESENT_PAGE)
+    st.session_state[keys.PRESENT_PAGE] = page_name
+    if is_on() and previous is not None and previous != page_name:
+        st.sidebar.html(f"<script>/* {page_name} */{_FOLD_SCRIPT}</script>", unsafe_allow_javascript=True)
+
+
+def chapter_nav(page_name: str) -> None:
+    """In presentation mode, ◀ the page before and the page after ▶ at the top of every page: one click to the
+    next page of the chapter, within reach on a projector's first screen."""
+    if not is_on():
+        return
+    before, after = neighbours(page_name)
+    with st.container(horizontal=True, horizontal_alignment="center", key=keys.PRESENT_NAV):
+        if before is not None:
+            st.page_link(before.path, label=t(f"nav.{before.name}"), icon=":material/arrow_back:",
+                         help=t("common.previous_page"))
+        if after is not None:
+            st.page_link(after.path, label=t(f"nav.{after.name}"), icon=":material/arrow_forward:",
+                         icon_position="right", help=t("common.next_page"))
+
+
+def page_name_of(url_path: str) -> str:
+    """The chapter's name of the page st.navigation runs ("" is Home)."""
+    return url_path or HOME.name
+
+
 # st.html is not in an iframe: these scripts run in the app's own page.
 # Streamlit's own collapse button (there while the sidebar is open).
 _FOLD_SCRIPT = """
@@ -118,6 +173,13 @@ if (!window.cnnlabFit) {
       fit(box, box.closest('[data-testid="stElementContainer"]')?.clientWidth);
     for (const box of document.querySelectorAll('[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"]'))
       fit(box, box.parentElement.clientWidth);
+    for (const box of document.querySelectorAll('[data-testid="stCode"] pre code'))  // e.g. model.summary()'s table
+      fit(box, box.closest('pre').clientWidth - 2 * parseFloat(getComputedStyle(box.closest('pre')).paddingLeft));
+    for (const line of document.querySelectorAll('[data-testid="stCode"] code > span')) {
+      line.classList.remove('cnnlab-wrapped');  // measured as the highlighter draws it: inline, one box per line
+      const rows = new Set([...line.getClientRects()].filter(r => r.width > 1).map(r => Math.round(r.top)));
+      if (rows.size > 1) line.classList.add('cnnlab-wrapped');  // (its closing newline's empty box does not count)
+    }
     const main = document.querySelector('[data-testid="stMain"]');
     if (main && main !== watched) { resized.observe(main); watched = main; }
   };
@@ -126,6 +188,20 @@ if (!window.cnnlabFit) {
   later();
 }
 """
+
+
+def scroll_to(key: str, nonce: int) -> None:
+    """Bring the element with key `key` (.st-key-<key>) to the top of the window, once per new `nonce`.
+
+    For an answer that appears far below the click that asked for it (the Network page's traced cell). The
+    script's text changes with the nonce, so Streamlit mounts it (and the browser runs it) once per click;
+    it scrolls again when the charts below have been laid out and moved the element.
+    """
+    script = f"""/* {nonce} */
+    const go = () => {{ const el = document.querySelector('.st-key-{key}');
+      if (el) {{ el.style.scrollMarginTop = '3.5rem'; el.scrollIntoView({{block: 'start'}}); }} }};  // below the app's top bar
+    requestAnimationFrame(go); setTimeout(go, 400); setTimeout(go, 1200);"""
+    st.sidebar.html(f"<script>{script}</script>", unsafe_allow_javascript=True)  # no room taken on the page
 
 
 def inject_css() -> None:

@@ -21,7 +21,7 @@ from cnnlab.limits import TRAINING_BUDGET_FLOPS
 from components import limits_views, presentation
 from components import state_keys as keys
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
-from components.i18n import t
+from components.i18n import current_language, t
 from components.pages import page_info
 from components.training_views import live_panel, start_job
 from components.ui import code_panel, show_chart
@@ -325,7 +325,7 @@ def step_through_view(step: StepSettings) -> None:
         st.info(t("sequences.pulse_note"), icon=":material/memory:")
     st.caption(t("sequences.keras_note"))
     with st.expander(t("sequences.code_expander"), icon=":material/code:"):
-        code_panel(codegen.step_code(x, weights))
+        code_panel(codegen.step_code(x, weights, lang=current_language()))
 
 
 def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
@@ -353,7 +353,7 @@ def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
 
 def experiment_code_view(settings: experiment.ExperimentSettings) -> None:
     with st.expander(t("sequences.code_expander"), icon=":material/code:"):
-        code_panel(codegen.experiment_code(settings))
+        code_panel(codegen.experiment_code(settings, lang=current_language()))
 
 
 # ---------------------------------------------------------------- the experiment's job and results

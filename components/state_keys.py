@@ -26,6 +26,11 @@ PRESENT = "present"
 # True for the one run that turns presentation mode on: that run folds the sidebar (components.presentation).
 PRESENT_FOLD_PENDING = "present_fold_sidebar"
 
+# The page the session ran last (components.presentation.page_opened: a new page folds the sidebar again), and
+# the presentation mode's ◀ ▶ links at the top of every page.
+PRESENT_PAGE = "present_page"
+PRESENT_NAV = "present_nav"
+
 # The session's copy of the learner's active saved model (or a test's model): a components.active_model.TrainedModel,
 # used while its saved_id is the store's choice for the learner.
 TRAINED_MODEL = "trained_model"
@@ -70,6 +75,11 @@ FORGET_CANCEL = "forget_cancel"
 
 
 # ------------------------------------------------------------------ pieces that several pages use
+
+def number_box_note(box_key: str) -> str:
+    """(typed, used) when the number box `box_key` clamped what the user typed (components.number_box)."""
+    return f"{box_key}__clamped"
+
 
 @dataclass(frozen=True)
 class DigitPickerKeys:
@@ -343,6 +353,12 @@ NETWORK_MAP_CHART = "network_map_chart"
 # The layer before with the traced cell's window, and each input channel's share of the sum.
 NETWORK_PREVIOUS_CHART = "network_previous"
 NETWORK_CHANNEL_SUMS_CHART = "network_channel_sums"
+# The traced cell's part of the page (its map, the window it reads, its arithmetic): scrolled into view after
+# a click on the overview. NETWORK_CLICKS counts those clicks; NETWORK_SCROLL_TO_TRACE holds the count for the
+# one run right after a click (its scroll script, new text for each click, so the browser runs it once).
+NETWORK_TRACE = "network_trace"
+NETWORK_CLICKS = "network_overview_clicks"
+NETWORK_SCROLL_TO_TRACE = "network_scroll_to_trace"
 
 
 def network_grid_chart(index: int) -> str:

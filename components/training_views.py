@@ -139,8 +139,10 @@ def model_card(stack, data: MnistData) -> None:
     with st.container(border=True):
         which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
         with st.container(horizontal=True, vertical_alignment="center"):
-            params = f"{analysis.total_params:,}" if analysis.ok else "—"  # a partial sum would mislead
-            st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
+            if analysis.ok:
+                st.markdown(t("train.model_card", layers=len(stack), params=f"{analysis.total_params:,}", which=which))
+            else:  # a partial sum would mislead
+                st.markdown(t("train.model_card_unknown", layers=len(stack), which=which))
             model_page = page_info("model")
             st.page_link(model_page.path, label=t("train.edit_model"), icon=model_page.icon)
         st.markdown(t("train.data_card", source=t(f"common.source_{data.source}")))
@@ -158,20 +160,26 @@ def split_note(n_train: int, config: recipe.TrainConfig) -> None:
 def run_notes(area, blocker: str | None, busy_job: training.TrainingJob | None) -> None:
     """Why Start is disabled: the stack cannot train, or this session's own training (busy_job) is active."""
     if blocker:
-        area.warning(f"{t('train.blocked')} {blocker}", icon=":material/block:")
+        area.warning(blocker, icon=":material/block:")  # it says that training waits for the fix
     if busy_job is not None:
         queued = busy_job.state == training.QUEUED
         area.info(t("train.busy_queued" if queued else "train.busy"),
                   icon=":material/hourglass_top:" if queued else ":material/model_training:")
 
 
-def job_panels(job: training.TrainingJob | None, live_area) -> None:
-    """The session's training: live (in `live_area`) while it runs, and its results once it has ended."""
+def job_panels(job: training.TrainingJob | None, live_area, watch_area=None) -> None:
+    """The session's training: live (in `live_area`) while it runs, and its results once it has ended.
+
+    watch_area (a projector): the watch panel there, the whole width under the live chart, not in its column.
+    """
     if job is None:
         return
     live_area.subheader(t("train.live_heading"))
     with live_area:
-        live_panel(keys.TRAINING_JOB, training_live)
+        live_panel(keys.TRAINING_JOB, training_live if watch_area is None else training_progress)
+    if watch_area is not None:
+        with watch_area:
+            live_panel(keys.TRAINING_JOB, training_watch_views.watch_panel)
     if not job.active and st.session_state.get(keys.TRAIN_SHOWN_MODEL) is None:  # else a saved model's are shown
         results_panel(job_results(job))
 
@@ -228,6 +236,14 @@ def memo_figure(run: TrainingRun | None, name: str, key: tuple, build) -> go.Fig
 
 def training_live(job: training.TrainingJob) -> None:
     """Status, progress bar, chart and the watch view of the session's training (live_panel's drawing)."""
+    training_progress(job)
+    training_watch_views.watch_panel(job)
+    if job.active:
+        st.caption(t("train.half_trained_note"))
+
+
+def training_progress(job: training.TrainingJob) -> None:
+    """Status, progress bar and chart of the session's training."""
     progress = job.progress()
     text = status_text(job, progress)
     if job.state == training.FAILED:
@@ -245,9 +261,6 @@ def training_live(job: training.TrainingJob) -> None:
                    key=keys.TRAIN_HISTORY_CHART)
     elif job.active:
         st.caption(t("train.chart_empty"))
-    training_watch_views.watch_panel(job)
-    if job.active:
-        st.caption(t("train.half_trained_note"))
 
 
 # ------------------------------------------------------------------ results

@@ -19,12 +19,13 @@ import streamlit as st
 
 from cnnlab import latex, step_through
 from cnnlab.shapes import format_shape
-from components import charts
+from components import charts, presentation
 from components.i18n import t
 from components.state_keys import StepViewKeys
 from components.ui import show_chart
 
 PAD_COLOUR = "#d9dde5"  # padded cells: zeros for convolution, -inf for max pooling
+PAD_TEXT = "#4a5160"  # their '0' or '-∞': 5.9:1 on PAD_COLOUR
 GRID_SCALE = "Blues"
 PLAY_SECONDS = 1.2  # one output cell per tick while playing
 WINDOW_TRACE = "window"  # the outlined input window's trace name (browser tests read it from the DOM)
@@ -32,12 +33,11 @@ WINDOW_MARGIN = 0.46  # the window's outline runs just inside each cell, so neig
 MAX_TEXT_PX = 22  # plotly fits heatmap numbers to their cells, never above the layout's font size
 
 
-def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str) -> go.Heatmap:
-    """Cells in `mask` filled with one colour and their numbers written in (sized by plotly to fit)."""
-    # A heatmap writes text in every cell, NaN or not: only the masked cells get any.
-    return go.Heatmap(z=np.where(mask, 1.0, np.nan), text=np.where(mask, texts, "").tolist(), colorscale=[[0, colour], [1, colour]],
-                      texttemplate="%{text}", showscale=False, xgap=1, ygap=1, hoverinfo="skip",
-                      textfont=dict(color=font_colour))  # no <b>: plotly would count the tags when fitting
+def _text_layer(mask: np.ndarray, texts: np.ndarray, colour: str, font_colour: str, width: int) -> go.Heatmap:
+    """Cells in `mask` filled with one colour and their numbers written in (charts.fill_texts: at the grid's size)."""
+    return go.Heatmap(z=np.where(mask, 1.0, np.nan), text=charts.fill_texts(texts, mask, width),
+                      colorscale=[[0, colour], [1, colour]], texttemplate="%{text}", showscale=False, xgap=1, ygap=1,
+                      hoverinfo="skip", textfont=dict(color=font_colour))  # no <b>: plotly would count the tags
 
 
 def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outline: list[tuple[int, int]] = (),
@@ -58,21 +58,21 @@ def number_grid(values: np.ndarray, *, pad_mask: np.ndarray | None = None, outli
     shown = np.where(pad_mask | ~np.isfinite(values), np.nan, values)
     lo, hi = charts.colour_range(shown, symmetric=symmetric)
     texts = np.vectorize(latex.grid_number, otypes=[str])(values)
+    width = max(len(text) for text in texts.flat)
     # Numbers are heatmap text, not fixed-size labels: plotly shrinks them to fit narrow screens (a projector).
     fill_mask = np.zeros(values.shape, bool)
     if fill:
         fill_mask[tuple(zip(*fill, strict=True))] = True
-    traces = [go.Heatmap(z=shown, text=np.where(pad_mask | fill_mask, "", texts).tolist(), texttemplate="%{text}",
-                         colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
+    traces = [go.Heatmap(z=shown, colorscale=colorscale, zmin=lo, zmax=hi, showscale=False, xgap=1, ygap=1,
                          hoverinfo="skip" if selectable else None,
                          hovertemplate=None if selectable else "row %{y}, col %{x}<extra></extra>")]
+    traces += charts.number_layers(texts, charts.cell_colours(shown, colorscale, lo, hi), ~(pad_mask | fill_mask), width)
     if pad_mask.any():
-        traces.append(_text_layer(pad_mask, texts, PAD_COLOUR, "#5b6270"))
+        traces.append(_text_layer(pad_mask, texts, PAD_COLOUR, PAD_TEXT, width))
     if fill:
-        traces.append(_text_layer(fill_mask, texts, charts.ACCENT, "white"))
+        traces.append(_text_layer(fill_mask, texts, charts.ACCENT, charts.LIGHT_TEXT, width))
     if outline:
-        traces.append(charts.outline_trace([(r, c, r, c) for r, c in outline], margin=WINDOW_MARGIN,
-                                           name=WINDOW_TRACE))
+        traces += charts.highlight([(r, c, r, c) for r, c in outline], margin=WINDOW_MARGIN, name=WINDOW_TRACE)
     if inner_box is not None:
         traces.append(charts.outline_trace([inner_box], color="#1f2430", width=1.5, dash="dash"))
     if selectable:
@@ -201,8 +201,12 @@ class LinkedLayer:
 
     step(row, col): the window behind an output cell; window(row, col): its cells in the input's own
     coordinates; output(): the whole 2-D output. input_title / output_title: i18n keys taking {shape}.
-    details(step): what the explorer shows under the grids. column_widths / max_grid_px: the two grids'
-    proportions and their largest height.
+    details(step): what the explorer writes out for the cell (its sum or maximum); side(step, areas, height):
+    the explorer's two small grids (conv: the kernel and the products), if any, one in each area.
+    column_widths / max_grid_px: the two grids' proportions and their largest height.
+
+    On a projector everything a click changes shares one screen: the two grids and `side`'s grids (or else
+    `details`) in one row, each at most PRESENT_GRID_PX tall, and `details` right under them.
     """
 
     keys: StepViewKeys
@@ -214,6 +218,7 @@ class LinkedLayer:
     input_title: str
     output_title: str
     details: Callable[[step_through.WindowStep], None]
+    side: Callable[[step_through.WindowStep, list, int | None], None] | None = None
     column_widths: tuple[float, float] = (1.3, 1.0)
     max_grid_px: int = 420
 
@@ -225,20 +230,34 @@ def linked_step_view(layer: LinkedLayer) -> None:
     _run_playing(layer.keys, playing, lambda: _linked_cell(layer))
 
 
+PRESENT_GRID_PX = 230  # a step-through grid's largest height on a projector (853×480): the sum fits below
+
+
 def _linked_cell(layer: LinkedLayer) -> None:
-    """Input window | output (clickable), then the explorer's details, for the picked output cell."""
+    """Input window | output (clickable) | on a projector the explorer's side part, then its details."""
     keys, (out_h, out_w) = layer.keys, layer.out_hw
     row, col = cell_picker(keys, out_h, out_w)
     step, full = layer.step(row, col), layer.output()
     hover = window_hover({(r, c): layer.window(r, c) for r in range(out_h) for c in range(out_w)}, out_w)
-    window_col, output_col = st.columns(list(layer.column_widths))
-    with window_col:
-        show_chart(window_figure(step, layer.source.shape, height=grid_height(step.padded.shape[0], hi=layer.max_grid_px),
+    present = presentation.is_on()
+    top = PRESENT_GRID_PX if present else layer.max_grid_px
+    widths = [*layer.column_widths, *((0.8, 0.8) if layer.side else (1.0,))] if present else layer.column_widths
+    columns = st.columns(list(widths))
+    with columns[0]:
+        show_chart(window_figure(step, layer.source.shape, height=grid_height(step.padded.shape[0], hi=top),
                                  title=t(layer.input_title, shape=format_shape(step.padded.shape))),
-                   key=keys.window_chart)
-    with output_col:
-        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=layer.max_grid_px),
+                   key=keys.window_chart, projector_scaled=False)
+    with columns[1]:
+        show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=top),
                                title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
                                cell_hover=hover),
                    key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+    if present and layer.side:
+        layer.side(step, columns[2:], PRESENT_GRID_PX)
+    elif present:
+        with columns[2]:
+            layer.details(step)
+            return
+    elif layer.side:
+        layer.side(step, st.columns(2), None)
     layer.details(step)

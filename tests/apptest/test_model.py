@@ -69,3 +69,21 @@ def test_one_click_on_add_layer_keeps_the_chapter_model_trainable(app_test):
     assert at.selectbox(key="model_add_position").value >= 6
     at.button(key="model_add").click().run()
     assert _metrics(at)["Status"] == "ready to train" and not at.error
+
+
+def test_a_number_typed_outside_the_range_is_the_number_shown_and_used(app_test):
+    """Typing 15 into a kernel size of at most 11: the box shows 11, the shapes use 11, a note says so."""
+    at = app_test("ko", "app_pages/model.py")
+    spec = at.session_state[keys.MODEL_SPEC]
+    uid = spec[0].uid
+    at.number_input(key=f"model_{uid}_kernel_size").set_value(15).run()
+    assert not at.exception
+    assert at.number_input(key=f"model_{uid}_kernel_size").value == 11
+    assert at.session_state[keys.MODEL_SPEC][0].kernel_size == 11
+    markdown = " ".join(m.value for m in at.markdown)
+    assert "`(None, 18, 18, 32)`" in markdown, "28 - 11 + 1 = 18: the shapes use the value in the box"
+    assert any("15" in c.value and "11" in c.value and "최대값" in c.value for c in at.caption)
+    # An ordinary value afterwards: the note goes away.
+    at.number_input(key=f"model_{uid}_kernel_size").set_value(5).run()
+    assert at.session_state[keys.MODEL_SPEC][0].kernel_size == 5
+    assert not any("최대값" in c.value for c in at.caption)

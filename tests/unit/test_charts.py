@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from components import charts
+from tests.unit.plotly_reference import numbers
 
 
 def test_grid_from_cached_skeleton_shows_each_map_and_leaves_the_cache_untouched():
@@ -61,9 +62,7 @@ def _plotly_heatmap(z, *, colorscale="gray", zmin=None, zmax=None, height=320, t
                     fixed_range=False, margin_top=None, annotations=(), traces=()):
     """The heatmap built the slow way: every property set, and validated, by plotly."""
     fig = go.Figure(go.Heatmap(z=z, colorscale=colorscale, zmin=zmin, zmax=zmax, showscale=showscale,
-                               hovertemplate=hover, hoverinfo="skip" if hover is None else None, text=text,
-                               texttemplate=None if text is None else "%{text}",
-                               textfont=None if text_size is None else dict(size=text_size)))
+                               hovertemplate=hover, hoverinfo="skip" if hover is None else None))
     fixed = dict(fixedrange=True) if fixed_range else {}
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, constrain="domain", **fixed)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, autorange="reversed", scaleanchor="x",
@@ -73,6 +72,10 @@ def _plotly_heatmap(z, *, colorscale="gray", zmin=None, zmax=None, height=320, t
         fig.update_layout(margin_t=margin_top)
     if annotations:
         fig.update_layout(annotations=list(annotations))
+    if text is not None:  # black or white by each cell's colour (tests/unit/plotly_reference.py)
+        z = np.asarray(z, dtype=float)
+        fig.add_traces(numbers(z, np.array(text), np.isfinite(z), zmin=np.nanmin(z) if zmin is None else zmin,
+                               zmax=np.nanmax(z) if zmax is None else zmax, colorscale=colorscale, size=text_size))
     fig.add_traces(list(traces))
     return fig
 

@@ -72,3 +72,32 @@ def test_the_model_page_writes_every_activation_the_explorer_leaves_keras_defaul
     stack = (arch.conv(4, 3, activation="linear"), arch.LayerSpec("Flatten"), arch.dense(10, "softmax"))
     assert "model.add(layers.Conv2D(4, (3, 3), activation='linear'))" in codegen.keras_code(stack)
     assert codegen.conv2d_layer_code(ConvSettings(activation="linear")) == "tf.keras.layers.Conv2D(2, 3)"
+
+
+def test_code_comments_follow_the_page_language():
+    """The Train and Sequences programs comment in Korean on a Korean page; the code itself is the same."""
+    import re
+
+    from cnnlab import architecture as arch
+    from cnnlab import recipe
+    from cnnlab.rnn_cells import RnnWeights
+    from cnnlab.sequence_experiment import ExperimentSettings
+
+    def without_comments(code: str) -> str:
+        return re.sub(r"#.*", "", code)
+
+    weights = RnnWeights(np.ones((1, 2)), np.eye(2), np.zeros(2))
+    settings = ExperimentSettings("changing_wave", window=6, units=4, epochs=2, kinds=("dense", "rnn"))
+    config = recipe.TrainConfig(data_fraction=0.5, validation_split=0.2)
+    for make in (lambda lang: codegen.training_code(arch.chapter_spec(), config, lang=lang),
+                 lambda lang: codegen.step_code(np.arange(3.0), weights, lang=lang),
+                 lambda lang: codegen.experiment_code(settings, lang=lang)):
+        english, korean = make("en"), make("ko")
+        assert without_comments(english) == without_comments(korean)
+        english_comments = re.findall(r"#.*", english)
+        korean_comments = re.findall(r"#.*", korean)
+        assert english_comments and len(english_comments) == len(korean_comments)
+        worded = [c for c in korean_comments if re.search(r"[A-Za-z]{4,} [a-z]{3,} [a-z]{3,}", c)]
+        # the only English sentence left is Keras's own call, kept as code in a comment
+        assert all("load_data()" in c for c in worded), worded
+        assert any(re.search(r"[\uac00-\ud7a3]", c) for c in korean_comments)

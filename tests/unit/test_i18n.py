@@ -87,8 +87,9 @@ def test_navigation_labels_agree_with_page_titles(lang):
 
 
 def test_the_chapter_terms_are_used_in_korean():
-    # The chapter's section 1 is "순환 데이터"; it says 컨볼루션 레이어 (합성곱 may stand beside it).
-    assert "순환 데이터" in i18n.translate("nav.section_sequences", "ko")
+    # The chapter's section 1 defines 순차 데이터 (its heading says 순환 데이터, but 순환 is the recurrent network:
+    # the glossary keeps one word per concept); it says 컨볼루션 레이어 (합성곱 may stand beside it).
+    assert i18n.translate("nav.section_sequences", "ko") == "1절. " + i18n.translate("sequences.title", "ko")
     assert "컨볼루션" in i18n.translate("nav.section_cnn", "ko")
     alone = {key: texts["ko"] for key, texts in i18n.catalog().items()
              if "합성곱" in texts["ko"] and "컨볼루션" not in texts["ko"]}
@@ -115,3 +116,34 @@ def test_every_singular_text_has_its_plural_and_the_same_placeholders():
         assert strings[key]["ko"] == base["ko"], key  # Korean does not count in forms
         assert set(field.findall(strings[key]["en"])) == set(field.findall(base["en"])), key
         assert strings[key]["en"] != base["en"], key
+
+
+# ---------------------------------------------------------------- the glossary (cnnlab.i18n.GLOSSARY)
+
+@pytest.mark.parametrize("text, concept", [
+    ("이 칸이 읽는 창(window)", "window"), ("입력 창", "window"), ("창에서 가장 큰 값", "window"),
+    ("kernel_size — 필터 크기", "kernel_size (size of each kernel)"), ("1절. 순환 데이터", "sequential data"),
+    ("각 윈도우에서 최댓값만", "maximum"), ("특징 맵 32개", "feature map"), ("에폭 5번", "epoch"),
+    ("스트라이드 2", "strides"), ("Dense 레이어", "layer"),
+])
+def test_the_glossary_finds_a_forbidden_variant(text, concept):
+    assert concept in [found for found, _ in i18n.glossary_violations(text)]
+
+
+@pytest.mark.parametrize("text", [
+    "풀링 윈도우", "창의적", "Conv2D(컨볼루션 레이어)", "kernel_size — 커널 크기", "순차 데이터와 순환 신경망",
+    "필터 {f}개의 커널", "각 윈도우에서 최대값만"])
+def test_the_glossary_lets_the_chosen_words_through(text):
+    assert i18n.glossary_violations(text) == []
+
+
+def test_every_korean_string_uses_the_glossary():
+    bad = {key: i18n.glossary_violations(texts["ko"]) for key, texts in i18n.catalog().items()}
+    assert not {key: found for key, found in bad.items() if found}
+
+
+def test_every_glossary_word_is_used():
+    """A glossary entry whose word appears nowhere is a decision nobody follows (or a typo in the glossary)."""
+    korean = " ".join(texts["ko"] for texts in i18n.catalog().values())
+    unused = [term.ko for term in i18n.GLOSSARY if term.ko not in korean]
+    assert not unused, unused
