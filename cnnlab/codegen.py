@@ -10,7 +10,7 @@ import numpy as np
 
 from cnnlab import optimizers, recipe, shapes
 from cnnlab import sequence_experiment as experiment
-from cnnlab.architecture import INPUT_SHAPE
+from cnnlab.architecture import INPUT_SHAPE, analyze
 from cnnlab.conv_ops import ConvSettings, PoolSettings
 from cnnlab.layers import conv2d_args, kind_of, pair_arg
 from cnnlab.rnn_cells import RnnWeights
@@ -82,7 +82,9 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
         "model = models.Sequential()",
         f"model.add(layers.Input(shape={INPUT_SHAPE}))",
     ]
-    lines += [f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer)}))" for layer in stack]
+    inputs = [r.input_shape for r in analyze(stack).layers]
+    lines += [f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer, shape)}))"
+              for layer, shape in zip(stack, inputs, strict=True)]
     lines += [
         "",
         "model.summary()",

@@ -109,6 +109,8 @@ def _field_widget(layer: arch.LayerSpec, field: Field) -> None:
         st.selectbox(options=field.options, index=field.options.index(value), **common)
     elif field.widget == "slider":
         st.slider(min_value=field.low, max_value=field.high, step=field.step, value=float(value), **common)
+    elif field.widget == "toggle":
+        st.toggle(value=bool(value), **common)
     else:
         st.number_input(min_value=field.low, max_value=field.high, value=int(value), step=1, **common)
 
