@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import inspect_model, preprocess
+from components import rnn_reader_views
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -210,6 +211,7 @@ def draw_and_read() -> None:
     with right:
         results_view(reading, active)
     st.divider()
+    rnn_reader_views.reader_section(reading.steps, reading.layers, active)
     if active is not None:
         inside_view(reading.layers)
 

@@ -80,6 +80,7 @@ def train_page() -> None:
     if job is not None:
         views.restore_after_cancel(job)
     busy = job is not None and job.active
+    editor.family_picker(keys.TRAIN_FAMILY, disabled=busy)
     views.model_card(stack, data)
     config = settings_ui(len(data.x_train), busy)
     views.split_note(len(data.x_train), config)

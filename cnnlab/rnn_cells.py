@@ -214,3 +214,45 @@ def cell_steps(x: np.ndarray, w: CellWeights) -> list[RnnStep] | list[GatedStep]
 def cell_states(x: np.ndarray, w: CellWeights) -> np.ndarray:
     """All hidden states (T, units), like the layer with return_sequences=True on one sequence."""
     return np.stack([s.h for s in cell_steps(x, w)])
+
+
+@dataclass(frozen=True)
+class GateTerms:
+    """One gate of one unit at one step: value = activation(pre), pre = x_part + h_part + bias.
+
+    name: "h" (SimpleRNN), "i", "f", "g", "o" (LSTM: g the candidate), "z", "r", "g" (GRU: g the candidate h̃,
+    whose h_part is r ⊙ (h_{t−1}·U_h + recurrent bias): the reset gate applied after the product).
+    x_part = x_t·(the kernel's column), h_part = h_{t−1}·(the recurrent kernel's column).
+    """
+
+    name: str
+    x_part: float
+    h_part: float
+    bias: float
+    pre: float
+    value: float
+
+
+def _column(w: CellWeights, block: int, j: int) -> tuple[np.ndarray, np.ndarray]:
+    col = block * w.units + j
+    return w.kernel[:, col], w.recurrent_kernel[:, col]
+
+
+def unit_terms(step, w: CellWeights, j: int) -> list[GateTerms]:
+    """Every gate of unit j at this step, its terms recomputed from the layer's weights."""
+    if w.kind == "SimpleRNN":
+        return [GateTerms("h", float(step.wx[j]), float(step.uh[j]), float(step.b[j]), float(step.pre[j]),
+                          float(step.h[j]))]
+    names = ("i", "f", "g", "o") if w.kind == "LSTM" else ("z", "r", "g")
+    biases = w.bias if w.kind == "LSTM" else w.bias.sum(axis=0)  # GRU: input + recurrent bias
+    out = []
+    for block, name in enumerate(names):
+        kernel, recurrent = _column(w, block, j)
+        x_part, h_part = float(step.x @ kernel), float(step.h_prev @ recurrent)
+        bias = float(biases[block * w.units + j])
+        if w.kind == "GRU" and name == "g":  # reset after: r ⊙ (h·U_h + b_rec,h); only the input bias outside
+            bias = float(w.bias[0][block * w.units + j])
+            h_part = float(step.gates["r"][j]) * (h_part + float(w.bias[1][block * w.units + j]))
+        value = float(step.g[j] if name == "g" else step.gates[name][j])
+        out.append(GateTerms(name, x_part, h_part, bias, x_part + h_part + bias, value))
+    return out

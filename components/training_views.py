@@ -20,8 +20,8 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import recipe, training
 from cnnlab.data import MnistData
+from components import family_comparison_views, training_watch_views
 from components import state_keys as keys
-from components import training_watch_views
 from components.active_model import TrainedModel, trained_model
 from components.i18n import current_language, t
 from components.pages import page_info
@@ -105,7 +105,7 @@ def start_training(stack, config: recipe.TrainConfig) -> training.TrainingJob:
     data = mnist()
     model = recipe.publishable_model(stack, config)
     published = TrainedModel(model=model, test_accuracy=None, epochs_done=0, data_source=data.source,
-                             finished=False, origin={})
+                             finished=False, origin={"family": arch.family_of(stack)})
     previous = trained_model()
 
     def make_job(owner_alive) -> training.TrainingJob:
@@ -123,7 +123,8 @@ def _origin(stack, config: recipe.TrainConfig, job: training.TrainingJob) -> dic
     """Where the published model comes from, as the pages that use it describe it."""
     return {"layers": len(stack), "params": arch.analyze(stack).total_params, "optimizer": config.optimizer,
             "learning_rate": config.learning_rate, "batch_size": config.batch_size, "epochs": config.epochs,
-            "train_samples": job.train_samples, "chapter_model": tuple(stack) == arch.chapter_spec()}
+            "train_samples": job.train_samples, "chapter_model": tuple(stack) == arch.chapter_spec(),
+            "family": arch.family_of(stack)}
 
 
 def restore_after_cancel(job: training.TrainingJob) -> None:
@@ -314,6 +315,7 @@ def results_panel(job: training.TrainingJob) -> None:
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
         show_chart(memo_figure(run, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
                    key=keys.TRAIN_MISTAKES_CHART)
+    family_comparison_views.results_comparison(job, keys.TRAIN_COMPARE_CHART)
 
 
 def epoch_table(job: training.TrainingJob) -> None:
