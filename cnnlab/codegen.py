@@ -73,6 +73,17 @@ def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
 
 # ---------------------------------------------------------------- the Model page's Sequential
 
+def _sequence_comment(kind: str, shape: tuple | None) -> str:
+    """What Reshape and Permute make of the image, as a comment on their line (the data itself stays 28×28×1)."""
+    if shape is None or len(shape) != 3:
+        return ""
+    if kind == "Reshape":
+        return f"  # each image as {shape[1]} time steps (its rows) of {shape[2]} features"
+    if kind == "Permute":
+        return f"  # time steps and features swapped: {shape[1]} time steps (the columns)"
+    return ""
+
+
 def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
     """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
     lines = [
@@ -82,9 +93,10 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
         "model = models.Sequential()",
         f"model.add(layers.Input(shape={INPUT_SHAPE}))",
     ]
-    inputs = [r.input_shape for r in analyze(stack).layers]
-    lines += [f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer, shape)}))"
-              for layer, shape in zip(stack, inputs, strict=True)]
+    for report in analyze(stack).layers:
+        layer = report.layer
+        line = f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer, report.input_shape)}))"
+        lines.append(line + _sequence_comment(layer.kind, report.output_shape))
     lines += [
         "",
         "model.summary()",

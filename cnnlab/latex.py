@@ -206,8 +206,9 @@ def _product_sum(pairs, shown: int) -> str:
     return " + ".join(terms) if terms else "0"
 
 
-def unit_step_latex(kind: str, t: int, j: int, terms, pixels, state: dict, shown_pixels: int = 4) -> list[str]:
-    """Unit j at step t with its real numbers, one LaTeX line per gate and per state.
+def unit_step_latex(kind: str, t: int, j: int, terms, pixels, state: dict, shown_pixels: int = 3) -> list[str]:
+    """Unit j at step t with its real numbers, one LaTeX line per gate and per state (\\Bigl( \\Bigr), not
+    \\left( \\right): a narrow screen may wrap the line at a "+").
 
     terms: cnnlab.rnn_cells.unit_terms; pixels: the (weight, x_{t,i}) pairs of the row's inked pixels (the
     others are 0 and add nothing), written out for the first gate; state: "h_prev", "h" and for an LSTM
@@ -220,7 +221,7 @@ def unit_step_latex(kind: str, t: int, j: int, terms, pixels, state: dict, shown
         x_part = _n(g.x_part)
         if k == 0 and pixels:  # the first gate's W·x written out: the row's inked pixels
             x_part = rf"\underbrace{{{_product_sum(pixels, shown_pixels)}}}_{{= {x_part}}}"
-        lines.append(rf"{sym}_{{{t}}}{idx} = {fn}\left({x_part} + {_n(g.h_part)} + {_n(g.bias)}\right)"
+        lines.append(rf"{sym}_{{{t}}}{idx} = {fn}\Bigl({x_part} + {_n(g.h_part)} + {_n(g.bias)}\Bigr)"
                      rf" = {fn}({decimals(g.pre, 3)}) = {decimals(g.value, 3)}")
     value = {g.name: decimals(g.value, 3) for g in terms}
     h, h_prev = decimals(state["h"], 3), _n(state["h_prev"])

@@ -137,7 +137,7 @@ def watch_skeleton(steps: int, units: int, titles: tuple[str, ...], play: tuple[
                              hoverinfo="skip", showlegend=False), row=1, col=1)
     fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=charts.ACCENT, width=3), hoverinfo="skip",
                              showlegend=False), row=1, col=1)
-    fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=[0.0] * 10, texttemplate="%{y:.0%}", textposition="outside",
+    fig.add_trace(go.Bar(x=[str(d) for d in range(10)], y=[0.0] * 10, texttemplate="%{text}", textposition="outside",
                          cliponaxis=False, hovertemplate="%{x}: %{y:.1%}<extra></extra>", showlegend=False), row=1, col=2)
     for colour, width, dash in ((GREY_LINE, 1.5, None), (charts.ACCENT, 3, None), (charts.PALETTE[0], 2.5, "dot")):
         fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=colour, width=width, dash=dash),
@@ -177,7 +177,7 @@ def _play_controls(fig: go.Figure, steps: int, play: tuple[str, str, str]) -> No
                                                     fromcurrent=False, mode="immediate")]),
                               dict(label=pause_label, method="animate", args=[[None], still])])],
         sliders=[dict(active=steps - 1, x=0.16, len=0.84, y=-0.02, yanchor="top", pad=dict(t=0, b=0),
-                      currentvalue=dict(prefix=prefix, font=dict(size=14)),
+                      currentvalue=dict(prefix=prefix, xanchor="right", font=dict(size=14)),
                       steps=[dict(label=str(s), method="animate", args=[[str(s)], still]) for s in range(1, steps + 1)])])
 
 
@@ -199,7 +199,8 @@ def _row_traces(reading: rnn_reader.RowReading, image_shape: tuple[int, int], s:
     best = int(np.argmax(bars))
     colours = [charts.ACCENT if d == best else charts.PALETTE[0] for d in range(len(bars))]
     return [dict(type="scatter", x=future[0], y=future[1]), dict(type="scatter", x=outline[0], y=outline[1]),
-            dict(type="bar", y=[float(v) for v in bars], marker=dict(color=colours)),
+            dict(type="bar", y=[float(v) for v in bars], marker=dict(color=colours),
+                 text=[latex.percent(float(v), 0) if v >= 0.005 else "" for v in bars]),
             dict(type="scatter", x=[s, s], y=[0, 1.05]),
             dict(type="scatter", x=_rect(s - 0.5, s + 0.5, -0.5, units - 0.5)[0],
                  y=_rect(s - 0.5, s + 0.5, -0.5, units - 0.5)[1])]
@@ -244,10 +245,10 @@ def watch_figure(reading: rnn_reader.RowReading, image: np.ndarray, cnn_digit: i
         data[index].update({k: v for k, v in update.items() if k != "type"})
     spec["frames"] = frames
     decided = reading.decided_at
-    if decided is not None:
-        spec["layout"].setdefault("shapes", []).append(
-            dict(type="line", xref="x2", yref="y2 domain", x0=decided - 0.5, x1=decided - 0.5, y0=0, y1=1,
-                 line=dict(color=charts.ACCENT, width=1.5, dash="dash")))
+    if decided is not None:  # on the probabilities over the rows and on the hidden state
+        spec["layout"]["shapes"] = [dict(type="line", xref=f"x{axis}", yref=f"y{axis} domain", x0=decided - 0.5,
+                                         x1=decided - 0.5, y0=0, y1=1, line=dict(color=charts.ACCENT, width=1.5, dash="dash"))
+                                    for axis in (3, 4)]
     return charts.unvalidated(spec)
 
 
