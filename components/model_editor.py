@@ -55,7 +55,8 @@ def family_picker(widget_key: str, disabled: bool = False) -> None:
     """CNN or RNN: switching keeps each family's own stack (nothing the learner built is lost)."""
     st.session_state[widget_key] = arch.family_of(current_spec())  # follows the stack (a reset, an edit)
     st.segmented_control(t("rnn.family_label"), arch.FAMILIES, key=widget_key, required=True, disabled=disabled,
-                         format_func=lambda f: t(f"rnn.family_{f}"), on_change=_switch_family, args=(widget_key,),
+                         format_func={f: t(f"rnn.family_{f}") for f in arch.FAMILIES}.get, on_change=_switch_family,
+                         args=(widget_key,),
                          help=t("rnn.family_help"))
 
 
