@@ -17,8 +17,9 @@ from plotly.subplots import make_subplots
 from cnnlab import images, latex, models, rnn_cells, rnn_reader
 from components import charts, family_comparison_views
 from components import state_keys as keys
-from components.active_model import trained_model
+from components.active_model import ActiveModel, trained_model
 from components.i18n import t
+from components.pages import page_info
 from components.resources import pretrained_model, pretrained_rnn_model
 from components.ui import show_chart
 
@@ -316,3 +317,30 @@ def step_table(worked: rnn_reader.StepThrough, step, shown: np.ndarray) -> dict[
 
 
 GATE_COLUMNS = {"i": "i (σ)", "f": "f (σ)", "o": "o (σ)", "z": "z (σ)", "r": "r (σ)", "g": "g (tanh)"}
+
+
+# ------------------------------------------------------------------ links from other pages
+
+def spatial_order_link() -> None:
+    """Sequences, section 1: an order in space — a digit read row by row on the Draw page."""
+    with st.container(border=True):
+        st.markdown(t("rnn.sequences_link_text"))
+        draw = page_info("draw")
+        st.page_link(draw.path, label=t("rnn.sequences_link"), icon=draw.icon)
+
+
+def cnn_for_network(active: ActiveModel | None) -> ActiveModel | None:
+    """The model the Network page follows: always a CNN (its views are feature maps and one traced cell).
+
+    The learner's own RNN is read row by row on Draw: the page then follows the shipped CNN and says so."""
+    own = None if active is None else active.trained
+    if own is not None and own.origin.get("family") == "rnn":
+        st.info(t("rnn.network_own_rnn"), icon=":material/info:")
+        shipped = pretrained_model()
+        active = None if shipped is None else ActiveModel(
+            shipped, "pretrained", (models.pretrained_info() or {}).get("test_accuracy"))
+    else:
+        st.caption(t("rnn.network_cnn_only"))
+    draw = page_info("draw")
+    st.page_link(draw.path, label=t("rnn.network_link"), icon=draw.icon)
+    return active

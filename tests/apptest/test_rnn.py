@@ -118,3 +118,23 @@ def test_draw_shows_the_rnn_reading_row_by_row_beside_the_cnn(app_test, lang):
     assert "i_{5}[" in formulas and "c_{5}[" in formulas and "h_{5}[" in formulas
     assert translate("rnn.keras_check", lang, steps=28, units=128, difference="").split("{")[0][:20] in all_text(at)
     assert any(translate("rnn.col_shipped_rnn", lang) in d.value.columns for d in at.dataframe)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_sequences_leads_to_the_rnn_reading_and_network_says_it_follows_the_cnn(app_test, lang):
+    from cnnlab import models
+    from components.active_model import TrainedModel
+
+    at = app_test(lang, "app_pages/sequences.py")
+    assert not at.exception and translate("rnn.sequences_link_text", lang) in all_text(at)
+    links = [link.proto for link in at.get("page_link")]
+    assert any(p.label == translate("rnn.sequences_link", lang) and p.page.endswith("draw") for p in links)
+
+    at.switch_page("app_pages/network.py").run()
+    assert not at.exception and translate("rnn.network_cnn_only", lang) in all_text(at)
+    own = TrainedModel(models.load_pretrained("rnn"), 0.9, 1, "bundled", origin={"family": "rnn"})
+    at.session_state[keys.TRAINED_MODEL] = own
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert translate("rnn.network_own_rnn", lang) in all_text(at), "the page says it shows the shipped CNN"
+    assert "98.55%" in all_text(at)
