@@ -142,7 +142,8 @@ def watch_skeleton(steps: int, units: int, titles: tuple[str, ...], play: tuple[
                          cliponaxis=False, hovertemplate="%{x}: %{y:.1%}<extra></extra>", showlegend=False), row=1, col=2)
     for colour, width, dash in ((GREY_LINE, 1.5, None), (charts.ACCENT, 3, None), (charts.PALETTE[0], 2.5, "dot")):
         fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=colour, width=width, dash=dash),
-                                 hovertemplate="%{text}<extra></extra>", text=[], showlegend=False), row=2, col=2)
+                                 hovertemplate="%{customdata}: %{y:.1%}<extra></extra>", connectgaps=False,
+                                 showlegend=False), row=2, col=2)
     fig.add_trace(go.Scatter(x=[], y=[], mode="lines", line=dict(color=charts.ACCENT, width=2), hoverinfo="skip",
                              showlegend=False), row=2, col=2)
     fig.add_trace(go.Heatmap(z=((0.0,),), colorscale=charts.SIGNED_SCALE, zmin=-1, zmax=1, showscale=False,
@@ -200,7 +201,7 @@ def _row_traces(reading: rnn_reader.RowReading, image_shape: tuple[int, int], s:
     best = int(np.argmax(bars))
     colours = [charts.ACCENT if d == best else charts.PALETTE[0] for d in range(len(bars))]
     return [dict(type="scatter", x=future[0], y=future[1]), dict(type="scatter", x=outline[0], y=outline[1]),
-            dict(type="bar", y=[float(v) for v in bars], marker=dict(color=colours),
+            dict(type="bar", y=[round(float(v), 4) for v in bars], marker=dict(color=colours),  # frames: plain lists
                  text=[latex.percent(float(v), 0) if v >= 0.005 else "" for v in bars]),
             dict(type="scatter", x=[s, s], y=[0, 1.05]),
             dict(type="scatter", x=_rect(s - 0.5, s + 0.5, -0.5, units - 0.5)[0],
@@ -210,20 +211,18 @@ def _row_traces(reading: rnn_reader.RowReading, image_shape: tuple[int, int], s:
 FRAME_TRACES = [1, 2, 3, 7, 9]
 
 
-def _digit_lines(per_row: np.ndarray, answer: int, cnn_digit: int | None) -> list[tuple[list, list, list]]:
-    """(x, y, hover texts) of the other digits (one line broken by gaps), the answer, the CNN's other answer."""
-    steps = np.arange(1, per_row.shape[0] + 1).tolist()
+def _digit_lines(per_row: np.ndarray, answer: int, cnn_digit: int | None) -> list[tuple[np.ndarray, ...]]:
+    """(x, y, digit) arrays of the other digits (one line, each digit's part ended by a gap), the answer, the
+    CNN's other answer (empty when it is the same). float32 arrays: plotly sends them as compact binary."""
+    steps = per_row.shape[0]
 
-    def line(d: int) -> tuple[list, list, list]:
-        return steps, per_row[:, d].tolist(), [f"{d}: {v:.1%}" for v in per_row[:, d]]
+    def lines(digits: list[int]) -> tuple[np.ndarray, ...]:
+        x = np.tile(np.append(np.arange(1, steps + 1, dtype=np.float32), np.nan), len(digits))
+        y = np.concatenate([np.append(per_row[:, d], np.nan) for d in digits]).astype(np.float32) if digits else x
+        return x, y, np.repeat(np.array(digits, dtype=np.int8), steps + 1)
 
-    xs, ys, texts = [], [], []
-    for d in range(per_row.shape[1]):
-        if d not in (answer, cnn_digit):  # one trace, each digit's line ended by a gap
-            x, y, text = line(d)
-            xs, ys, texts = [*xs, *x, None], [*ys, *y, None], [*texts, *text, ""]
-    cnn_line = ([], [], []) if cnn_digit is None or cnn_digit == answer else line(cnn_digit)
-    return [(xs, ys, texts), line(answer), cnn_line]
+    others = [d for d in range(per_row.shape[1]) if d not in (answer, cnn_digit)]
+    return [lines(others), lines([answer]), lines([] if cnn_digit in (None, answer) else [cnn_digit])]
 
 
 def watch_figure(reading: rnn_reader.RowReading, image: np.ndarray, cnn_digit: int | None) -> go.Figure:
@@ -236,8 +235,8 @@ def watch_figure(reading: rnn_reader.RowReading, image: np.ndarray, cnn_digit: i
     picture = np.asarray(image, dtype=np.float32).reshape(image.shape[0], image.shape[1])
     data[0]["z"] = picture
     per_row = reading.per_row if reading.per_row is not None else np.tile(reading.probabilities, (steps, 1))
-    for trace, (x, y, text) in zip(data[4:7], _digit_lines(per_row, reading.digit, cnn_digit), strict=True):
-        trace.update(x=x, y=y, text=text)
+    for trace, (x, y, digits) in zip(data[4:7], _digit_lines(per_row, reading.digit, cnn_digit), strict=True):
+        trace.update(x=x, y=y, customdata=digits)
     data[8].update(z=reading.hidden.T, x=list(range(1, steps + 1)))
     frames = []
     for s in range(1, steps + 1):
