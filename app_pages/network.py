@@ -53,6 +53,7 @@ def network_page() -> None:
     else:
         st.info(t("network.nothing_to_trace"), icon=":material/info:")
     view.softmax_view(active.model, layers)
+    rnn_reader_views.network_note()
 
 
 network_page()

@@ -84,6 +84,12 @@ def _sequence_comment(kind: str, shape: tuple | None) -> str:
     return ""
 
 
+def stack_text(stack) -> str:
+    """The layers as one line of their Keras calls: "Reshape((28, 28)) → LSTM(128) → Dense(10, activation='softmax')"."""
+    return " → ".join(f"{r.layer.kind}({kind_of(r.layer.kind).code(r.layer, r.input_shape)})"
+                      for r in analyze(stack).layers)
+
+
 def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
     """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
     lines = [

@@ -198,11 +198,11 @@ def _n(v: float) -> str:
 
 
 def _product_sum(pairs, shown: int) -> str:
-    """w·x + w·x + … for the `shown` (weight, input) pairs that add most (largest |w·x|), then "+ ⋯ (n more)"."""
+    """w·x + w·x + … for the `shown` (weight, input) pairs that add most (largest |w·x|), then "+ ⋯₍₊ₙ₎"."""
     pairs = sorted(pairs, key=lambda pair: -abs(pair[0] * pair[1]))
     terms = [f"{_n(w)} \\cdot {_n(x)}" for w, x in pairs[:shown]]
     if len(pairs) > shown:
-        terms.append(rf"\cdots_{{\,{len(pairs) - shown}\ \text{{more}}}}")
+        terms.append(rf"\cdots_{{(+{len(pairs) - shown})}}")
     return " + ".join(terms) if terms else "0"
 
 

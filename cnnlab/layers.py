@@ -315,7 +315,7 @@ def _recurrent_label(s: LayerSpec) -> str:
     return f"{s.kind}({s.units}{', sequences' if s.return_sequences else ''})"
 
 
-RECURRENT_FIELDS = (Field("units", "number", 1, 512), Field("return_sequences", "toggle", width=180))
+RECURRENT_FIELDS = (Field("units", "number", 1, 512), Field("return_sequences", "toggle", width=270))
 
 
 def _recurrent(name: str, keras_name: str, rule: RecurrentRule) -> LayerKind:

@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from cnnlab import images, latex, models, rnn_cells, rnn_reader
+from cnnlab import architecture as arch
+from cnnlab import codegen, images, latex, models, rnn_cells, rnn_reader
 from components import charts, family_comparison_views
 from components import state_keys as keys
 from components.active_model import ActiveModel, trained_model
@@ -98,7 +99,7 @@ def reader_section(steps, layers, active) -> None:
 def _model_note(reading: rnn_reader.RowReading, own) -> str:
     if own is None:
         info = models.pretrained_info("rnn") or {}
-        return t("rnn.model_shipped", layers=" → ".join(info.get("layers", [reading.reader.kind])),
+        return t("rnn.model_shipped", layers=codegen.stack_text(arch.rnn_spec()),  # its architecture (a test checks)
                  params=f"{info.get('params', 0):,}", accuracy=latex.percent(info.get("test_accuracy", 0.0), 1))
     key = "rnn.model_own_training" if not own.finished else "rnn.model_own"
     return t(key, kind=reading.reader.kind, params=f"{own.origin.get('params', 0):,}", epochs=own.epochs_done)
@@ -305,12 +306,12 @@ def step_table(worked: rnn_reader.StepThrough, step, shown: np.ndarray) -> dict[
     kind = worked.weights.kind
     for j in shown:
         for g in rnn_cells.unit_terms(step, worked.weights, int(j)):
-            columns = ({"W·x_t": g.x_part, "U·h_{t-1}": g.h_part, "b": g.bias, "W·x_t + U·h_{t-1} + b": g.pre}
+            columns = ({"W·xₜ": g.x_part, "U·hₜ₋₁": g.h_part, "b": g.bias, "W·xₜ + U·hₜ₋₁ + b": g.pre}
                        if kind == "SimpleRNN" else {GATE_COLUMNS[g.name]: g.value})
             for name, value in columns.items():
                 table.setdefault(name, []).append(round(float(value), 3))
-    states = [("c_{t-1}", step.c_prev), ("c_t", step.c)] if kind == "LSTM" else []
-    for name, values in [*states, ("h_{t-1}", step.h_prev), ("h_t", step.h)]:
+    states = [("cₜ₋₁", step.c_prev), ("cₜ", step.c)] if kind == "LSTM" else []
+    for name, values in [*states, ("hₜ₋₁", step.h_prev), ("hₜ", step.h)]:
         table[name] = [round(float(values[j]), 3) for j in shown]
     return table
 
@@ -333,13 +334,16 @@ def cnn_for_network(active: ActiveModel | None) -> ActiveModel | None:
 
     The learner's own RNN is read row by row on Draw: the page then follows the shipped CNN and says so."""
     own = None if active is None else active.trained
-    if own is not None and own.origin.get("family") == "rnn":
-        st.info(t("rnn.network_own_rnn"), icon=":material/info:")
-        shipped = pretrained_model()
-        active = None if shipped is None else ActiveModel(
-            shipped, "pretrained", (models.pretrained_info() or {}).get("test_accuracy"))
-    else:
-        st.caption(t("rnn.network_cnn_only"))
+    if own is None or own.origin.get("family") != "rnn":
+        return active
+    st.info(t("rnn.network_own_rnn"), icon=":material/info:")
+    shipped = pretrained_model()
+    return None if shipped is None else ActiveModel(shipped, "pretrained",
+                                                    (models.pretrained_info() or {}).get("test_accuracy"))
+
+
+def network_note() -> None:
+    """Under the Network page: it shows a CNN; where an RNN reads a digit instead."""
+    st.caption(t("rnn.network_cnn_only"))
     draw = page_info("draw")
     st.page_link(draw.path, label=t("rnn.network_link"), icon=draw.icon)
-    return active
