@@ -74,14 +74,27 @@ def comparison_table(numbers: list[FamilyNumbers]) -> dict[str, list[str]]:
 
 def per_digit_figure(numbers: list[FamilyNumbers]) -> go.Figure:
     """Accuracy per true digit, one bar per model, side by side (the y axis starts near the lowest bar)."""
-    fig = go.Figure([go.Bar(x=[str(d) for d in range(10)], y=n.per_class, name=column_name(n),
-                            marker_color=COLOURS[(n.family, n.own)],
-                            hovertemplate="%{x}: %{y:.1%}<extra>" + column_name(n) + "</extra>") for n in numbers])
+    spec = charts.spec_of(per_digit_skeleton(tuple(column_name(n) for n in numbers),
+                                             tuple(COLOURS[(n.family, n.own)] for n in numbers),
+                                             t("rnn.per_digit_title"), t("rnn.per_digit_axis"), t("rnn.digit_axis")))
+    for trace, n in zip(spec["data"], numbers, strict=True):
+        trace["y"] = np.asarray(n.per_class, dtype=np.float32)
     low = min(float(np.min(n.per_class)) for n in numbers)
+    spec["layout"]["yaxis"]["range"] = [max(0.0, low - 0.05), 1.0]
+    return charts.unvalidated(spec)
+
+
+@charts.skeleton_cache(maxsize=16)
+def per_digit_skeleton(names: tuple[str, ...], colours: tuple[str, ...], title: str, y_title: str,
+                       x_title: str) -> go.Figure:
+    """per_digit_figure's chart: one group of bars per digit, one bar per model (names), no values yet."""
+    fig = go.Figure([go.Bar(x=[str(d) for d in range(10)], y=[0.0] * 10, name=name, marker_color=colour,
+                            hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>")
+                     for name, colour in zip(names, colours, strict=True)])
     fig.update_layout(barmode="group")
-    fig.update_yaxes(range=[max(0.0, low - 0.05), 1.0], tickformat=".0%", title=t("rnn.per_digit_axis"))
-    fig.update_xaxes(type="category", title=t("rnn.digit_axis"))
-    return charts.styled(fig, height=300, title=t("rnn.per_digit_title"))
+    fig.update_yaxes(range=[0, 1], tickformat=".0%", title=y_title)
+    fig.update_xaxes(type="category", title=x_title)
+    return charts.styled(fig, height=300, title=title)
 
 
 SIMILAR_TIME = 1.15  # epoch times within this ratio of each other are "about as long"

@@ -150,7 +150,8 @@ def model_card(stack, data: MnistData) -> None:
     """Which model trains (the chapter's or the user's own, with a link to edit it) on which digits."""
     analysis = arch.analyze(stack)
     with st.container(border=True):
-        which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
+        which = {arch.chapter_spec(): t("train.model_chapter"), arch.rnn_spec(): t("rnn.model_start")}.get(
+            tuple(stack), t("train.model_custom"))
         with st.container(horizontal=True, vertical_alignment="center"):
             params = f"{analysis.total_params:,}" if analysis.ok else "—"  # a partial sum would mislead
             st.markdown(t("train.model_card", layers=len(stack), params=params, which=which))
