@@ -91,10 +91,11 @@ def per_digit_skeleton(names: tuple[str, ...], colours: tuple[str, ...], title: 
     fig = go.Figure([go.Bar(x=[str(d) for d in range(10)], y=[0.0] * 10, name=name, marker_color=colour,
                             hovertemplate="%{x}: %{y:.1%}<extra>" + name + "</extra>")
                      for name, colour in zip(names, colours, strict=True)])
-    fig.update_layout(barmode="group")
     fig.update_yaxes(range=[0, 1], tickformat=".0%", title=y_title)
     fig.update_xaxes(type="category", title=x_title)
-    return charts.styled(fig, height=300, title=title)
+    fig = charts.styled(fig, height=300, title=title)
+    fig.update_layout(barmode="group", legend=dict(x=1, xanchor="right"))  # the title keeps the top left
+    return fig
 
 
 SIMILAR_TIME = 1.15  # epoch times within this ratio of each other are "about as long"
