@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
-from components import saved_drawings
+from components import rnn_reader_views, saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -218,6 +218,7 @@ def draw_and_read() -> None:
         results_view(reading, active, drawing.png if upload_steps is None else None)
     saved_drawings.gallery()
     st.divider()
+    rnn_reader_views.reader_section(reading.steps, reading.layers, active)
     if active is not None:
         inside_view(reading.layers)
 

@@ -21,20 +21,26 @@ def metrics_view(stack: tuple, analysis: arch.Analysis) -> None:
 
 
 def chapter_ui(stack: tuple) -> None:
-    """Whether this is still the chapter's model, and the button that brings it back."""
+    """Whether this is still the family's starting model (the chapter's CNN, the starting RNN), and the button
+    that brings it back."""
+    family = arch.family_of(stack)
+    texts = {"cnn": ("model.is_chapter", "model.changed", "model.reset"),
+             "rnn": ("rnn.is_start", "rnn.changed", "rnn.reset")}[family]
     with st.container(horizontal=True, vertical_alignment="center"):
-        if stack == arch.chapter_spec():
-            st.success(t("model.is_chapter"), icon=":material/menu_book:")
+        if stack == arch.starting_spec(family):
+            st.success(t(texts[0]), icon=":material/menu_book:")
         else:
-            st.info(t("model.changed"), icon=":material/edit:")
-        st.button(t("model.reset"), icon=":material/restart_alt:", key=keys.MODEL_RESET,
-                  on_click=editor.reset_to_chapter)
+            st.info(t(texts[1]), icon=":material/edit:")
+        st.button(t(texts[2]), icon=":material/restart_alt:", key=keys.MODEL_RESET, on_click=editor.reset_to_start)
+    editor.direction_toggle(stack)
 
 
 def editor_ui(stack: tuple, analysis: arch.Analysis) -> None:
     """The input, one row per layer (its settings, shape, parameters, problem), the "add layer" controls."""
     st.subheader(t("model.editor_heading"))
     st.caption(t("model.editor_caption"))
+    if arch.family_of(stack) == "rnn":
+        st.caption(t("rnn.editor_caption"))
     editor.input_row()
     for report in analysis.layers:
         editor.layer_row(report, len(stack))
@@ -65,6 +71,7 @@ def summary_and_code_view(stack: tuple, analysis: arch.Analysis) -> None:
 
 
 page_header("model")
+editor.family_picker(keys.MODEL_FAMILY)
 model_stack = editor.current_spec()
 model_analysis = arch.analyze(model_stack)
 metrics_view(model_stack, model_analysis)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, network_trace
 from components import network_view as view
+from components import rnn_reader_views
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.digit_picker import PickedDigit, pick_digit
@@ -32,7 +33,7 @@ def trace_ui(layers) -> view.Selection | None:
 
 def network_page() -> None:
     page_header("network")
-    active = active_model()
+    active = rnn_reader_views.cnn_for_network(active_model())
     if active is None:
         st.error(describe(active), icon=":material/error:")
         return
@@ -52,6 +53,7 @@ def network_page() -> None:
     else:
         st.info(t("network.nothing_to_trace"), icon=":material/info:")
     view.softmax_view(active.model, layers)
+    rnn_reader_views.network_note()
 
 
 network_page()

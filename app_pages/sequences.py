@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnlab import rnn_cells, sequence_data
 from cnnlab import sequence_experiment as experiment
+from components import rnn_reader_views
 from components import sequence_views as views
 from components import state_keys as keys
 from components.i18n import t
@@ -65,6 +66,7 @@ def sequences_page() -> None:
     page_header("sequences")
     views.section_heading(1)
     views.sequential_data_view(shuffle_ui())
+    rnn_reader_views.spatial_order_link()
     views.section_heading(2)
     views.networks_view(diagram_ui())
     views.section_heading(3)

@@ -80,6 +80,7 @@ def train_page() -> None:
     data, stack = mnist(), editor.current_spec()
     job = views.current_job()
     busy = job is not None and job.active
+    editor.family_picker(keys.TRAIN_FAMILY, disabled=busy)
     if busy:
         views.show_job_settings(job)
     views.model_card(job.stack if busy else stack, data)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from cnnlab import shapes
 from cnnlab.keras_lock import keras_models
-from cnnlab.layers import KINDS, LAYER_KINDS, LayerError, LayerSpec, kind_of
+from cnnlab.layers import KINDS, LAYER_KINDS, RECURRENT_KINDS, LayerError, LayerSpec, kind_of, rank_issue
 from cnnlab.limits import MAX_PARAMS
 
 INPUT_SHAPE = (28, 28, 1)
@@ -55,6 +55,27 @@ def chapter_spec() -> tuple[LayerSpec, ...]:
     """The chapter's MNIST model, 93,322 parameters."""
     stack = (conv(32), pool(), conv(64), pool(), conv(64), LayerSpec("Flatten"), dense(64), dense(10, "softmax"))
     return with_uids(stack)
+
+
+def rnn_spec() -> tuple[LayerSpec, ...]:
+    """The recurrent family's starting model (the shipped RNN's): the image's 28 rows as 28 time steps of 28
+    pixels, one LSTM that reads them, Dense(10) on its last hidden state."""
+    stack = (LayerSpec("Reshape"), LayerSpec("LSTM", units=RNN_UNITS, activation="tanh"), dense(10, "softmax"))
+    return with_uids(stack)
+
+
+FAMILIES = ("cnn", "rnn")
+RNN_UNITS = 128
+
+
+def family_of(stack) -> str:
+    """"rnn" for a stack with a recurrent layer (it reads the image as a sequence), else "cnn"."""
+    return "rnn" if any(layer.kind in RECURRENT_KINDS for layer in stack) else "cnn"
+
+
+def starting_spec(family: str) -> tuple[LayerSpec, ...]:
+    """The model a family starts from: the chapter's CNN, or the recurrent reader."""
+    return rnn_spec() if family == "rnn" else chapter_spec()
 
 
 def default_layer(kind: str) -> LayerSpec:
@@ -132,8 +153,13 @@ class LayerIssue:
     output_not_positive  a window (kernel/pool) larger than the input: values n, k, axis
     bad_value            a size below 1 or a rate outside [0, 1)
     stride_and_dilation  (from shapes.py; not reachable with this editor)
-    needs_image          Conv2D/MaxPooling2D after Flatten (needs a 4-D tensor)
+    needs_image          Conv2D/MaxPooling2D/Reshape after Flatten (needs a 4-D tensor)
     dense_before_flatten Dense on a 4-D tensor: Flatten first
+    needs_sequence       a recurrent layer or Permute on some other rank than a sequence's 3
+    image_layer_on_sequence   Conv2D/MaxPooling2D/Reshape on a sequence (None, steps, features)
+    dense_on_sequence    Dense on a sequence: the last recurrent layer must not return sequences (or Flatten)
+    sequence_layer_on_image   a recurrent layer or Permute on an image: Reshape first
+    sequence_layer_on_vector  a recurrent layer or Permute on a vector: return_sequences on the layer before
     last_not_classes     the last layer is not Dense(10)
     last_not_softmax     the last Dense(10) does not use softmax
     output_not_flat      the output is not (None, 10)
@@ -208,8 +234,9 @@ def _layer_output(layer: LayerSpec, shape: tuple) -> tuple[tuple, int, int, int]
     kind = KINDS.get(layer.kind)
     if kind is None:
         raise LayerError("bad_value", {"name": "kind", "value": layer.kind})
-    if kind.input_rank is not None and len(shape) != kind.input_rank[0]:
-        raise LayerError(kind.input_rank[1], {"shape": shape})
+    reason = rank_issue(kind, shape)
+    if reason is not None:
+        raise LayerError(reason, {"shape": shape})
     out = kind.output(layer, shape)
     return (out, *kind.params(layer, shape), kind.flops(layer, shape))
 
@@ -287,9 +314,10 @@ def build_model(stack, *, validate_first: bool = True, name: str = "sequential")
     """The keras.Sequential for a valid stack (SpecError otherwise), with fresh-session layer names."""
     if validate_first:
         validate(stack)
+    inputs = [r.input_shape for r in analyze(stack).layers]
     with keras_models() as keras:
-        layers = [kind_of(layer.kind).keras(layer, keras.layers, n)
-                  for layer, n in zip(stack, layer_names(stack), strict=True)]
+        layers = [kind_of(layer.kind).keras(layer, shape, keras.layers, n)
+                  for layer, shape, n in zip(stack, inputs, layer_names(stack), strict=True)]
         return keras.Sequential([keras.Input(shape=INPUT_SHAPE), *layers], name=name)
 
 

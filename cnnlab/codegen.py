@@ -11,7 +11,7 @@ import numpy as np
 
 from cnnlab import optimizers, recipe, shapes
 from cnnlab import sequence_experiment as experiment
-from cnnlab.architecture import INPUT_SHAPE
+from cnnlab.architecture import INPUT_SHAPE, analyze
 from cnnlab.conv_ops import ConvSettings, PoolSettings
 from cnnlab.i18n import DEFAULT_LANGUAGE, translate
 from cnnlab.layers import conv2d_args, kind_of, pair_arg
@@ -75,6 +75,23 @@ def pool_code(matrix: np.ndarray, p: PoolSettings) -> str:
 
 # ---------------------------------------------------------------- the Model page's Sequential
 
+def _sequence_comment(kind: str, shape: tuple | None) -> str:
+    """What Reshape and Permute make of the image, as a comment on their line (the data itself stays 28×28×1)."""
+    if shape is None or len(shape) != 3:
+        return ""
+    if kind == "Reshape":
+        return f"  # each image as {shape[1]} time steps (its rows) of {shape[2]} features"
+    if kind == "Permute":
+        return f"  # time steps and features swapped: {shape[1]} time steps (the columns)"
+    return ""
+
+
+def stack_text(stack) -> str:
+    """The layers as one line of their Keras calls: "Reshape((28, 28)) → LSTM(128) → Dense(10, activation='softmax')"."""
+    return " → ".join(f"{r.layer.kind}({kind_of(r.layer.kind).code(r.layer, r.input_shape)})"
+                      for r in analyze(stack).layers)
+
+
 def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = None) -> str:
     """tf.keras code, in the chapter's style, that builds, summarises and compiles this stack."""
     lines = [
@@ -84,7 +101,10 @@ def keras_code(stack, optimizer: str = "adam", learning_rate: float | None = Non
         "model = models.Sequential()",
         f"model.add(layers.Input(shape={INPUT_SHAPE}))",
     ]
-    lines += [f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer)}))" for layer in stack]
+    for report in analyze(stack).layers:
+        layer = report.layer
+        line = f"model.add(layers.{layer.kind}({kind_of(layer.kind).code(layer, report.input_shape)}))"
+        lines.append(line + _sequence_comment(layer.kind, report.output_shape))
     lines += [
         "",
         "model.summary()",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,31 +107,38 @@ def _layer_by_layer(layers, x: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-_probes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> its probe, or None: cannot be made
-_probe_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> the lock its probe is made under
+_probes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> {probe name: probe, or None: cannot be made}
+_probe_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model -> the lock its probes are made under
 _registry_lock = threading.Lock()  # guards the two dictionaries only, never held while a probe is traced
 
 
 def _probe(model, input_shape: tuple[int, ...]):
-    """The model's probe (made and traced on first use, from any session's thread), or None.
+    """The model's layer-by-layer probe, or None (see cached_probe)."""
+    return cached_probe(model, "layers", lambda m: _make_probe(m, input_shape))
+
+
+def cached_probe(model, name: str, make: Callable):
+    """The model's probe called `name`, made (and traced) by make(model) on first use, from any session's
+    thread, and kept as long as the model; None when make gives None or the model cannot be weakly referenced.
 
     One thread makes a model's probe while other threads asking for THE SAME model wait; threads
     asking for other models go on (tracing is slow, slower still while a training runs).
     """
     try:
         with _registry_lock:
-            if model in _probes:
-                return _probes[model]
+            made = _probes.setdefault(model, {})
+            if name in made:
+                return made[name]
             lock = _probe_locks.setdefault(model, threading.Lock())
     except TypeError:  # a model that cannot be weakly referenced: no probe
         return None
     with lock:
         with _registry_lock:
-            if model in _probes:  # made by another thread while this one waited
-                return _probes[model]
-        probe = _make_probe(model, input_shape)
+            if name in made:  # made by another thread while this one waited
+                return made[name]
+        probe = make(model)
         with _registry_lock:
-            _probes[model] = probe
+            made[name] = probe
         return probe
 
 

@@ -171,3 +171,66 @@ def rnn_step_latex(step, W: np.ndarray, U: np.ndarray) -> list[str]:  # noqa: N8
         rf"= \tanh\Bigl({latex_vector(step.wx)} + {latex_vector(step.uh)} + {latex_vector(step.b)}\Bigr)"
         rf"= \tanh{latex_vector(step.pre)} = {latex_vector(step.h)}",
     ]
+
+
+# ---------------------------------------------------------------- a recurrent layer reading a digit
+
+_GATE_FUNCTION = {"h": r"\tanh", "g": r"\tanh", "i": r"\sigma", "f": r"\sigma", "o": r"\sigma", "z": r"\sigma",
+                  "r": r"\sigma"}
+_GATE_SYMBOL = {"h": "h", "g": "g", "i": "i", "f": "f", "o": "o", "z": "z", "r": "r"}
+
+CELL_FORMULAS = {
+    "SimpleRNN": [r"h_t = \tanh\left(W x_t + U h_{t-1} + b\right)"],
+    "LSTM": [r"i_t = \sigma\left(W_i x_t + U_i h_{t-1} + b_i\right),\quad f_t = \sigma\left(W_f x_t + U_f h_{t-1} + b_f\right),"
+             r"\quad o_t = \sigma\left(W_o x_t + U_o h_{t-1} + b_o\right)",
+             r"g_t = \tanh\left(W_g x_t + U_g h_{t-1} + b_g\right)",
+             r"c_t = f_t \odot c_{t-1} + i_t \odot g_t,\qquad h_t = o_t \odot \tanh(c_t)"],
+    "GRU": [r"z_t = \sigma\left(W_z x_t + U_z h_{t-1} + b_z\right),\quad r_t = \sigma\left(W_r x_t + U_r h_{t-1} + b_r\right)",
+            r"g_t = \tanh\left(W_g x_t + r_t \odot (U_g h_{t-1} + b'_g) + b_g\right)",
+            r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot g_t"],
+}
+
+
+def _n(v: float) -> str:
+    """A term of a sum with 3 decimals, negative ones in parentheses."""
+    text = decimals(v, 3)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _product_sum(pairs, shown: int) -> str:
+    """w·x + w·x + … for the `shown` (weight, input) pairs that add most (largest |w·x|), then "+ ⋯₍₊ₙ₎"."""
+    pairs = sorted(pairs, key=lambda pair: -abs(pair[0] * pair[1]))
+    terms = [f"{_n(w)} \\cdot {_n(x)}" for w, x in pairs[:shown]]
+    if len(pairs) > shown:
+        terms.append(rf"\cdots_{{(+{len(pairs) - shown})}}")
+    return " + ".join(terms) if terms else "0"
+
+
+def unit_step_latex(kind: str, t: int, j: int, terms, pixels, state: dict, shown_pixels: int = 3) -> list[str]:
+    """Unit j at step t with its real numbers, one LaTeX line per gate and per state (\\Bigl( \\Bigr), not
+    \\left( \\right): a narrow screen may wrap the line at a "+").
+
+    terms: cnnlab.rnn_cells.unit_terms; pixels: the (weight, x_{t,i}) pairs of the row's inked pixels (the
+    others are 0 and add nothing), written out for the first gate; state: "h_prev", "h" and for an LSTM
+    "c_prev", "c" (unit j's values).
+    """
+    p, idx = t - 1, f"[{j}]"
+    lines = []
+    for k, g in enumerate(terms):
+        fn, sym = _GATE_FUNCTION[g.name], _GATE_SYMBOL[g.name]
+        x_part = _n(g.x_part)
+        if k == 0 and pixels:  # the first gate's W·x written out: the row's inked pixels
+            x_part = rf"\underbrace{{{_product_sum(pixels, shown_pixels)}}}_{{= {x_part}}}"
+        lines.append(rf"{sym}_{{{t}}}{idx} = {fn}\Bigl({x_part} + {_n(g.h_part)} + {_n(g.bias)}\Bigr)"
+                     rf" = {fn}({decimals(g.pre, 3)}) = {decimals(g.value, 3)}")
+    value = {g.name: decimals(g.value, 3) for g in terms}
+    h, h_prev = decimals(state["h"], 3), _n(state["h_prev"])
+    if kind == "LSTM":
+        c, c_prev = decimals(state["c"], 3), _n(state["c_prev"])
+        lines.append(rf"c_{{{t}}}{idx} = f \cdot c_{{{p}}}{idx} + i \cdot g = {value['f']} \cdot {c_prev} + "
+                     rf"{value['i']} \cdot {_n(float(value['g']))} = {c}")
+        lines.append(rf"h_{{{t}}}{idx} = o \cdot \tanh(c_{{{t}}}{idx}) = {value['o']} \cdot \tanh({c}) = {h}")
+    elif kind == "GRU":
+        lines.append(rf"h_{{{t}}}{idx} = z \cdot h_{{{p}}}{idx} + (1 - z) \cdot g = {value['z']} \cdot {h_prev} + "
+                     rf"(1 - {value['z']}) \cdot {_n(float(value['g']))} = {h}")
+    return lines

@@ -28,6 +28,8 @@ class LayerSpec:
     Conv2D: filters, kernel_size, strides, padding, activation
     MaxPooling2D: pool_size, padding (strides = pool size, the Keras default)
     Dense: units, activation        Dropout: rate        Flatten, BatchNormalization: none
+    SimpleRNN, LSTM, GRU: units, return_sequences (Keras' default activations: tanh, gates sigmoid)
+    Reshape (an image's rows as time steps), Permute (time steps and features swapped): none
     `uid` identifies a layer in an editor across moves; it is not part of the model.
     """
 
@@ -40,6 +42,7 @@ class LayerSpec:
     pool_size: int = 2
     units: int = 64
     rate: float = 0.25
+    return_sequences: bool = False
     uid: int = field(default=0, compare=False)
 
     def label(self) -> str:
@@ -59,8 +62,8 @@ class LayerError(Exception):
 class Field:
     """One setting of a layer in the editor.
 
-    widget: "number" (a whole number in low..high), "choice" (one of options) or "slider"
-    (low..high in steps of step); width: the widget's width in px.
+    widget: "number" (a whole number in low..high), "choice" (one of options), "slider"
+    (low..high in steps of step) or "toggle" (on/off); width: the widget's width in px.
     """
 
     name: str
@@ -80,7 +83,7 @@ def _no_formula(spec: LayerSpec, shape: tuple) -> str:
     return ""
 
 
-def _no_code(spec: LayerSpec) -> str:
+def _no_code(spec: LayerSpec, shape: tuple | None) -> str:
     return ""
 
 
@@ -98,9 +101,10 @@ class LayerKind:
                                what a training's cost estimate adds up (cnnlab.recipe.training_cost)
     params(spec, shape)        (parameters, trainable parameters)
     formula(spec, shape)       how the parameter count comes about, "" when there are none
-    keras(spec, layers, name)  the Keras layer (layers is keras.layers)
-    code(spec)                 the arguments of layers.<name>(...) in the chapter's style
-    input_rank: the rank the input must have and the LayerIssue reason when it has another; None: any.
+    keras(spec, shape, layers, name)  the Keras layer (layers is keras.layers)
+    code(spec, shape)          the arguments of layers.<name>(...) in the chapter's style (shape None: unknown)
+    input_rank: the rank the input must have and the LayerIssue reason when it has another; None: any
+    (`rank_issue` names a sequence given where an image or a vector is needed, and the reverse).
     """
 
     name: str  # the Keras class, as in layers.Conv2D
@@ -111,7 +115,7 @@ class LayerKind:
     flops: Callable[[LayerSpec, tuple], int]  # no default: a new kind says what it costs
     params: Callable[[LayerSpec, tuple], tuple[int, int]] = _no_params
     formula: Callable[[LayerSpec, tuple], str] = _no_formula
-    code: Callable[[LayerSpec], str] = _no_code
+    code: Callable[[LayerSpec, tuple | None], str] = _no_code
     label: Callable[[LayerSpec], str] = _bare_label
     fields: tuple[Field, ...] = ()
     input_rank: tuple[int, str] | None = None
@@ -179,7 +183,7 @@ def _conv_label(s: LayerSpec) -> str:
     return f"Conv2D({s.filters}, {s.kernel_size}x{s.kernel_size}, {s.activation}{extra})"
 
 
-def _pool_code(s: LayerSpec) -> str:
+def _pool_code(s: LayerSpec, shape: tuple | None) -> str:
     return f"({s.pool_size}, {s.pool_size})" + (f", padding='{s.padding}'" if s.padding != "valid" else "")
 
 
@@ -202,9 +206,9 @@ CONV2D = LayerKind(
     flops=_conv_flops,
     params=lambda s, shape: _trainable(shapes.conv2d_params(s.kernel_size, shape[3], s.filters)),
     formula=lambda s, shape: f"({s.kernel_size}×{s.kernel_size}×{shape[-1]} + 1)×{s.filters}",
-    keras=lambda s, layers, name: layers.Conv2D(s.filters, (s.kernel_size, s.kernel_size), strides=s.strides,
+    keras=lambda s, shape, layers, name: layers.Conv2D(s.filters, (s.kernel_size, s.kernel_size), strides=s.strides,
                                                 padding=s.padding, activation=s.activation, name=name),
-    code=lambda s: conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, activation=s.activation,
+    code=lambda s, shape: conv2d_args(s.filters, s.kernel_size, s.strides, s.padding, activation=s.activation,
                                kernel_as_pair=True, keep_linear=True),
     label=_conv_label,
     fields=(Field("filters", "number", 1, 256), Field("kernel_size", "number", 1, 11),
@@ -216,7 +220,7 @@ MAX_POOLING2D = LayerKind(
     input_rank=(4, "needs_image"),
     output=lambda s, shape: shapes.pool2d_output_shape(shape, s.pool_size, None, s.padding),
     flops=_pool_flops,
-    keras=lambda s, layers, name: layers.MaxPooling2D((s.pool_size, s.pool_size), padding=s.padding, name=name),
+    keras=lambda s, shape, layers, name: layers.MaxPooling2D((s.pool_size, s.pool_size), padding=s.padding, name=name),
     code=_pool_code,
     label=lambda s: f"MaxPooling2D({s.pool_size}x{s.pool_size}{', same' if s.padding == 'same' else ''})",
     fields=(Field("pool_size", "number", 1, 8), PADDING),
@@ -226,8 +230,8 @@ DROPOUT = LayerKind(
     "Dropout", "dropout", LayerSpec("Dropout", rate=0.25),
     output=_dropout_output,
     flops=lambda s, shape: 0,  # nothing in the forward pass that predicts
-    keras=lambda s, layers, name: layers.Dropout(s.rate, name=name),
-    code=lambda s: f"{s.rate:g}",
+    keras=lambda s, shape, layers, name: layers.Dropout(s.rate, name=name),
+    code=lambda s, shape: f"{s.rate:g}",
     label=lambda s: f"Dropout({s.rate:g})",
     fields=(Field("rate", "slider", 0.0, 0.9, 0.05, width=220),),
 )
@@ -236,7 +240,7 @@ FLATTEN = LayerKind(
     "Flatten", "flatten", LayerSpec("Flatten"),
     output=lambda s, shape: (None, math.prod(shape[1:])),
     flops=lambda s, shape: 0,  # a reshape
-    keras=lambda s, layers, name: layers.Flatten(name=name),
+    keras=lambda s, shape, layers, name: layers.Flatten(name=name),
 )
 
 DENSE = LayerKind(
@@ -246,8 +250,8 @@ DENSE = LayerKind(
     flops=lambda s, shape: s.units * (2 * shape[1] + 1),  # a multiply-add per weight, then the bias
     params=lambda s, shape: _trainable(shapes.dense_params(shape[1], s.units)),
     formula=lambda s, shape: f"({shape[-1]} + 1)×{s.units}",
-    keras=lambda s, layers, name: layers.Dense(s.units, activation=s.activation, name=name),
-    code=lambda s: f"{s.units}, activation='{s.activation}'",
+    keras=lambda s, shape, layers, name: layers.Dense(s.units, activation=s.activation, name=name),
+    code=lambda s, shape: f"{s.units}, activation='{s.activation}'",
     label=lambda s: f"Dense({s.units}, {s.activation})",
     fields=(Field("units", "number", 1, 1024), ACTIVATION),
 )
@@ -258,12 +262,117 @@ BATCH_NORMALIZATION = LayerKind(
     flops=lambda s, shape: 2 * _elements(shape) + 6 * shape[-1],  # scale and shift; per channel, their factors
     params=lambda s, shape: (4 * shape[-1], 2 * shape[-1]),  # gamma, beta trainable; moving mean/variance not
     formula=lambda s, shape: f"4×{shape[-1]}",
-    keras=lambda s, layers, name: layers.BatchNormalization(name=name),
+    keras=lambda s, shape, layers, name: layers.BatchNormalization(name=name),
 )
 
+# ---------------------------------------------------------------- a digit read as a sequence
+
+def _rows_as_steps(s: LayerSpec, shape: tuple) -> tuple:
+    """(None, h, w, c) -> (None, h, w·c): each of the h rows is one time step of w·c features."""
+    return (None, shape[1], shape[2] * shape[3])
+
+
+def _reshape_code(s: LayerSpec, shape: tuple | None) -> str:
+    if shape is None or len(shape) != 4:
+        return "..."  # a stack broken above this layer: no target shape to write
+    return f"({shape[1]}, {shape[2] * shape[3]})"
+
+
+RESHAPE = LayerKind(
+    "Reshape", "reshape", LayerSpec("Reshape"),
+    input_rank=(4, "needs_image"),
+    output=_rows_as_steps,
+    flops=lambda s, shape: 0,  # a reshape
+    keras=lambda s, shape, layers, name: layers.Reshape(_rows_as_steps(s, shape)[1:], name=name),
+    code=_reshape_code,
+    label=lambda s: "Reshape(rows → time steps)",
+)
+
+PERMUTE = LayerKind(
+    "Permute", "permute", LayerSpec("Permute"),
+    input_rank=(3, "needs_sequence"),
+    output=lambda s, shape: (None, shape[2], shape[1]),
+    flops=lambda s, shape: 0,  # a transpose: data moved, nothing computed
+    keras=lambda s, shape, layers, name: layers.Permute((2, 1), name=name),
+    code=lambda s, shape: "(2, 1)",
+    label=lambda s: "Permute((2, 1))",
+)
+
+
+@dataclass(frozen=True)
+class RecurrentRule:
+    """What sets one recurrent kind apart: its gate blocks and extra biases per unit, in Keras 3.
+
+    params = blocks·units·(units + inputs + biases): SimpleRNN one block (h), LSTM four (i, f, c, o),
+    GRU three (z, r, h) with two biases each (reset_after=True, Keras 3's default: an input and a
+    recurrent bias).
+    """
+
+    blocks: int
+    biases: int
+
+    def params(self, s: LayerSpec, shape: tuple) -> tuple[int, int]:
+        return _trainable(self.blocks * s.units * (s.units + shape[-1] + self.biases))
+
+    def formula(self, s: LayerSpec, shape: tuple) -> str:
+        lead = f"{self.blocks}×" if self.blocks > 1 else ""
+        return f"{lead}{s.units}×({s.units} + {shape[-1]} + {self.biases})"
+
+    def flops(self, s: LayerSpec, shape: tuple) -> int:
+        """Per time step, every block multiplies the input and the last state by its weights."""
+        return 2 * self.blocks * s.units * (shape[-1] + s.units) * shape[1]
+
+
+def _recurrent_output(s: LayerSpec, shape: tuple) -> tuple:
+    if s.units < 1:
+        raise LayerError("bad_value", {"name": "units", "value": s.units})
+    return (None, shape[1], s.units) if s.return_sequences else (None, s.units)
+
+
+def _recurrent_code(s: LayerSpec, shape: tuple | None) -> str:
+    return f"{s.units}" + (", return_sequences=True" if s.return_sequences else "")
+
+
+def _recurrent_label(s: LayerSpec) -> str:
+    return f"{s.kind}({s.units}{', sequences' if s.return_sequences else ''})"
+
+
+RECURRENT_FIELDS = (Field("units", "number", 1, 512), Field("return_sequences", "toggle", width=270))
+
+
+def _recurrent(name: str, keras_name: str, rule: RecurrentRule) -> LayerKind:
+    return LayerKind(
+        name, keras_name, LayerSpec(name, units=64, activation="tanh"),
+        input_rank=(3, "needs_sequence"),
+        output=_recurrent_output,
+        params=rule.params, formula=rule.formula, flops=rule.flops,
+        keras=lambda s, shape, layers, layer_name: getattr(layers, name)(s.units, return_sequences=s.return_sequences,
+                                                                  name=layer_name),
+        code=_recurrent_code, label=_recurrent_label, fields=RECURRENT_FIELDS,
+    )
+
+
+SIMPLE_RNN = _recurrent("SimpleRNN", "simple_rnn", RecurrentRule(blocks=1, biases=1))
+LSTM = _recurrent("LSTM", "lstm", RecurrentRule(blocks=4, biases=1))
+GRU = _recurrent("GRU", "gru", RecurrentRule(blocks=3, biases=2))
+RECURRENT_KINDS = ("SimpleRNN", "LSTM", "GRU")
+
 # In the order the editor offers them.
-KINDS: dict[str, LayerKind] = {k.name: k for k in (CONV2D, MAX_POOLING2D, DROPOUT, FLATTEN, DENSE, BATCH_NORMALIZATION)}
+KINDS: dict[str, LayerKind] = {k.name: k for k in (CONV2D, MAX_POOLING2D, DROPOUT, FLATTEN, DENSE, BATCH_NORMALIZATION,
+                                                   RESHAPE, PERMUTE, SIMPLE_RNN, LSTM, GRU)}
 LAYER_KINDS = tuple(KINDS)
+
+# The input's rank where a kind needs another: (needed, given) -> the LayerIssue reason, when a sequence
+# (None, steps, features) is involved; the kind's own reason otherwise.
+_SEQUENCE_REASONS = {(4, 3): "image_layer_on_sequence", (2, 3): "dense_on_sequence",
+                     (3, 4): "sequence_layer_on_image", (3, 2): "sequence_layer_on_vector"}
+
+
+def rank_issue(kind: LayerKind, shape: tuple) -> str | None:
+    """Why `kind` cannot take an input of this shape's rank, or None when it can."""
+    if kind.input_rank is None or len(shape) == kind.input_rank[0]:
+        return None
+    return _SEQUENCE_REASONS.get((kind.input_rank[0], len(shape)), kind.input_rank[1])
 
 
 def kind_of(name: str) -> LayerKind:

@@ -36,17 +36,25 @@ def load_keras_model(path: Path):
         return keras.models.load_model(path, compile=False)
 
 
-def load_pretrained():
-    """The shipped model, or None when assets/mnist_cnn.keras is missing."""
-    return load_keras_model(PRETRAINED_PATH) if PRETRAINED_PATH.is_file() else None
+# The shipped recurrent reader (scripts/train_rnn_pretrained.py), beside the CNN on the Draw page.
+RNN_PRETRAINED_PATH = ASSETS / "mnist_rnn.keras"
+RNN_PRETRAINED_INFO_PATH = ASSETS / "mnist_rnn.json"
+SHIPPED = {"cnn": (PRETRAINED_PATH, PRETRAINED_INFO_PATH), "rnn": (RNN_PRETRAINED_PATH, RNN_PRETRAINED_INFO_PATH)}
 
 
-@lru_cache(maxsize=1)
-def pretrained_info() -> dict[str, Any] | None:
-    """What the shipped model is (accuracy, data, command), read without TensorFlow."""
-    if not PRETRAINED_INFO_PATH.is_file():
+def load_pretrained(family: str = "cnn"):
+    """The shipped model of a family ("cnn": the chapter's CNN, "rnn": the recurrent reader), None if missing."""
+    path = SHIPPED[family][0]
+    return load_keras_model(path) if path.is_file() else None
+
+
+@lru_cache(maxsize=2)
+def pretrained_info(family: str = "cnn") -> dict[str, Any] | None:
+    """What a shipped model is (accuracy, data, command), read without TensorFlow."""
+    path = SHIPPED[family][1]
+    if not path.is_file():
         return None
-    return json.loads(PRETRAINED_INFO_PATH.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def predict_proba(model, batch: np.ndarray) -> np.ndarray:

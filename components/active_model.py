@@ -53,7 +53,8 @@ def origin_of(stack, config, train_samples: int) -> dict:
     """Where a trained model comes from, as the pages that use it describe it."""
     return {"layers": len(stack), "params": architecture.analyze(stack).total_params, "optimizer": config.optimizer,
             "learning_rate": config.learning_rate, "batch_size": config.batch_size, "epochs": config.epochs,
-            "train_samples": train_samples, "chapter_model": tuple(stack) == architecture.chapter_spec()}
+            "train_samples": train_samples, "chapter_model": tuple(stack) == architecture.chapter_spec(),
+            "family": architecture.family_of(stack)}
 
 
 def _from_job(entry: learner_trainings.TrainingEntry) -> TrainedModel:

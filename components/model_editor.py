@@ -33,8 +33,56 @@ def _set(stack) -> None:
     st.session_state[keys.MODEL_SPEC] = tuple(stack)
 
 
-def reset_to_chapter() -> None:
-    _set(arch.with_uids(arch.chapter_spec(), start=arch.next_uid(current_spec())))
+def reset_to_start() -> None:
+    """Back to the current family's starting model: the chapter's CNN, or the starting RNN."""
+    stack = current_spec()
+    _set(arch.with_uids(arch.starting_spec(arch.family_of(stack)), start=arch.next_uid(stack)))
+
+
+# ------------------------------------------------------------------ the family: CNN or RNN
+
+def _switch_family(widget_key: str) -> None:
+    """Keep the stack of the family left, bring back the other family's (its starting model the first time)."""
+    stack, family = current_spec(), st.session_state[widget_key]
+    if family is None or family == arch.family_of(stack):
+        return
+    kept = st.session_state.setdefault(keys.MODEL_FAMILY_STACKS, {})
+    kept[arch.family_of(stack)] = stack
+    other = kept.get(family, arch.starting_spec(family))
+    _set(arch.with_uids(other, start=max(arch.next_uid(stack), arch.next_uid(other))))
+
+
+def family_picker(widget_key: str, disabled: bool = False) -> None:
+    """CNN or RNN: switching keeps each family's own stack (nothing the learner built is lost)."""
+    st.session_state[widget_key] = arch.family_of(current_spec())  # follows the stack (a reset, an edit)
+    st.segmented_control(t("rnn.family_label"), arch.FAMILIES, key=widget_key, required=True, disabled=disabled,
+                         format_func={f: t(f"rnn.family_{f}") for f in arch.FAMILIES}.get, on_change=_switch_family,
+                         args=(widget_key,),
+                         help=t("rnn.family_help"))
+
+
+def reads_columns(stack) -> bool:
+    """A Permute((2, 1)) right after the first Reshape: the time steps are the image's columns."""
+    kinds = [layer.kind for layer in stack]
+    return "Reshape" in kinds and kinds[kinds.index("Reshape") + 1:kinds.index("Reshape") + 2] == ["Permute"]
+
+
+def _toggle_columns() -> None:
+    stack = current_spec()
+    at = [layer.kind for layer in stack].index("Reshape") + 1
+    if st.session_state[keys.MODEL_READ_COLUMNS]:
+        _set(arch.insert_layer(stack, at, arch.default_layer("Permute")))
+    else:
+        _set(arch.remove_layer(stack, at))
+
+
+def direction_toggle(stack) -> None:
+    """Rows or columns as time steps, for a stack that reads the image as a sequence (it has a Reshape)."""
+    if "Reshape" not in [layer.kind for layer in stack]:
+        return
+    st.session_state[keys.MODEL_READ_COLUMNS] = reads_columns(stack)
+    st.toggle(t("rnn.read_columns"), key=keys.MODEL_READ_COLUMNS, on_change=_toggle_columns,
+              help=t("rnn.read_columns_help"))
 
 
 def _move(index: int, offset: int) -> None:
@@ -110,6 +158,8 @@ def _field_widget(layer: arch.LayerSpec, field: Field) -> None:
         st.selectbox(options=field.options, index=field.options.index(value), **common)
     elif field.widget == "slider":
         st.slider(min_value=field.low, max_value=field.high, step=field.step, value=float(value), **common)
+    elif field.widget == "toggle":
+        st.toggle(value=bool(value), **common)
     else:
         # number_box: what is typed outside the range is clamped in the box too (the box shows the value used)
         number_box(common.pop("label"), int(field.low), int(field.high), value=int(value), **common)

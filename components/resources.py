@@ -1,8 +1,9 @@
 """Process-wide resources, loaded once per server and shared by every session's script thread.
 
-Shared objects are read-only: nobody writes into the data arrays, and the shipped model is only read
-through cnnlab.inspect_model.layer_outputs (its probe, made once under a lock), which is safe from many
-threads at once (tests/unit/test_concurrency.py). `start_warmup()` loads TensorFlow and the model in a background
+Shared objects are read-only: nobody writes into the data arrays, and the shipped models are only read
+through their probes (cnnlab.inspect_model.layer_outputs, cnnlab.rnn_reader.read_rows: each made once under
+a lock), which are safe from many threads at once (tests/unit/test_concurrency.py).
+`start_warmup()` loads TensorFlow and the shipped CNN and RNN in a background
 thread as the server starts (serve.py's lifespan; app.py calls it too, for `streamlit run app.py` and AppTest),
 so the first drawing does not pay for it; it also starts the training worker processes (cnnlab.trainer_pool),
 so the first training does not wait for one.
@@ -30,9 +31,10 @@ from components import state_keys as keys
 
 logger = logging.getLogger(__name__)
 
-_UNSET = object()
 _model_lock = threading.Lock()
-_model = _UNSET
+_models: dict[str, object] = {}  # family -> the shipped model (None: its asset is missing)
+_numbers_lock = threading.Lock()
+_numbers: dict[str, object] = {}  # family -> the shipped model's FamilyNumbers
 _warmup_lock = threading.Lock()
 _warmup_thread: threading.Thread | None = None
 ENV_WARMUP = "CNNLAB_WARMUP"  # "0": no background loading of TensorFlow and the model
@@ -67,30 +69,56 @@ def mnist() -> data.MnistData:
     return pinned
 
 
-# ------------------------------------------------------------------ the shipped model
+# ------------------------------------------------------------------ the shipped models
 
 def pretrained_model():
-    """The shipped pre-trained model (None if the asset is missing), loaded once per process.
+    """The shipped pre-trained CNN (None if the asset is missing), loaded once per process.
 
     Call it directly, never .predict. The first caller loads it (usually the warm-up thread);
     callers arriving meanwhile wait for that load instead of starting a second one.
     """
-    global _model
+    return _shipped("cnn")
+
+
+def pretrained_rnn_model():
+    """The shipped recurrent reader (None if the asset is missing), loaded once per process, as the CNN."""
+    return _shipped("rnn")
+
+
+def _shipped(family: str):
     with _model_lock:
-        if _model is _UNSET:
-            _model = _load_and_warm()
-        return _model
+        if family not in _models:
+            _models[family] = _load_and_warm(family)
+        return _models[family]
 
 
-def _load_and_warm():
-    from cnnlab import inspect_model
+def _load_and_warm(family: str):
+    from cnnlab import inspect_model, rnn_reader
 
     started = time.perf_counter()
-    model = models.load_pretrained()
-    if model is not None:  # the model's probe is made and traced now, not on a student's first stroke
-        inspect_model.layer_outputs(model, np.zeros((28, 28), dtype=np.float32))
-    logger.info("shipped model loaded and warmed in %.1f s", time.perf_counter() - started)
+    model = models.load_pretrained(family)
+    blank = np.zeros((28, 28), dtype=np.float32)
+    # the model's probe is made and traced now, not on a student's first stroke
+    if model is not None and family == "rnn":
+        rnn_reader.read_rows(model, blank)
+    elif model is not None:
+        inspect_model.layer_outputs(model, blank)
+    logger.info("shipped %s loaded and warmed in %.1f s", family, time.perf_counter() - started)
     return model
+
+
+def shipped_numbers(family: str):
+    """The shipped model's numbers for the CNN-vs-RNN comparison (cnnlab.family_comparison.FamilyNumbers),
+    measured once per process on the bundled held-out digits; None when the model is missing."""
+    from cnnlab import family_comparison
+
+    with _numbers_lock:
+        if family not in _numbers:
+            model = _shipped(family)
+            bundled = data.load_bundled()
+            _numbers[family] = None if model is None else family_comparison.shipped_numbers(
+                family, model, bundled.x_test, bundled.y_test)
+        return _numbers[family]
 
 
 def start_warmup(*, freeze_heap: bool = False) -> None:
@@ -144,6 +172,7 @@ def _warm(freeze_heap: bool) -> None:
             logger.info("warm-up skipped: the process is ending")
             return
         pretrained_model()
+        pretrained_rnn_model()
         if freeze_heap:  # no gc.collect() first: a full collection while a training traces its graph can hang
             gc.freeze()
         logger.info("warm-up done in %.1f s (%d objects frozen)", time.perf_counter() - started,

@@ -148,5 +148,5 @@ def _saved_results(s: store_module.Store, who: str, model_id: int, chosen: int |
     if record.evaluation is None:
         return None
     return Results(record.evaluation, info.epochs_done, record.config, info.train_samples,
-                   sum(e.seconds for e in record.history.epochs), info.data_source, record.history,
+                   sum(e.seconds for e in record.history.epochs), info.data_source, record.history, tuple(record.stack),
                    lambda: store_module.restore_model(record), model_id == chosen, model_id)

@@ -364,3 +364,29 @@ NETWORK_SCROLL_TO_TRACE = "network_scroll_to_trace"
 def network_grid_chart(index: int) -> str:
     """The traced cell's arithmetic on one input channel: 0 the window's values, 1 the kernel, 2 the products."""
     return f"network_grid_{index}"
+
+
+# ------------------------------------------------------------------ the recurrent family (Model, Train, Draw)
+
+# Which family the Model page edits, "cnn" or "rnn" (a segmented control; Train has its own, same callback),
+# and each family's last stack, kept while the other family is edited: {family: tuple of LayerSpec}.
+MODEL_FAMILY = "model_family"
+TRAIN_FAMILY = "train_family"
+MODEL_FAMILY_STACKS = "model_family_stacks"
+# Whether the recurrent stack reads the image's columns (a Permute((2, 1)) after its Reshape) instead of rows.
+MODEL_READ_COLUMNS = "model_read_columns"
+
+# The learner's own finished trainings' numbers per family, for the CNN-vs-RNN comparison:
+# {family: (the evaluation it came from, cnnlab.family_comparison.FamilyNumbers)}.
+FAMILY_RESULTS = "family_results"
+
+# Draw's "watch the RNN read": its latest reading (the image read, by which model, its RowReading), reused
+# while neither changes; the row whose step is written out with its numbers; the section and its charts.
+RNN_READING = "rnn_reading"
+RNN_STEP_ROW = "rnn_step_row"
+RNN_SECTION = "rnn_reader"
+RNN_WATCH_CHART = "rnn_watch"
+RNN_STEP_INPUT_CHART = "rnn_step_input"
+RNN_COMPARE_CHART = "rnn_compare_per_digit"
+# The same comparison under Train's results.
+TRAIN_COMPARE_CHART = "train_compare_per_digit"

@@ -24,7 +24,7 @@ from cnnlab import architecture as arch
 from cnnlab import learner_trainings, recipe, training
 from cnnlab.data import MnistData
 from cnnlab.training_history import History
-from components import limits_views, training_watch_views
+from components import family_comparison_views, limits_views, training_watch_views
 from components import state_keys as keys
 from components.active_model import trained_model
 from components.i18n import current_language, t
@@ -137,7 +137,8 @@ def model_card(stack, data: MnistData) -> None:
     """Which model trains (the chapter's or the user's own, with a link to edit it) on which digits."""
     analysis = arch.analyze(stack)
     with st.container(border=True):
-        which = t("train.model_chapter") if stack == arch.chapter_spec() else t("train.model_custom")
+        which = {arch.chapter_spec(): t("train.model_chapter"), arch.rnn_spec(): t("rnn.model_start")}.get(
+            tuple(stack), t("train.model_custom"))
         with st.container(horizontal=True, vertical_alignment="center"):
             if analysis.ok:
                 st.markdown(t("train.model_card", layers=len(stack), params=f"{analysis.total_params:,}", which=which))
@@ -276,6 +277,7 @@ class Results:
     seconds: float
     data_source: str
     history: History
+    stack: tuple  # the model's layers (LayerSpecs)
     model: Callable[[], object]  # the Keras model, built only for a download
     is_active: bool  # the model the learner's pages use now
     saved_id: int | None
@@ -289,7 +291,8 @@ def job_results(job: training.TrainingJob) -> Results | None:
     saved_id = entry.saved_model_id if entry is not None and entry.job is job else None
     own = trained_model()
     return Results(job.evaluation, job.epochs_done, job.config, job.train_samples, job.progress().elapsed_s,
-                   entry.data_source if entry is not None else mnist().source, job.history(), lambda: job.model,
+                   entry.data_source if entry is not None else mnist().source, job.history(), tuple(job.stack),
+                   lambda: job.model,
                    own is not None and own.model is job.model, saved_id, current_run())
 
 
@@ -345,6 +348,7 @@ def results_panel(results: Results | None) -> None:
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
         show_chart(memo_figure(run, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
                    key=keys.TRAIN_MISTAKES_CHART)
+    family_comparison_views.results_comparison(results, keys.TRAIN_COMPARE_CHART)
 
 
 def epoch_table(history: History) -> None:

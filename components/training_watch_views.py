@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import latex, training
+from cnnlab.architecture import family_of
 from cnnlab.inspect_model import shape_text, tile
 from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
 from components import charts, presentation
@@ -102,6 +103,6 @@ def watch_panel(job: training.TrainingJob) -> None:
             show_chart(figures["filters"], key=keys.TRAIN_WATCH_FILTERS_CHART)
         with maps_col:
             show_chart(figures["maps"], key=keys.TRAIN_WATCH_MAPS_CHART)
-    else:
-        st.caption(t("train.watch_no_conv"))
+    else:  # a recurrent model's view of its learning is its reading, row by row, on the Draw page
+        st.caption(t("rnn.watch_recurrent" if family_of(job.stack) == "rnn" else "train.watch_no_conv"))
     show_chart(figures["stream"], key=keys.TRAIN_WATCH_STREAM_CHART)

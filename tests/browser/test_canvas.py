@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Server, wait_for_app
-from tests.browser.test_draw import open_draw_page, stroke
+from tests.browser.test_draw import PREDICTION, PREDICTION_VALUE, open_draw_page, stroke
 
 PROJECTOR = {"viewport": {"width": 853, "height": 480}, "device_scale_factor": 1.5}
 DESKTOP = {"viewport": {"width": 1400, "height": 1000}, "device_scale_factor": 1}
@@ -73,7 +73,7 @@ def ink_read_by_server(page, lang: str) -> tuple[int, int]:
 
 def test_a_stroke_starting_at_each_edge_draws_and_is_read(draw_page):
     page, lang = draw_page
-    metric = page.locator("[data-testid='stMetric']")
+    metric = page.locator(PREDICTION)
     for clears, (name, points) in enumerate(EDGE_STROKES):
         stroke(page, canvas_on_screen(page, clears), points)
         expect(metric, f"{name}: no prediction").to_have_count(1, timeout=30_000)
@@ -114,7 +114,7 @@ def test_a_second_stroke_during_the_first_strokes_rerun_is_kept_and_the_canvas_n
     assert len(page.server_messages) > before, "the first stroke started no rerun"
     # ... and as soon as the server has started rerunning the page for it, a bar across its top: a 7
     stroke(page, canvas, [(0.25, 0.15), (0.75, 0.15)])
-    expect(page.locator("[data-testid='stMetricValue']")).to_have_text("7", timeout=30_000)
+    expect(page.locator(PREDICTION_VALUE)).to_have_text("7", timeout=30_000)
     wait_for_app(page)
     width, height = ink_read_by_server(page, lang)
     assert width >= 0.45 * 280 and height >= 0.65 * 280, f"both strokes were not read: ink {width}×{height}"
@@ -157,7 +157,7 @@ def test_the_tuning_gives_the_toolbar_its_own_row_and_sends_a_stroke_at_mouse_up
     page.evaluate(COUNT_SENDS)
     stroke(page, canvas, [(0.5, 0.15), (0.5, 0.85)])
     page.wait_for_function("() => window.__sends === 1")  # the stroke went out through the send button
-    expect(page.locator("[data-testid='stMetric']")).to_have_count(1, timeout=30_000)
+    expect(page.locator(PREDICTION)).to_have_count(1, timeout=30_000)
     assert page.evaluate("() => window.__sends") == 1
     assert tuning_errors(console) == []
 

@@ -23,7 +23,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, _free_port, _unavailable, wait_for_app
-from tests.browser.test_draw import stroke
+from tests.browser.test_draw import PREDICTION_VALUE, stroke
 
 
 def _load_serve_cluster():
@@ -147,7 +147,7 @@ def test_an_upload_and_a_drawing_work_through_the_balancer(cluster, new_page, tm
     open_page(cluster, page, "draw")
     canvas = page.locator("canvas.upper-canvas")
     expect(canvas).to_be_visible(timeout=90_000)  # a cold replica first imports TensorFlow
-    value = page.locator("[data-testid='stMetricValue']")
+    value = page.locator(PREDICTION_VALUE)
     stroke(page, canvas, [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)])  # a 7 in one stroke
     expect(value).to_have_text("7", timeout=60_000)
 

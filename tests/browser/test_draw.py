@@ -6,6 +6,10 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for_app
 
+# The page's own prediction (the CNN's), not the answers of the RNN section below it (components.rnn_reader_views).
+PREDICTION = "[data-testid='stMetric']:not(.st-key-rnn_reader [data-testid='stMetric'])"
+PREDICTION_VALUE = f"{PREDICTION} [data-testid='stMetricValue']"
+
 
 def stroke(page, canvas, points: list[tuple[float, float]]) -> None:
     """One mouse stroke through `points` (fractions of the canvas's width/height)."""
@@ -33,7 +37,7 @@ def open_draw_page(server, page):
 
 def test_drawing_a_seven_is_read_as_seven_and_clear_removes_it(server, page):
     canvas = open_draw_page(server, page)
-    prediction = page.locator("[data-testid='stMetric']")
+    prediction = page.locator(PREDICTION)
     expect(prediction).to_have_count(0)
 
     stroke(page, canvas, [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)])  # a 7 in one stroke
@@ -49,7 +53,7 @@ def test_drawing_a_seven_is_read_as_seven_and_clear_removes_it(server, page):
 
 def test_a_one_drawn_in_two_strokes_updates_after_each_stroke(server, page):
     canvas = open_draw_page(server, page)
-    value = page.locator("[data-testid='stMetricValue']")
+    value = page.locator(PREDICTION_VALUE)
     stroke(page, canvas, [(0.5, 0.15), (0.5, 0.85)])  # a plain vertical 1
     expect(value).to_have_text("1", timeout=30_000)
     stroke(page, canvas, [(0.3, 0.15), (0.7, 0.15)])  # a bar across the top: now it reads as a 7

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for_app
-from tests.browser.test_draw import open_draw_page, stroke
+from tests.browser.test_draw import PREDICTION_VALUE, open_draw_page, stroke
 
 OVERVIEW = ".st-key-network_overview .js-plotly-plot"
 
@@ -33,7 +33,7 @@ TITLES = """() => Object.fromEntries(['map', 'previous'].map(name => [name,
 def test_a_drawn_digit_in_every_layer_and_a_clicked_cell_traced(server, page):
     canvas = open_draw_page(server, page)
     stroke(page, canvas, [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)])  # a 7
-    expect(page.locator("[data-testid='stMetricValue']")).to_have_text("7", timeout=30_000)
+    expect(page.locator(PREDICTION_VALUE)).to_have_text("7", timeout=30_000)
     page.locator("[data-testid='stSidebarNav']").get_by_role("link", name="The whole network").click()
     expect(page.locator(OVERVIEW)).to_be_visible(timeout=60_000)
     wait_for_app(page)

@@ -1,5 +1,7 @@
 """Layer specs: shapes and parameters equal Keras' own, impossible stacks are rejected with index and reason."""
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -118,7 +120,11 @@ def test_add_layer_suggestion_keeps_the_chapter_model_trainable():
     # Conv2D fits only where the tensor is still an image, never after Flatten or a Dense.
     assert arch.valid_insertions(stack, "Conv2D") == (0, 1, 2, 3, 4, 5)
     assert arch.valid_insertions(stack, "Dense") == (6, 7)
-    for kind in arch.LAYER_KINDS:
+    # A recurrent layer alone fits nowhere in a CNN: it needs a sequence (Reshape first); Reshape alone fits
+    # only after the last Conv2D (the layers above it need an image), where Flatten takes its sequence.
+    assert set(arch.insertable_kinds(stack)) == set(arch.LAYER_KINDS) - {"Permute", "SimpleRNN", "LSTM", "GRU"}
+    assert arch.valid_insertions(stack, "Reshape") == (5,)
+    for kind in arch.insertable_kinds(stack):
         index = arch.suggested_insertion(stack, kind)
         added = arch.insert_layer(stack, index, arch.default_layer(kind))
         assert arch.analyze(added).ok, kind
@@ -131,7 +137,7 @@ def test_add_layer_offers_only_kinds_that_fit_somewhere():
     # A 28x28 kernel leaves a 1x1 image: no room for another Conv2D or a pooling window anywhere.
     tight = arch.with_uids((arch.conv(8, 28), arch.LayerSpec("Flatten"), arch.dense(10, "softmax")))
     assert arch.analyze(tight).ok
-    assert arch.insertable_kinds(tight) == ("Dropout", "Flatten", "Dense", "BatchNormalization")
+    assert arch.insertable_kinds(tight) == ("Dropout", "Flatten", "Dense", "BatchNormalization", "Reshape")
     assert arch.valid_insertions(tight, "Conv2D") == ()
     broken = arch.remove_layer(arch.chapter_spec(), 5)  # no Flatten
     assert arch.insertable_kinds(broken) == arch.LAYER_KINDS
@@ -140,11 +146,22 @@ def test_add_layer_offers_only_kinds_that_fit_somewhere():
     assert arch.analyze(fixed).ok
 
 
-@given(st.lists(st.sampled_from(arch.LAYER_KINDS), max_size=6))
+IMAGE_KINDS = ("Conv2D", "MaxPooling2D", "Dropout", "BatchNormalization")
+SEQUENCE_KINDS = ("Permute", "SimpleRNN", "LSTM", "GRU", "Dropout", "BatchNormalization")
+
+
+def _default(kind: str) -> arch.LayerSpec:
+    """The kind's default layer; a recurrent one hands on its sequence, so that Flatten can follow it."""
+    layer = arch.default_layer(kind)
+    return replace(layer, return_sequences=True) if kind in arch.RECURRENT_KINDS else layer
+
+
+@given(st.lists(st.sampled_from(IMAGE_KINDS), max_size=4), st.none() | st.lists(st.sampled_from(SEQUENCE_KINDS), max_size=3))
 @settings(max_examples=40, deadline=None)
-def test_suggested_insertion_never_breaks_a_trainable_stack(kinds):
-    stack = arch.with_uids(tuple(arch.default_layer(k) for k in kinds) + (arch.LayerSpec("Flatten"),
-                                                                          arch.dense(10, "softmax")))
+def test_suggested_insertion_never_breaks_a_trainable_stack(image_kinds, sequence_kinds):
+    """CNN stacks, and stacks that go on as a sequence (Reshape) after their image layers."""
+    kinds = image_kinds + ([] if sequence_kinds is None else ["Reshape", *sequence_kinds])
+    stack = arch.with_uids(tuple(_default(k) for k in kinds) + (arch.LayerSpec("Flatten"), arch.dense(10, "softmax")))
     assume(arch.analyze(stack).ok)
     for kind in arch.insertable_kinds(stack):
         added = arch.insert_layer(stack, arch.suggested_insertion(stack, kind), arch.default_layer(kind))

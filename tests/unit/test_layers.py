@@ -21,7 +21,13 @@ SAMPLES = {
     "Flatten": [LayerSpec("Flatten")],
     "Dense": [arch.dense(32), arch.dense(1, "sigmoid"), arch.dense(7, "linear")],
     "BatchNormalization": [LayerSpec("BatchNormalization")],
+    "Reshape": [LayerSpec("Reshape")],
+    "Permute": [LayerSpec("Permute")],
+    "SimpleRNN": [LayerSpec("SimpleRNN", units=16), LayerSpec("SimpleRNN", units=5, return_sequences=True)],
+    "LSTM": [LayerSpec("LSTM", units=12), LayerSpec("LSTM", units=3, return_sequences=True)],
+    "GRU": [LayerSpec("GRU", units=9), LayerSpec("GRU", units=4, return_sequences=True)],
 }
+RESHAPE, FLATTEN = LayerSpec("Reshape"), LayerSpec("Flatten")
 
 
 def _stacks():
@@ -35,6 +41,14 @@ def _stacks():
                 yield f"{kind}-{i}-image", (layer, LayerSpec("Flatten"), head)
             if rank is None or rank[0] == 2:
                 yield f"{kind}-{i}-vector", (LayerSpec("Flatten"), layer, head)
+            if rank is None or rank[0] == 3:  # on a digit's rows; a sequence it returns is flattened
+                still_a_sequence = len(arch.analyze((RESHAPE, layer)).output_shape) == 3
+                tail = (FLATTEN, head) if still_a_sequence else (head,)
+                yield f"{kind}-{i}-sequence", (RESHAPE, layer, *tail)
+    # a recurrent reader on feature maps, a column reader, two recurrent layers stacked, a sequence to Dense
+    yield "Reshape-after-Conv2D", (arch.conv(4), RESHAPE, LayerSpec("GRU", units=5), head)
+    yield "Permute-columns", (RESHAPE, LayerSpec("Permute"), LayerSpec("LSTM", units=6), head)
+    yield "stacked", (RESHAPE, LayerSpec("GRU", units=8, return_sequences=True), LayerSpec("SimpleRNN", units=4), head)
 
 
 STACKS = dict(_stacks())
@@ -105,7 +119,8 @@ def test_the_parameter_formula_gives_the_count(name):
 @pytest.mark.parametrize("name", LAYER_KINDS)
 def test_keras_names_each_kind_as_the_registry_says(name):
     kind = kind_of(name)
-    layer = kind.keras(kind.default, keras.layers, None)  # no name given: Keras picks its default
+    shape = (None, 28, 28, 1) if kind.input_rank is None or kind.input_rank[0] == 4 else (None, 28, 28)
+    layer = kind.keras(kind.default, shape, keras.layers, None)  # no name given: Keras picks its default
     assert type(layer).__name__ == name
     assert re.fullmatch(rf"{kind.keras_name}(_\d+)?", layer.name), layer.name
 
@@ -115,8 +130,41 @@ def test_editor_fields_are_settings_of_the_spec(name):
     kind = kind_of(name)
     for field in kind.fields:
         value = getattr(kind.default, field.name)
-        assert field.widget in ("number", "choice", "slider")
+        assert field.widget in ("number", "choice", "slider", "toggle")
         if field.widget == "choice":
             assert value in field.options
         else:
             assert field.low <= value <= field.high
+
+
+RANK_CASES = {
+    "Conv2D after an RNN": ((RESHAPE, LayerSpec("LSTM", units=4, return_sequences=True), arch.conv(4), FLATTEN,
+                             arch.dense(10, "softmax")), 2, "image_layer_on_sequence"),
+    "LSTM on the image": ((LayerSpec("LSTM"), arch.dense(10, "softmax")), 0, "sequence_layer_on_image"),
+    "second RNN without return_sequences": ((RESHAPE, LayerSpec("GRU"), LayerSpec("LSTM"), arch.dense(10, "softmax")),
+                                            2, "sequence_layer_on_vector"),
+    "Dense on a sequence": ((RESHAPE, LayerSpec("SimpleRNN", return_sequences=True), arch.dense(10, "softmax")),
+                            2, "dense_on_sequence"),
+    "Reshape after Flatten": ((FLATTEN, RESHAPE, LayerSpec("LSTM"), arch.dense(10, "softmax")), 1, "needs_image"),
+}
+
+
+@pytest.mark.parametrize("name", list(RANK_CASES))
+def test_a_layer_on_the_wrong_rank_is_refused_with_its_reason_and_keras_refuses_it_too(name):
+    stack, index, reason = RANK_CASES[name]
+    analysis = arch.analyze(stack)
+    assert analysis.first_issue[0] == index and analysis.first_issue[1].reason == reason
+    # Keras applies Dense to a sequence's last axis and reshapes anything: those two are the editor's own rules
+    if reason not in ("dense_on_sequence", "needs_image"):
+        with pytest.raises((ValueError, TypeError)):
+            arch.build_model(stack, validate_first=False)
+
+
+def test_recurrent_parameter_formulas_are_keras_own():
+    """units·(units + inputs + 1) for SimpleRNN, 4× for LSTM, 3·units·(units + inputs + 2) for GRU (reset_after)."""
+    for kind, blocks, biases in (("SimpleRNN", 1, 1), ("LSTM", 4, 1), ("GRU", 3, 2)):
+        layer = getattr(keras.layers, kind)(7)
+        layer.build((None, 28, 11))
+        assert layer.count_params() == blocks * 7 * (7 + 11 + biases)
+        report = arch.analyze((RESHAPE, LayerSpec(kind, units=7), arch.dense(10, "softmax")))
+        assert report.layers[1].params == blocks * 7 * (7 + 28 + biases)
