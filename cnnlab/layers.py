@@ -310,6 +310,12 @@ class RecurrentRule:
 
     blocks: int
     biases: int
+    # Element-wise adds and multiplies per unit and time step (activations not counted), as the profiler
+    # counts them on the unrolled layer: SimpleRNN adds the bias and the two products (2); LSTM adds its 4
+    # biases and 4 pairs of products, then c = f·c + i·g and h = o·tanh(c) (4 + 4 + 3 + 1 = 12); GRU adds
+    # its 3 input and 3 recurrent biases, z's and r's two products, the candidate x_h + r·h_h and then
+    # h = z·h + (1 − z)·h̃ (3 + 3 + 2 + 2 + 4 = 14).
+    elementwise: int
 
     def params(self, s: LayerSpec, shape: tuple) -> tuple[int, int]:
         return _trainable(self.blocks * s.units * (s.units + shape[-1] + self.biases))
@@ -319,8 +325,10 @@ class RecurrentRule:
         return f"{lead}{s.units}×({s.units} + {shape[-1]} + {self.biases})"
 
     def flops(self, s: LayerSpec, shape: tuple) -> int:
-        """Per time step, every block multiplies the input and the last state by its weights."""
-        return 2 * self.blocks * s.units * (shape[-1] + s.units) * shape[1]
+        """Per time step, every block multiplies the input and the last state by its weights (a multiply-add
+        per weight), then the gates' element-wise work."""
+        per_step = 2 * self.blocks * s.units * (shape[-1] + s.units) + self.elementwise * s.units
+        return per_step * shape[1]
 
 
 def _recurrent_output(s: LayerSpec, shape: tuple) -> tuple:
@@ -352,9 +360,9 @@ def _recurrent(name: str, keras_name: str, rule: RecurrentRule) -> LayerKind:
     )
 
 
-SIMPLE_RNN = _recurrent("SimpleRNN", "simple_rnn", RecurrentRule(blocks=1, biases=1))
-LSTM = _recurrent("LSTM", "lstm", RecurrentRule(blocks=4, biases=1))
-GRU = _recurrent("GRU", "gru", RecurrentRule(blocks=3, biases=2))
+SIMPLE_RNN = _recurrent("SimpleRNN", "simple_rnn", RecurrentRule(blocks=1, biases=1, elementwise=2))
+LSTM = _recurrent("LSTM", "lstm", RecurrentRule(blocks=4, biases=1, elementwise=12))
+GRU = _recurrent("GRU", "gru", RecurrentRule(blocks=3, biases=2, elementwise=14))
 RECURRENT_KINDS = ("SimpleRNN", "LSTM", "GRU")
 
 # In the order the editor offers them.

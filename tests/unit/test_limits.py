@@ -33,15 +33,18 @@ VARIED = arch.with_uids((
 ))
 
 
-def tensorflow_flops(layer_spec: LayerSpec, input_shape: tuple) -> int:
-    """TensorFlow's profiler count for one layer's inference graph on one image, activations left out."""
+def tensorflow_flops(layer_spec: LayerSpec, input_shape: tuple, unroll: bool = False) -> int:
+    """TensorFlow's profiler count for one layer's inference graph on one image, activations left out
+    (unroll: the recurrent layer made by the app, with its time steps unrolled into the graph)."""
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     from cnnlab.keras_lock import keras_models
 
     with keras_models() as keras:
-        layer = arch.kind_of(layer_spec.kind).keras(layer_spec, keras.layers, "probe")
+        layer = arch.kind_of(layer_spec.kind).keras(layer_spec, input_shape, keras.layers, "probe")
+        if unroll:
+            layer = type(layer).from_config({**layer.get_config(), "unroll": True})
         model = keras.Sequential([keras.Input(shape=input_shape[1:]), layer])
     graph = tf.function(lambda x: model(x, training=False), autograph=False).get_concrete_function(
         tf.TensorSpec([1, *input_shape[1:]], tf.float32))
@@ -156,3 +159,14 @@ def test_verify_on_the_largest_input_the_url_allows_is_bounded_and_keras_agrees(
     assert result.keras_shape == result.core_shape == (256, 512, 512, 64)
     assert result.crop_shape == (1, 32, 32, 64)
     assert peak < 64e6  # the full input alone would be 17 GB
+
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("units", [4, 16])
+def test_a_recurrent_layers_flops_are_what_the_profiler_counts_once_unrolled(kind, units):
+    """The profiler does not look inside a while loop (a recurrent layer's steps): unrolled, every step's
+    operations are in the graph, and they are what our rule counts."""
+    spec = LayerSpec(kind, units=units, activation="tanh")
+    shape = (None, 5, 7)  # 5 time steps of 7 features
+    assert arch.kind_of(kind).flops(spec, shape) == tensorflow_flops(spec, shape, unroll=True)
