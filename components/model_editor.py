@@ -32,6 +32,11 @@ def _set(stack) -> None:
     st.session_state[keys.MODEL_SPEC] = tuple(stack)
 
 
+def set_spec(stack) -> None:
+    """Replace the session's stack (a one-click suggestion; changed layers carry fresh uids)."""
+    _set(stack)
+
+
 def reset_to_chapter() -> None:
     _set(arch.with_uids(arch.chapter_spec(), start=arch.next_uid(current_spec())))
 
