@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
-from components import learner, presentation
+from components import learner, presentation, progress, progress_views
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
@@ -40,4 +40,7 @@ for info in PAGES:
     sections.setdefault(t(f"nav.section_{info.section}"), []).append(
         st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
 page = st.navigation(sections)
+progress.visit(page.url_path or HOME.name)  # before the sidebar's progress: a first visit counts at once
+with st.sidebar:
+    progress_views.sidebar_view()
 page.run()

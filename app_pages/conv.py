@@ -7,6 +7,7 @@ or the trained model's kernels): shapes come from cnnlab.shapes, maps from numpy
 import streamlit as st
 
 from components import conv_views as views
+from components import page_checks, page_paths
 from components import state_keys as keys
 from components.explorer_common import explorer_tabs
 from components.ui import page_header
@@ -19,8 +20,12 @@ page_header("conv")
 @st.fragment
 def explorer() -> None:
     controls, results = st.columns([1, 2.4], gap="large")
+    page_end = st.container()  # under both columns: the questions and the chapter path
     with controls:
         settings = views.conv_controls()
+    with page_end:
+        page_checks.conv(settings)
+        page_paths.conv(settings)
     with results:
         if not views.summary_view(settings):
             return

@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import inspect_model, preprocess
+from components import page_checks, page_paths
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -212,6 +213,8 @@ def draw_and_read() -> None:
     st.divider()
     if active is not None:
         inside_view(reading.layers)
+    page_checks.draw(active, reading.layers, CANVAS_SIZE)
+    page_paths.draw(reading.layers)
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, network_trace
 from components import network_view as view
+from components import page_checks, page_paths
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.digit_picker import PickedDigit, pick_digit
@@ -35,6 +36,7 @@ def network_page() -> None:
     active = active_model()
     if active is None:
         st.error(describe(active), icon=":material/error:")
+        page_paths.network(None, None)
         return
     digit = pick_digit(keys.NETWORK_DIGIT, side_by_side=True)
     # ONE forward pass for every view: while this session's model trains, its weights change between calls.
@@ -52,6 +54,8 @@ def network_page() -> None:
     else:
         st.info(t("network.nothing_to_trace"), icon=":material/info:")
     view.softmax_view(active.model, layers)
+    page_checks.network(active.model, layers, selection)
+    page_paths.network(layers, None if selection is None else selection.position)
 
 
 network_page()

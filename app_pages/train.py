@@ -5,7 +5,7 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, recipe
 from components import model_editor as editor
-from components import presentation
+from components import page_checks, page_paths, presentation
 from components import state_keys as keys
 from components import training_views as views
 from components.i18n import t
@@ -89,6 +89,8 @@ def train_page() -> None:
     views.job_panels(job, live_area)
     st.subheader(t("train.code_heading"))
     code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train)))
+    page_checks.train(len(data.x_train), config)
+    page_paths.train(len(data.x_train), config, busy)
 
 
 train_page()
