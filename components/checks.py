@@ -21,6 +21,8 @@ from components import progress
 from components import state_keys as keys
 from components.i18n import t
 
+INPUT_PX = 380  # the answer box: room for a shape or a small matrix, the Check button beside it on a projector
+
 
 @dataclass(frozen=True)
 class Answered:
@@ -91,12 +93,13 @@ def _grids_view(question: Question) -> None:
 def _answer_form(page: str, question: Question) -> None:
     """The input and the Check button; nothing in it gives the answer away."""
     input_key = keys.check_input(question.id, question.fingerprint)
-    with st.form(keys.check_form(question.id, question.fingerprint), border=False, enter_to_submit=True):
+    with (st.form(keys.check_form(question.id, question.fingerprint), border=False, enter_to_submit=True),
+          st.container(horizontal=True, vertical_alignment="bottom", gap="small")):
         if question.kind == CHOICE:
             st.radio(t("checks.your_choice"), choice_order(question), index=None, key=input_key,
                      format_func=lambda c: t(question.key(f"opt_{c}")), label_visibility="collapsed")
         else:
-            st.text_input(t(f"checks.your_{question.kind}"), key=input_key,
+            st.text_input(t(f"checks.your_{question.kind}"), key=input_key, width=INPUT_PX,
                           placeholder=t(f"checks.placeholder_{question.kind}"))
         st.form_submit_button(t("checks.submit"), icon=":material/fact_check:", on_click=_submit,
                               args=(page, question, input_key))
