@@ -191,10 +191,10 @@ def grade(question: Question, text: str) -> Verdict:
 
 
 def format_answer(question: Question, value: object) -> str:
-    """An answer as the page writes it: 18,496 · 0.37 · (4, 26, 26, 2) · [[5, 6], [8, 9]] (a choice: its id)."""
+    """An answer as the page writes it: 18,496 · 12.76 · (4, 26, 26, 2) · [[5, 6], [8, 9]] (a choice: its id)."""
     if question.kind == NUMBER:
-        number = float(value)
-        return latex.thousands(int(number)) if number.is_integer() else latex.compact_number(number)
+        number = float(value)  # a computed value to two decimals, as the questions ask for it
+        return latex.thousands(int(number)) if number.is_integer() else latex.decimals(number, 2)
     if question.kind == SHAPE:
         return shapes.format_shape(tuple(value))
     if question.kind == MATRIX:
