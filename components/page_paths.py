@@ -57,11 +57,11 @@ def conv(settings) -> None:
     other = "same" if layer.padding == "valid" else "valid"
     square_three = layer.kernel_size == (3, 3) and st.session_state.get(keys.CONV_SQUARE, True)
     tries = ([Suggestion("path.try_conv_padding", {keys.CONV_PADDING: other}, {"padding": other})]
+             + _unless(layer == conv_ops.ConvSettings(), Suggestion("path.try_conv_chapter", CONV_CHAPTER))
              + _unless(layer.strides != (1, 1) or layer.dilation_rate != (1, 1),
                        Suggestion("path.try_conv_stride", {keys.CONV_STRIDES: 2}))
-             + _unless(not square_three, Suggestion("path.try_conv_kernel", {keys.CONV_KERNEL: 5}))
-             + _unless(layer == conv_ops.ConvSettings(), Suggestion("path.try_conv_chapter", CONV_CHAPTER)))
-    path_view("conv", summary, tries[:3])
+             + _unless(not square_three, Suggestion("path.try_conv_kernel", {keys.CONV_KERNEL: 5})))
+    path_view("conv", summary, tries[:3])  # three at most: one row, even on a projector
 
 
 def pooling(settings) -> None:
