@@ -25,6 +25,8 @@ from cnnlab.questions import CHOICE, MATRIX, NUMBER, SHAPE, Mistake, Question, c
 DEPENDS_CHOICES = ("only_x", "x_and_h", "only_h", "all_inputs")
 # A window of more numbers than this is no question to work out by hand: the cell question is left out.
 MAX_HAND_TAPS = 25
+# The pooled matrix's maxima written out: the first few make the rule plain, a whole 12×12 would bury it.
+WORKED_CELLS = 6
 
 
 def rnn_depends(memory: float, t: int) -> Question:
@@ -192,11 +194,12 @@ def pool_matrix(matrix: np.ndarray, layer: conv_ops.PoolSettings) -> Question | 
     if layer.padding == "same":
         mistakes.append(Mistake("valid_for_same", _pooled(matrix, layer.pool_size, layer.strides, "valid")))
     mistakes = [m for m in mistakes if m.answer is not None]
-    worked = "".join(latex.pool_step_latex(step_through.pool_step(matrix, r, c, layer.pool_size, layer.strides,
-                                                                  layer.padding)) + r" \\ "
-                     for r in range(answer.shape[0]) for c in range(answer.shape[1]))
+    cells = [(r, c) for r in range(answer.shape[0]) for c in range(answer.shape[1])]
+    lines = [latex.pool_step_latex(step_through.pool_step(matrix, r, c, layer.pool_size, layer.strides, layer.padding))
+             for r, c in cells[:WORKED_CELLS]] + ([r"\vdots"] if len(cells) > WORKED_CELLS else [])
     return Question("pool_matrix", MATRIX, answer, values, tuple(mistakes), tolerance=0.005,
-                    grids=(("checks.grid_matrix", matrix),), worked=r"\begin{gathered}" + worked + r"\end{gathered}")
+                    grids=(("checks.grid_matrix", matrix),),
+                    worked=r"\begin{gathered}" + r" \\ ".join(lines) + r"\end{gathered}")
 
 
 def pool_same_stride2(rows: int, cols: int, layer: conv_ops.PoolSettings) -> Question:
