@@ -65,12 +65,12 @@ def nav_links(page_name: str, *, compact: bool = False) -> None:
 
 
 def path_view(page_name: str, summary: tuple[str, dict] | None = None,
-              suggestions: Sequence[Suggestion] = ()) -> None:
+              suggestions: Sequence[Suggestion] = (), *, heading: str = "path.summary_heading") -> None:
     """The bottom of a page: a two-line summary of what it showed, "try this next", ◀ previous / next ▶."""
     with st.container(border=True, key=keys.path_box(page_name)):
         if summary is not None:
             key, values = summary
-            st.markdown(f"**{t('path.summary_heading')}**  \n{t(key, **values)}")
+            st.markdown(f"**{t(heading)}**  \n{t(key, **values)}")
         if suggestions:
             st.markdown(f"**{t('path.try_heading')}**")
             with st.container(horizontal=True, gap="small"):

@@ -31,7 +31,7 @@ def _unless(condition: bool, suggestion: Suggestion) -> list[Suggestion]:
 
 
 def home() -> None:
-    path_view("home", ("path.summary_home", {}))
+    path_view("home", ("path.summary_home", {}), heading="path.home_heading")
 
 
 def sequences(memory: float, shuffled: bool, settings: experiment.ExperimentSettings) -> None:

@@ -34,13 +34,12 @@ def home_view() -> None:
     summary = progress.summary()
     st.subheader(t("progress.heading"), anchor=False)
     st.markdown(headline(summary))
-    lines = []
-    for info in PAGES:
-        answered, right = summary.on_page(info.name)
-        mark = "✓" if info.name in summary.visited else "·"
-        checks = t("progress.page_checks", right=right, answered=answered) if answered else ""
-        lines.append(f"- {mark} {t(f'nav.{info.name}')}{checks}")
-    st.markdown("\n".join(lines))
+    with st.container(horizontal=True, gap="small"):
+        for info in PAGES:  # a way in as well: each page, visited or not, and its checks
+            answered, right = summary.on_page(info.name)
+            checks = t("progress.page_checks", right=right, answered=answered) if answered else ""
+            icon = ":material/check_circle:" if info.name in summary.visited else ":material/radio_button_unchecked:"
+            st.page_link(info.path, label=t(f"nav.{info.name}") + checks, icon=icon)
     with st.popover(t("progress.reset"), icon=":material/restart_alt:"):
         st.caption(t("progress.reset_confirm_text"))
         st.button(t("progress.reset_confirm"), key=keys.PROGRESS_RESET, on_click=_reset, type="primary")

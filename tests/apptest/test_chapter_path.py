@@ -54,7 +54,7 @@ def test_every_page_ends_with_a_summary_and_its_neighbours(open_page, name, lang
     if before is not None:
         label, page = links[0]
         assert label == i18n.translate("path.previous", lang, page=i18n.translate(f"nav.{before.name}", lang))
-    heading = i18n.translate("path.summary_heading", lang)
+    heading = i18n.translate("path.home_heading" if name == "home" else "path.summary_heading", lang)
     summaries = [m.value for m in at.markdown if m.value.startswith(f"**{heading}**")]
     assert len(summaries) == 1 and summaries[0].count("\n") >= 2, summaries  # heading, then two lines
 
@@ -118,7 +118,9 @@ def test_progress_counts_pages_and_answers_and_resets(open_page):
     assert at.sidebar.caption[-1].value == "3 of 7 sections, 0/1 checks right"
     at.switch_page(HOME.path).run()
     assert "3 of 7 sections, 0/1 checks right" in all_text(at)
-    assert "- ✓ MaxPooling2D — 0/1 checks right" in all_text(at)
+    links = {link.value: link.proto.icon for link in at.page_link}
+    assert links["MaxPooling2D — 0/1 checks right"] == ":material/check_circle:"
+    assert links["Model"] == ":material/radio_button_unchecked:"
     at.button(key=keys.PROGRESS_RESET).click().run()
     assert at.sidebar.caption[-1].value == "0 of 7 sections, no check answered yet"  # Home is no section
     at.switch_page(PAGES[2].path).run()
