@@ -35,7 +35,7 @@ class Mistake:
     values: dict = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # its answer may be a numpy matrix: compare answers with same_answer
 class Question:
     """One question: its kind, the right answer, the learner's numbers it is about, the mistakes it knows.
 
