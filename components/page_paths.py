@@ -81,6 +81,8 @@ def pooling(settings) -> None:
 
 
 def _double_dense(stack: tuple, index: int) -> None:
+    if index >= len(stack) or stack[index].kind != "Dense":
+        return  # the stack changed since the button was drawn: nothing to double there any more
     layer = stack[index]
     changed = replace(layer, units=layer.units * 2, uid=arch.next_uid(stack))  # a fresh uid: fresh widgets
     editor.set_spec(tuple(changed if i == index else other for i, other in enumerate(stack)))
