@@ -65,7 +65,6 @@ def _progress() -> Progress:
 
 def _reset_progress() -> None:
     st.session_state[keys.PROGRESS] = {"visited": [], "answers": {}}
-    st.session_state.pop(keys.CHECKS_ANSWERED, None)
 
 
 # ---------------------------------------------------------------- the interface
@@ -89,3 +88,4 @@ def summary() -> Progress:
 def reset() -> None:
     """Forget every visit and answer (the questions on the pages become unanswered again)."""
     _reset_progress()
+    st.session_state.pop(keys.CHECKS_ANSWERED, None)
