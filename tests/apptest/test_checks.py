@@ -219,3 +219,24 @@ def test_conv_cell_answer_reference_is_the_middle_cell():
     step = step_through.conv_step(step_through.small_grid(7), kernel[:, :, 0, 0], 2, 2, bias=float(bias[0]),
                                   activation="relu")
     assert np.isclose(step.result, float(conv_cell_answer()), atol=1e-4)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_a_drawing_brings_the_rest_of_100_percent(open_page, lang):
+    from cnnlab.drawn_digits import drawn_digits
+    from tests.apptest.test_draw import CANVAS, canvas_value
+
+    at = open_page(lang, "draw")
+    seven = next(d for d in drawn_digits(40, seed=5) if d.label == 7)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(check_inputs(at)) == {"draw_inputs", "draw_softmax_sum", "draw_rest"}
+    prompt = next(m.value for m in at.markdown if m.value.startswith("**3.**"))
+    top = int(re.search(r"(\d+)%", prompt)[1])  # the prediction's share, as the page shows it
+    assert "7" in prompt
+    answer(at, "draw_rest", str(top))  # the top digit's own share: a known mistake
+    assert f"100 − {top} = {100 - top}" in all_text(at)
+    answer(at, "draw_softmax_sum", "always")
+    assert any(s.value.startswith(i18n.translate("checks.right", lang, answer="")[:5]) for s in at.success)
+    assert re.search(r"= 1\.000", all_text(at)), "the drawing's own ten probabilities, added up"
