@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
-from components import learner, presentation, saved_work
+from components import learner, presentation, progress, progress_views, saved_work
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import HOME, PAGES
@@ -41,8 +41,11 @@ for info in PAGES:
     sections.setdefault(t(f"nav.section_{info.section}"), []).append(
         st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
 page = st.navigation(sections)
-saved_work.track_session(page.url_path or HOME.name)  # the learner's training lives while one of their tabs does
+saved_work.track_session()  # the learner's training lives while one of their tabs does
 saved_work.show_notice()  # what a click on the last run saved or deleted
+progress.visit(page.url_path or HOME.name)  # before the sidebar's progress: a first visit counts at once
+with st.sidebar:
+    progress_views.sidebar_view()
 presentation.page_opened(presentation.page_name_of(page.url_path))
 presentation.chapter_nav(presentation.page_name_of(page.url_path))
 page.run()

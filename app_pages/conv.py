@@ -7,6 +7,7 @@ or the trained model's kernels): shapes come from cnnlab.shapes, maps from numpy
 import streamlit as st
 
 from components import conv_views as views
+from components import page_checks, page_paths
 from components import state_keys as keys
 from components.explorer_common import explorer_areas, explorer_tabs
 from components.i18n import t
@@ -20,8 +21,12 @@ page_header("conv")
 @st.fragment
 def explorer() -> None:
     controls, results = explorer_areas(t("conv.settings_expander"))
+    page_end = st.container()  # under both: the questions and the chapter path
     with controls:
         settings = views.conv_controls()
+    with page_end:
+        page_checks.conv(settings)
+        page_paths.conv(settings)
     with results:
         if not views.summary_view(settings):
             return

@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
-from components import rnn_reader_views, saved_drawings
+from components import page_checks, page_paths, rnn_reader_views, saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -221,6 +221,8 @@ def draw_and_read() -> None:
     rnn_reader_views.reader_section(reading.steps, reading.layers, active)
     if active is not None:
         inside_view(reading.layers)
+    page_checks.draw(active, reading.layers, CANVAS_SIZE)
+    page_paths.draw(reading.layers)
 
 
 # --- the page ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import resources
+from components import page_paths, progress_views, resources
 from components.active_model import active_model, describe
 from components.i18n import t
 from components.pages import PAGES, page_info
@@ -59,3 +59,5 @@ def status_view() -> None:
 chapter_view()
 pages_view()
 status_view()
+progress_views.home_view()
+page_paths.home()

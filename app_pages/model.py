@@ -5,6 +5,7 @@ import streamlit as st
 from cnnlab import architecture as arch
 from cnnlab import codegen, shapes
 from components import model_editor as editor
+from components import page_checks, page_paths
 from components import state_keys as keys
 from components.i18n import t
 from components.pages import page_info
@@ -79,3 +80,5 @@ chapter_ui(model_stack)
 editor_ui(model_stack, model_analysis)
 train_link_view(model_analysis)
 summary_and_code_view(model_stack, model_analysis)
+page_checks.model(model_stack)
+page_paths.model(model_stack)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, network_trace
 from components import network_view as view
-from components import rnn_reader_views
+from components import page_checks, page_paths, rnn_reader_views
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.digit_picker import PickedDigit, pick_digit
@@ -36,6 +36,7 @@ def network_page() -> None:
     active = rnn_reader_views.cnn_for_network(active_model())
     if active is None:
         st.error(describe(active), icon=":material/error:")
+        page_paths.network(None, None)
         return
     digit = pick_digit(keys.NETWORK_DIGIT, side_by_side=True)
     # ONE forward pass for every view: while this session's model trains, its weights change between calls.
@@ -54,6 +55,8 @@ def network_page() -> None:
         st.info(t("network.nothing_to_trace"), icon=":material/info:")
     view.softmax_view(active.model, layers)
     rnn_reader_views.network_note()
+    page_checks.network(active.model, layers, selection)
+    page_paths.network(layers, None if selection is None else selection.position)
 
 
 network_page()

@@ -5,6 +5,7 @@ Pure numpy (cnnlab.conv_ops): TensorFlow is never imported on this page.
 
 import streamlit as st
 
+from components import page_checks, page_paths
 from components import pooling_views as views
 from components import state_keys as keys
 from components.explorer_common import explorer_areas, explorer_tabs
@@ -38,6 +39,8 @@ def explorer() -> None:
         if tab_digit.open:
             with tab_digit:
                 views.digit_view(settings)
+    page_checks.pooling(settings)
+    page_paths.pooling(settings)
 
 
 explorer()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cnnlab import rnn_cells, sequence_data
 from cnnlab import sequence_experiment as experiment
-from components import rnn_reader_views
+from components import page_checks, page_paths, rnn_reader_views
 from components import sequence_views as views
 from components import state_keys as keys
 from components.i18n import t
@@ -65,18 +65,22 @@ def train_ui(settings: experiment.ExperimentSettings) -> None:
 def sequences_page() -> None:
     page_header("sequences")
     views.section_heading(1)
-    views.sequential_data_view(shuffle_ui())
+    shuffled = shuffle_ui()
+    views.sequential_data_view(shuffled)
     rnn_reader_views.spatial_order_link()
     views.section_heading(2)
     views.networks_view(diagram_ui())
     views.section_heading(3)
-    views.step_through_view(step_ui())
+    step = step_ui()
+    views.step_through_view(step)
     views.section_heading(4)
     settings = experiment_ui()
     views.experiment_summary_view(settings)
     train_ui(settings)
     views.experiment_view(settings)
     views.experiment_code_view(settings)
+    page_checks.sequences(step.memory, step.t, settings)
+    page_paths.sequences(step.memory, shuffled, settings)
 
 
 sequences_page()

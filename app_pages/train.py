@@ -4,7 +4,7 @@ import streamlit as st
 
 from cnnlab import architecture as arch
 from cnnlab import codegen, optimizers, recipe
-from components import limits_views, presentation, saved_models_views
+from components import limits_views, page_checks, page_paths, presentation, saved_models_views
 from components import model_editor as editor
 from components import state_keys as keys
 from components import training_views as views
@@ -96,6 +96,8 @@ def train_page() -> None:
     st.subheader(t("train.code_heading"))
     code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train),
                                      lang=current_language()))
+    page_checks.train(len(data.x_train), config)
+    page_paths.train(len(data.x_train), config, busy)
 
 
 train_page()

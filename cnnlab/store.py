@@ -328,6 +328,16 @@ class Store:
                                    sum(1 for (p, _), ok in last.items() if p == page and ok)) for page in sorted(pages)}
 
     @_database_errors
+    def last_answers(self, learner: str) -> dict[str, tuple[str, bool]]:
+        """Per question id: (its page, whether the learner's last answer to it was right)."""
+        _check_learner(learner)
+        a = schema.answers
+        with self._reading() as conn:
+            rows = conn.execute(sa.select(a.c.page, a.c.question_id, a.c.correct)
+                                .where(a.c.learner == learner).order_by(a.c.id)).all()
+        return {r.question_id: (r.page, bool(r.correct)) for r in rows}
+
+    @_database_errors
     def reset_progress(self, learner: str) -> None:
         with self._writing(learner) as conn:
             for table in (schema.page_visits, schema.answers):

@@ -85,6 +85,16 @@ def direction_toggle(stack) -> None:
               help=t("rnn.read_columns_help"))
 
 
+def set_spec(stack) -> None:
+    """Replace the session's stack (a one-click suggestion; changed layers carry fresh uids)."""
+    _set(stack)
+
+
+def reset_to_chapter() -> None:
+    """The chapter's CNN, whichever family the stack is in now."""
+    _set(arch.with_uids(arch.chapter_spec(), start=arch.next_uid(current_spec())))
+
+
 def _move(index: int, offset: int) -> None:
     _set(arch.move_layer(current_spec(), index, offset))
 

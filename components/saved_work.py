@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 # What a session keeps of the learner that "forget me" must drop too.
 SESSION_WORK = (keys.TRAINED_MODEL, keys.TRAINING_JOB, keys.TRAINING_RUN, keys.LAST_DRAWN_DIGIT, keys.DRAW_READING,
-                keys.TRAIN_SHOWN_MODEL, keys.VISITED_PAGES)
+                keys.TRAIN_SHOWN_MODEL, keys.PROGRESS, keys.CHECKS_ANSWERED)
 
 
 def store() -> store_module.Store | None:
@@ -63,21 +63,13 @@ def show_notice() -> None:
 
 # ------------------------------------------------------------------ the session's part in trainings
 
-def track_session(page: str) -> None:
-    """Each run: this session is one of its learner's (their training lives while one is connected), and the
-    page counts as visited once per session."""
+def track_session() -> None:
+    """Each run: this session is one of its learner's (their training lives while one is connected)."""
     registry = learner_trainings.shared_registry()
     registry.is_connected = registry.is_connected or session_life.connected_check()
     who, session_id = learner.learner_id(), session_life.current_session_id()
     if session_id is not None:
         registry.seen(who, session_id)
-    visited = st.session_state.setdefault(keys.VISITED_PAGES, set())
-    if page not in visited and (s := store()) is not None:
-        try:
-            s.record_visit(who, page)
-            visited.add(page)
-        except StoreError as exc:
-            logger.warning("visit of %s not recorded: %s", page, exc)
 
 
 # ------------------------------------------------------------------ the sidebar

@@ -57,9 +57,6 @@ def learner_cookie(proposed: str) -> str:
 
 # ------------------------------------------------------------------ the learner's saved work (components.saved_work)
 
-# The pages this session has recorded as visited in the store (a set of page names): one visit per page and session.
-VISITED_PAGES = "visited_pages"
-
 # A note the next run shows once, after a rerun that saved or deleted something: (kind, text), kind "success"
 # or "error".
 STORE_NOTICE = "store_notice"
@@ -72,6 +69,48 @@ FORGET_ASKING = "forget_asking"
 SAVED_WORK_PANEL = "saved_work_panel"
 FORGET_CONFIRM = "forget_confirm"
 FORGET_CANCEL = "forget_cancel"
+# ------------------------------------------------------------------ questions, the chapter path, progress (every page)
+
+# The learner's answers to the pages' questions: {question id: components.checks.Answered} (the question's
+# fingerprint, the text given and its cnnlab.questions.Verdict); an answer counts for the question it answered.
+CHECKS_ANSWERED = "checks_answered"
+
+# An answer that could not be read, per question id: the AnswerFormatError's reason (shown over its form).
+CHECKS_UNREAD = "checks_unread"
+
+# True after an answer given inside a fragment: the app reruns once so the sidebar's progress follows.
+CHECKS_REFRESH = "checks_refresh"
+
+
+def checks_box(page: str) -> str:
+    """The bordered box of a page's questions."""
+    return f"checks_{page}"
+
+
+def check_form(question_id: str, fingerprint: str) -> str:
+    """One question's form: a changed question (other settings, another fingerprint) gets a fresh form."""
+    return f"check_form_{question_id}_{fingerprint}"
+
+
+def check_input(question_id: str, fingerprint: str) -> str:
+    """The answer's input (a text box, or the choices) in that form."""
+    return f"check_input_{question_id}_{fingerprint}"
+
+
+# The session's copy of what the learner has done, read from the store once (components.progress):
+# {"learner": its id, "visited": [page names], "answers": {question id: {"page", "correct"}}}.
+PROGRESS = "progress"
+PROGRESS_RESET = "progress_reset"
+
+
+def path_box(page: str) -> str:
+    """The chapter path's box at the bottom of a page (summary, suggestions, previous and next)."""
+    return f"path_{page}"
+
+
+def path_suggestion(page: str, index: int) -> str:
+    """The button of the page's suggestion `index` ("try this next")."""
+    return f"path_try_{page}_{index}"
 
 
 # ------------------------------------------------------------------ pieces that several pages use
