@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from cnnlab import i18n
+from cnnlab import store as store_module
 from components import state_keys as keys
 from components.chapter_path import ORDER, neighbours
 from components.pages import HOME, PAGES
 from tests.apptest.helpers import all_text, metric
+from tests.conftest import APPTEST_TIMEOUT, ROOT
 
 CHAPTER_ORDER = ["home", "sequences", "conv", "pooling", "model", "train", "draw", "network"]
 
@@ -125,6 +128,25 @@ def test_progress_counts_pages_and_answers_and_resets(open_page):
     assert at.sidebar.caption[-1].value == "0 of 7 sections, no check answered yet"  # Home is no section
     at.switch_page(PAGES[2].path).run()
     assert any((w.key or "").startswith("check_input_pool_params_") for w in at.text_input)  # unanswered again
+
+
+def test_progress_survives_a_reload_from_the_store(open_page, app_test):
+    at = open_page("en", "pooling")
+    who = at.session_state[keys.LEARNER_ID]
+    check = next(w for w in at.text_input if (w.key or "").startswith("check_input_pool_params_"))
+    check.input("0")
+    next(b for b in at.button if b.form_id == check.form_id).click().run()
+    assert at.sidebar.caption[-1].value == "1 of 7 sections, 1/1 checks right"
+    assert store_module.shared().last_answers(who) == {"pool_params": ("pooling", True)}
+
+    reloaded = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
+    reloaded.session_state[keys.LANG] = "en"
+    reloaded.session_state[keys.LEARNER_ID] = who  # the browser's cookie, as a reload sends it
+    reloaded.run()
+    assert reloaded.sidebar.caption[-1].value == "1 of 7 sections, 1/1 checks right"
+    reloaded.button(key=keys.PROGRESS_RESET).click().run()
+    assert store_module.shared().last_answers(who) == {}
+    assert set(store_module.shared().progress(who)) == {"home"}  # the page the reset's rerun shows
 
 
 def test_progress_in_korean(open_page):
