@@ -13,6 +13,7 @@ from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
 from components.charts import bar_chart, heatmap, tiled_maps
 from components.i18n import t
+from components.ood_views import caution_view
 from components.pages import page_info
 from components.ui import page_header, show_chart
 
@@ -190,7 +191,8 @@ def results_view(reading: Reading, active) -> None:
             st.info(t("draw.invite"), icon=":material/draw:")
         return
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
-    prediction_view(reading.layers[-1].output, reading.steps.image)
+    if not caution_view(reading.layers, reading.steps.image, active):  # not one digit: no confident digit
+        prediction_view(reading.layers[-1].output, reading.steps.image)
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
