@@ -15,6 +15,7 @@ from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
 from components.charts import bar_chart, heatmap, tiled_maps
 from components.i18n import t
+from components.ood_views import caution_view
 from components.pages import page_info
 from components.ui import page_header, plain_text, show_chart
 from components.widget_texts import file_uploader
@@ -195,7 +196,8 @@ def results_view(reading: Reading, active, png: bytes | None) -> None:
         return
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
     probs = reading.layers[-1].output
-    prediction_view(probs, reading.steps.image)
+    if not caution_view(reading.layers, reading.steps.image, active):  # not one digit: no confident digit
+        prediction_view(probs, reading.steps.image)
     if png is not None:  # a drawing on the canvas (an upload is the learner's own file already)
         saved_drawings.save_drawing_ui(png, reading.steps.image, int(np.argmax(probs)))
     st.caption(t("draw.saved_for_conv"))

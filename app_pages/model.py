@@ -3,11 +3,12 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, shapes
+from cnnlab import codegen, notebook, shapes
 from components import model_editor as editor
 from components import page_checks, page_paths
 from components import state_keys as keys
 from components.i18n import t
+from components.notebook_views import notebook_button
 from components.pages import page_info
 from components.ui import code_panel, page_header
 
@@ -69,6 +70,8 @@ def summary_and_code_view(stack: tuple, analysis: arch.Analysis) -> None:
         st.info(t("model.summary_invalid"), icon=":material/info:")
     st.subheader(t("model.code_heading"))
     code_panel(codegen.keras_code(stack), caption_key="model.code_caption")
+    if analysis.ok:  # a stack Keras would refuse makes no notebook
+        notebook_button("model", lambda lang: notebook.model(stack, lang))
 
 
 page_header("model")

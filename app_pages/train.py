@@ -3,12 +3,13 @@
 import streamlit as st
 
 from cnnlab import architecture as arch
-from cnnlab import codegen, optimizers, recipe
+from cnnlab import codegen, notebook, optimizers, recipe
 from components import limits_views, page_checks, page_paths, presentation, saved_models_views
 from components import model_editor as editor
 from components import state_keys as keys
 from components import training_views as views
 from components.i18n import current_language, t
+from components.notebook_views import notebook_button
 from components.resources import mnist
 from components.ui import code_panel, page_header
 
@@ -96,6 +97,8 @@ def train_page() -> None:
     st.subheader(t("train.code_heading"))
     code_panel(codegen.training_code(stack, config, source=data.source, train_size=len(data.x_train),
                                      lang=current_language()))
+    notebook_button("train", lambda lang: notebook.training(stack, config, data.source, len(data.x_train), lang),
+                    with_digits=data.source == "bundled")
     page_checks.train(len(data.x_train), config)
     page_paths.train(len(data.x_train), config, busy)
 

@@ -98,6 +98,24 @@ def layer_outputs(model, image: np.ndarray) -> list[LayerOutput]:
             for (i, layer), value in zip(layers, values, strict=True)]
 
 
+def batch_outputs(model, x: np.ndarray, names: tuple[str, ...], chunk: int = 256) -> list[np.ndarray]:
+    """The named layers' outputs (n, ...) for a float32 batch x (n, h, w, c) from cnnlab.images, in `names`' order.
+
+    The same probe as layer_outputs (the numbers the Draw page reads), `chunk` images per call: every
+    layer's output for thousands of images at once would not fit in memory.
+    """
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    position = {layer.name: i for i, layer in enumerate(layers)}
+    probe = _probe(model, (1, *x.shape[1:]))
+    parts: list[list[np.ndarray]] = [[] for _ in names]
+    for start in range(0, len(x), chunk):
+        piece = x[start:start + chunk]
+        values = probe.predict_on_batch(piece) if probe is not None else _layer_by_layer(layers, piece)
+        for part, name in zip(parts, names, strict=True):
+            part.append(np.asarray(values[position[name]], dtype=np.float32))
+    return [np.concatenate(part) for part in parts]
+
+
 def _layer_by_layer(layers, x: np.ndarray) -> list[np.ndarray]:
     """Each layer called directly on the previous layer's output."""
     out = []

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import codegen, conv_ops, keras_check, kernels, latex, shapes, step_through
+from cnnlab import codegen, conv_ops, keras_check, kernels, latex, notebook, shapes, step_through
 from components import charts
 from components import explorer_common as common
 from components import state_keys as keys
@@ -20,6 +20,7 @@ from components import window_views as grids
 from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
+from components.notebook_views import notebook_button
 from components.number_box import number_box
 from components.ui import code_panel, show_chart
 
@@ -145,6 +146,7 @@ def shape_and_code_view(s: ConvExplorerSettings) -> None:
     st.caption(t("conv.params_explain", kh=layer.kernel_size[0], kw=layer.kernel_size[1], c=layer.input_shape[3],
                  f=layer.filters))
     code_panel(codegen.conv2d_code(layer))
+    notebook_button("conv", lambda lang: notebook.conv2d(layer, lang))
     st.caption(t("conv.input_shape_note"))
     verified = st.session_state.get(keys.CONV_VERIFIED)
     if st.button(t("conv.verify"), icon=":material/fact_check:", key=keys.CONV_VERIFY):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, shapes, step_through
+from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, notebook, shapes, step_through
 from components import charts
 from components import explorer_common as common
 from components import state_keys as keys
@@ -22,6 +22,7 @@ from components import window_views as grids
 from components.digit_picker import pick_digit
 from components.explorer_common import BOUND, P
 from components.i18n import t
+from components.notebook_views import notebook_button
 from components.number_box import number_box
 from components.ui import code_panel, plain_text, show_chart
 
@@ -208,6 +209,7 @@ def result_view(s: PoolExplorerSettings) -> None:
     st.caption(t("pooling.printed"))
     st.code(codegen.tf_print(pooled), language=None)
     code_panel(codegen.pool_code(s.matrix, layer))
+    notebook_button("pooling", lambda lang: notebook.pooling(s.matrix, layer, lang))
 
 
 def step_view(s: PoolExplorerSettings) -> None:

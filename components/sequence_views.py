@@ -15,13 +15,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnlab import codegen, latex, rnn_cells, sequence_data, training
+from cnnlab import codegen, latex, notebook, rnn_cells, sequence_data, training
 from cnnlab import sequence_experiment as experiment
 from cnnlab.limits import TRAINING_BUDGET_FLOPS
 from components import limits_views, presentation
 from components import state_keys as keys
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
 from components.i18n import current_language, t
+from components.notebook_views import notebook_button
 from components.pages import page_info
 from components.training_views import live_panel, start_job
 from components.ui import code_panel, show_chart
@@ -354,6 +355,7 @@ def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
 def experiment_code_view(settings: experiment.ExperimentSettings) -> None:
     with st.expander(t("sequences.code_expander"), icon=":material/code:"):
         code_panel(codegen.experiment_code(settings, lang=current_language()))
+    notebook_button("sequences", lambda lang: notebook.sequences(settings, lang))
 
 
 # ---------------------------------------------------------------- the experiment's job and results

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 
 # ------------------------------------------------------------------ the whole app
 
+
+def notebook_download(page: str) -> str:
+    """The page's "take it home" button: its settings as a Jupyter notebook (components.notebook_views)."""
+    return f"notebook_download_{page}"
+
 # The UI language, "ko" or "en" (written by the language picker in app.py).
 LANG = "lang"
 
