@@ -62,7 +62,11 @@ def keras_max_pool(matrix: np.ndarray, p: PoolSettings) -> np.ndarray:
     """The real keras.layers.MaxPooling2D on one float matrix (H, W) or (H, W, C) (imports TensorFlow)."""
     with keras_models() as keras:
         layer = keras.layers.MaxPooling2D(p.pool_size, strides=p.strides, padding=p.padding)
-    return np.asarray(layer(images.one_image_batch(matrix)))
+    batch = images.one_image_batch(matrix)
+    shape = tuple(layer.compute_output_shape(batch.shape))
+    if min(shape[1:3]) <= 0:  # a window larger than the matrix: TensorFlow's CPU kernel can die of SIGFPE on it
+        return np.zeros((1, max(shape[1], 0), max(shape[2], 0), shape[3]), np.float32)
+    return np.asarray(layer(batch))
 
 
 def keras_conv2d_output_shape(s: ConvSettings) -> tuple[int, ...]:

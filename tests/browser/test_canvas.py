@@ -219,7 +219,7 @@ def test_the_canvas_sends_the_png_size_the_server_accepts_at_every_pixel_ratio(s
         page.goto(f"{server.url}/draw?lang=en")
         wait_for_app(page)
         stroke(page, canvas_on_screen(page), [(0.5, 0.15), (0.5, 0.85)])
-        expect(page.locator("[data-testid='stMetric']")).to_have_count(1, timeout=60_000)  # read, not refused
+        expect(page.locator(PREDICTION)).to_have_count(1, timeout=60_000)  # read, not refused
         pngs = [base64.b64decode(m.group(1)) for frame in sent for m in DATA_URL.finditer(frame)]
         assert pngs, "no canvas PNG was sent"
         for png in pngs:
