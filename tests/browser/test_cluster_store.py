@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import _free_port, wait_for_app
 from tests.browser.test_cluster import cookie_replica, haproxy_path, open_page, serve_cluster
-from tests.browser.test_draw import stroke
+from tests.browser.test_draw import PREDICTION_VALUE, stroke
 from tests.databases import new_database
 
 LEARNER_COOKIE = "cnnlab_learner"  # components.learner.COOKIE
@@ -58,7 +58,7 @@ def _save_a_drawing(cluster, page) -> None:
     canvas = page.locator("canvas.upper-canvas")
     expect(canvas).to_be_visible()
     stroke(page, canvas, [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)])  # a 7 in one stroke
-    expect(page.locator("[data-testid='stMetricValue']")).to_have_text(re.compile(r"\d"))
+    expect(page.locator(PREDICTION_VALUE)).to_have_text(re.compile(r"\d"))
     page.get_by_role("button", name="Save this drawing").click()
     expect(page.get_by_text(re.compile(r"Saved, as a \d\."))).to_be_visible()
 
