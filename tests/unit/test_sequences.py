@@ -58,11 +58,12 @@ def test_series_are_seeded():
         sequence_data.make_series("nope", 10)
 
 
+@pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("kind", sequence_data.SERIES_KINDS)
-def test_the_shown_code_generates_the_same_series(kind):
+def test_the_shown_code_generates_the_same_series(kind, lang):
     n, seed = 157, 4
     namespace = {"np": np, "rng": np.random.default_rng(seed), "n": n, "t": np.arange(n, dtype=float)}
-    exec(codegen._SERIES_CODE[kind], namespace)  # noqa: S102 - the page's own code snippet
+    exec(codegen._series_code(kind, lang), namespace)  # noqa: S102 - the page's own code snippet, its comments filled
     np.testing.assert_allclose(namespace["y"].astype(np.float32), sequence_data.make_series(kind, n, seed))
 
 
