@@ -21,6 +21,7 @@ the learner trained gets its own, fitted once on first use (`reference_for_model
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -230,9 +231,15 @@ class Reference:
     layers: tuple[str, ...]
     measured: tuple[int, int, int, int] | None = None
 
+    @functools.cached_property
+    def _features32(self) -> np.ndarray:
+        """The features as float32, converted once: converting 4,000 × 640 halves on every drawing cost more
+        than the product itself. (A race between two first drawings converts twice; both results are equal.)"""
+        return np.ascontiguousarray(self.features, dtype=np.float32)
+
     def distances(self, feats: np.ndarray) -> np.ndarray:
         """The cosine distance from each row of `feats` (unit rows) to its nearest reference digit."""
-        nearest = np.asarray(feats, dtype=np.float32) @ self.features.astype(np.float32).T
+        nearest = np.asarray(feats, dtype=np.float32) @ self._features32.T
         return 1.0 - nearest.max(axis=1)
 
 

@@ -9,7 +9,7 @@ come after the submit, graded on the server (cnnlab.questions.grade).
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,14 +136,20 @@ def question_view(page: str, number: int, question: Question) -> None:
             _answer_form(page, question)
 
 
-def checks_view(page: str, questions: Sequence[Question], *, in_fragment: bool = False) -> None:
-    """The page's questions under "Predict, then check" (nothing when there are none for these settings).
+def checks_view(page: str, make_questions: Callable[[], Sequence[Question]], *, in_fragment: bool = False) -> None:
+    """The page's questions under "Predict, then check" (a note when there are none for these settings).
 
+    The box is folded until the learner opens it, and `make_questions` runs only while it is open: a class
+    moving sliders and drawing at once pays for its questions only where a learner is answering them. Once
+    opened it stays open (its key), and the questions follow every change of the settings.
     in_fragment: the view runs inside a fragment; after an answer the whole app reruns once, so the progress
     in the sidebar (drawn outside the fragment) counts it.
     """
-    with st.container(key=keys.checks_box(page)):
-        st.subheader(t("checks.heading"), anchor=False)
+    box = st.expander(t("checks.heading"), icon=":material/quiz:", key=keys.checks_box(page), on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        questions = make_questions()
         if not questions:
             st.caption(t("checks.none"))
             return

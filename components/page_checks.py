@@ -21,43 +21,46 @@ from components.checks import checks_view
 
 def sequences(memory: float, step_t: int, settings: experiment.ExperimentSettings) -> None:
     """The step-through's h_t, the experiment's SimpleRNN parameters and its (window, target) pairs."""
-    checks_view("sequences", bank.sequence_questions(memory, step_t, settings.window, settings.units,
-                                                     settings.n_windows))
+    checks_view("sequences", lambda: bank.sequence_questions(memory, step_t, settings.window, settings.units,
+                                                             settings.n_windows))
 
 
 def conv(settings: conv_views.ConvExplorerSettings) -> None:
     """The output shape, the parameters, and the middle cell of the step-through's grid and filter."""
-    questions = []
-    if settings.error is None:
+    def questions():
+        if settings.error is not None:
+            return []
         kernels, _pic = conv_views.pictures(settings)
         count = kernels.kernel.shape[-1]
         which = step_through.clamp_index(int(st.session_state.get(keys.CONV_STEP_FILTER, 1)) - 1, count)
         crop = st.session_state.get(keys.CONV_STEP_INPUT, "grid") == "crop"
         grid = step_through.digit_crop(settings.digit, 8) if crop else step_through.small_grid(7)
-        questions = bank.conv_questions(settings.layer, grid, kernels.kernel[:, :, 0, which],
-                                        float(kernels.bias[which]), which + 1)
+        return bank.conv_questions(settings.layer, grid, kernels.kernel[:, :, 0, which],
+                                   float(kernels.bias[which]), which + 1)
+
     checks_view("conv", questions, in_fragment=True)
 
 
 def pooling(settings: pooling_views.PoolExplorerSettings) -> None:
     """The pooled matrix, the shape with 'same' and strides 2, the layer's parameters."""
     rows, cols = settings.in_shape[1:3]
-    checks_view("pooling", bank.pooling_questions(settings.matrix, settings.layer, rows, cols), in_fragment=True)
+    checks_view("pooling", lambda: bank.pooling_questions(settings.matrix, settings.layer, rows, cols),
+                in_fragment=True)
 
 
 def model(stack: tuple) -> None:
-    checks_view("model", bank.model_questions(stack))
+    checks_view("model", lambda: bank.model_questions(stack))
 
 
 def train(n_train: int, config: recipe.TrainConfig) -> None:
-    checks_view("train", bank.train_questions(n_train, config))
+    checks_view("train", lambda: bank.train_questions(n_train, config))
 
 
 def draw(active, layers, canvas_px: int) -> None:
     """active: the active model (None: none); layers: the drawing's layer outputs (None: nothing drawn)."""
     shape = arch.INPUT_SHAPE if active is None else tuple(active.model.input_shape[1:])
     probabilities = None if not layers else np.asarray(layers[-1].output)
-    checks_view("draw", bank.draw_questions(shape, canvas_px, probabilities), in_fragment=True)
+    checks_view("draw", lambda: bank.draw_questions(shape, canvas_px, probabilities), in_fragment=True)
 
 
 def _traced(model, layers, selection) -> tuple | None:
@@ -84,5 +87,5 @@ def _first_dense(layers) -> tuple[int, int, int] | None:
 
 def network(model, layers, selection) -> None:
     """The traced cell's inputs, the first Dense layer's parameters, why softmax adds up to 1."""
-    checks_view("network", bank.network_questions(_traced(model, layers, selection), _first_dense(layers),
-                                                  np.asarray(layers[-1].output)))
+    checks_view("network", lambda: bank.network_questions(_traced(model, layers, selection), _first_dense(layers),
+                                                          np.asarray(layers[-1].output)))

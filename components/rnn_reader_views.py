@@ -87,13 +87,22 @@ def reader_section(steps, layers, active) -> None:
             return
         cnn_probs, page_cnn = cnn_probabilities(image, page_probs, active)
         answers_view(reading, cnn_probs, own, page_cnn)
-        show_chart(watch_figure(reading, image, None if cnn_probs is None else int(np.argmax(cnn_probs))),
-                   key=keys.RNN_WATCH_CHART)
-        st.caption(t(f"rnn.watch_caption_{reading.reader.direction}", steps=reading.steps,
-                     units=reading.hidden.shape[1]))
-        step_view(model, reading)
-        with st.expander(t("rnn.compare_expander"), icon=":material/compare_arrows:"):
-            family_comparison_views.comparison_view(keys.RNN_COMPARE_CHART)
+        # The play-through and the worked step are built only while their expander is open (and the comparison
+        # likewise): a class drawing at once pays for the answers above, not for pictures nobody opened.
+        watch = st.expander(t("rnn.watch_expander"), icon=":material/play_circle:", key=keys.RNN_WATCH_PANEL,
+                            on_change="rerun")
+        if watch.open:
+            with watch:
+                show_chart(watch_figure(reading, image, None if cnn_probs is None else int(np.argmax(cnn_probs))),
+                           key=keys.RNN_WATCH_CHART)
+                st.caption(t(f"rnn.watch_caption_{reading.reader.direction}", steps=reading.steps,
+                             units=reading.hidden.shape[1]))
+                step_view(model, reading)
+        compare = st.expander(t("rnn.compare_expander"), icon=":material/compare_arrows:", key=keys.RNN_COMPARE_PANEL,
+                              on_change="rerun")
+        if compare.open:
+            with compare:
+                family_comparison_views.comparison_view(keys.RNN_COMPARE_CHART)
 
 
 def _model_note(reading: rnn_reader.RowReading, own) -> str:

@@ -88,7 +88,7 @@ CHECKS_REFRESH = "checks_refresh"
 
 
 def checks_box(page: str) -> str:
-    """The bordered box of a page's questions."""
+    """The expander of a page's questions (True: open; its questions are built only then)."""
     return f"checks_{page}"
 
 
@@ -432,5 +432,9 @@ RNN_SECTION = "rnn_reader"
 RNN_WATCH_CHART = "rnn_watch"
 RNN_STEP_INPUT_CHART = "rnn_step_input"
 RNN_COMPARE_CHART = "rnn_compare_per_digit"
+# The Draw page's RNN section: its play-through and worked step, and its CNN-vs-RNN numbers, each in an expander
+# (open: True) whose content is built only while open.
+RNN_WATCH_PANEL = "rnn_watch_panel"
+RNN_COMPARE_PANEL = "rnn_compare_panel"
 # The same comparison under Train's results.
 TRAIN_COMPARE_CHART = "train_compare_per_digit"

@@ -24,9 +24,15 @@ def app_test():
 
     from components import state_keys as keys
 
-    def make(lang: str = "en", page: str | None = None) -> AppTest:
+    def make(lang: str = "en", page: str | None = None, open_checks: bool = False) -> AppTest:
+        """open_checks: every page's "Predict, then check" box open, as a learner who opened them left it."""
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT)
         at.session_state[keys.LANG] = lang
+        if open_checks:
+            from components.pages import PAGES
+
+            for info in PAGES:
+                at.session_state[keys.checks_box(info.name)] = True
         at.run()
         if page is not None:
             at.switch_page(page)

@@ -31,7 +31,7 @@ def open_page(app_test, monkeypatch):
     tests/apptest/test_checks.py)."""
     def start(lang: str, page: str):
         monkeypatch.setattr("components.i18n.DEFAULT_LANGUAGE", lang)
-        at = app_test(lang, None if page == "home" else f"app_pages/{page}.py")
+        at = app_test(lang, None if page == "home" else f"app_pages/{page}.py", open_checks=True)
         assert not at.exception, [e.value for e in at.exception]
         return at
 

@@ -121,7 +121,7 @@ def open_page(app_test, monkeypatch):
 
 
 def _open(app_test, lang: str, page: str):
-    at = app_test(lang, f"app_pages/{page}.py")
+    at = app_test(lang, f"app_pages/{page}.py", open_checks=True)
     assert not at.exception, [e.value for e in at.exception]
     return at
 

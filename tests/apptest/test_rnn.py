@@ -106,6 +106,10 @@ def test_draw_shows_the_rnn_reading_row_by_row_beside_the_cnn(app_test, lang):
     reading = at.session_state[keys.RNN_READING][2]
     assert shown[translate("rnn.decided", lang)] == translate("rnn.decided_value", lang, row=reading.decided_at,
                                                                steps=28)
+    assert keys.RNN_WATCH_CHART not in charts(at), "folded: nothing built until the learner opens it"
+    at.session_state[keys.RNN_WATCH_PANEL] = True  # the learner opens the play-through
+    at.session_state[keys.RNN_COMPARE_PANEL] = True  # and the comparison
+    at.run()
     watch = charts(at)[keys.RNN_WATCH_CHART]
     assert [f["name"] for f in watch["frames"]] == [str(t) for t in range(1, 29)]
     assert watch["layout"]["updatemenus"][0]["buttons"][0]["label"] == translate("rnn.play", lang)

@@ -69,6 +69,9 @@ def test_one_question_per_page_is_answered_in_korean_on_a_projector(server, kore
         settle(page)
         checks = page.locator(f".st-key-checks_{name}")
         checks.wait_for()
+        checks.locator("summary").click()  # folded until the learner opens it
+        page.locator(f"[class*='st-key-check_input_{question_id}_']").first.wait_for(timeout=60_000)
+        settle(page)
         if right is not None:
             assert right not in checks.inner_html(), f"{name}: the answer is in the page before it is given"
         answer(page, question_id, wrong)

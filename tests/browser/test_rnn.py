@@ -27,6 +27,9 @@ def test_drawing_a_seven_the_rnn_reads_it_and_play_steps_through_the_rows(server
     expect(answers.nth(0)).to_have_text("7")  # the CNN
     expect(answers.nth(1)).to_have_text("7")  # the RNN
     expect(answers.nth(2)).to_have_text(re.compile(r"at row \d+ of 28"))
+    opener = page.locator(".st-key-rnn_watch_panel summary")
+    opener.scroll_into_view_if_needed()
+    opener.click()  # folded until opened: built only then
     page.locator(".st-key-rnn_watch").scroll_into_view_if_needed()
     page.wait_for_function(f"() => ({WATCH_STATE})() !== null")
     assert page.evaluate(WATCH_STATE)["row"] == 28, "the whole reading is shown first"
