@@ -139,7 +139,10 @@ def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing
     """
     from streamlit_drawable_canvas import st_canvas
 
-    problem = canvas_value_problem(st.session_state.get(canvas_key()))
+    try:
+        problem = canvas_value_problem(st.session_state.get(canvas_key()))
+    except ValueError as exc:  # json.JSONDecodeError: the component's value is read as JSON, and it was not
+        problem = f"not JSON: {exc}"
     if problem is not None:
         logger.warning("canvas value refused, the canvas is cleared: %s", problem)
         clear_canvas()
