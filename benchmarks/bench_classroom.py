@@ -545,7 +545,7 @@ async def abandon_a_training(server) -> Abandoned:
         await asyncio.sleep(4.0)  # the first one is into its first epoch
         closed = time.time()
         await leaving.close()
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + ABANDON_AFTER_S + 30  # kept for a reattach, then the grace and the stop
         while time.monotonic() < deadline and result.next_started_s is None:
             await asyncio.sleep(0.25)
             lines = [line for line in training_log(server.log_text()) if line[0] >= closed - 1]
@@ -555,7 +555,8 @@ async def abandon_a_training(server) -> Abandoned:
                 started = [t for t, _job, what in lines if what.startswith("1 epochs") and t >= freed[0]]
                 result.next_started_s = started[0] - closed if started else None
         if result.next_started_s is None:
-            result.errors.append("abandoned training: its slot was not freed, or the next did not start, in 60 s")
+            result.errors.append("abandoned training: its slot was not freed, or the next did not start, in "
+                                 f"{ABANDON_AFTER_S + 30:.0f} s")
     finally:
         await leaving.close()
         await waiting.close()
