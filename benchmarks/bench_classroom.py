@@ -549,7 +549,10 @@ async def abandon_a_training(server) -> Abandoned:
         while time.monotonic() < deadline and result.next_started_s is None:
             await asyncio.sleep(0.25)
             lines = [line for line in training_log(server.log_text()) if line[0] >= closed - 1]
-            freed = [t for t, _job, what in lines if what.startswith("slot freed after its session ended")]
+            # the slot is freed when the abandoned job ends: "slot freed after its session ended" while it waited
+            # or ran without its learner's registry, else it is stopped and kept as a model, and the next starts
+            freed = [t for t, _job, what in lines if what.startswith("slot freed after its session ended")] or \
+                [t for t, _job, what in lines if what.startswith("1 epochs")]
             if freed:
                 result.freed_s = freed[0] - closed
                 started = [t for t, _job, what in lines if what.startswith("1 epochs") and t >= freed[0]]
