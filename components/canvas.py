@@ -132,31 +132,28 @@ def _ignore() -> None:
     """A trigger's callback: the component's result is read where it is mounted."""
 
 
-def _st_canvas(stroke_width: int, size: int):
-    from streamlit_drawable_canvas import st_canvas
-
-    return st_canvas(stroke_width=int(stroke_width), stroke_color=INK, background_color=PAPER, height=size,
-                     width=size, drawing_mode="freedraw", update_streamlit=True, return_image_data=True,
-                     key=canvas_key())
-
-
 def digit_canvas(*, stroke_width: int, size: int = CANVAS_SIZE) -> CanvasDrawing:
     """Draw the canvas; the drawing reaches Python on every mouse-up (prediction on every stroke).
 
     A value the canvas could not have sent is refused first (canvas_value_problem): the canvas is cleared.
     """
+    from streamlit_drawable_canvas import st_canvas
 
     problem = canvas_value_problem(st.session_state.get(canvas_key()))
     if problem is not None:
         logger.warning("canvas value refused, the canvas is cleared: %s", problem)
         clear_canvas()
-    try:
-        result = _st_canvas(stroke_width, size)
-    except ValueError as exc:  # json.JSONDecodeError: Streamlit reads the component's value as JSON, and it was not
-        problem = f"not JSON: {exc}"
-        logger.warning("canvas value refused, the canvas is cleared: %s", problem)
-        clear_canvas()  # a new key: the unreadable value stays behind with the old one
-        result = _st_canvas(stroke_width, size)
+    result = st_canvas(
+        stroke_width=int(stroke_width),
+        stroke_color=INK,
+        background_color=PAPER,
+        height=size,
+        width=size,
+        drawing_mode="freedraw",
+        update_streamlit=True,
+        return_image_data=True,
+        key=canvas_key(),
+    )
     tune_canvas(canvas_key(), key=keys.DRAW_CANVAS_TUNING)
     if problem is not None:
         st.warning(t("limits.canvas_refused", side=CANVAS_SIZE), icon=":material/block:")
