@@ -57,10 +57,12 @@ def start_job(key: str, make_job: Callable[..., training.Job]) -> training.Job:
 def live_panel(key: str, draw: Callable[[training.Job], None]) -> None:
     """Draw the job at st.session_state[key] now, and every REFRESH_S while it is active, in a fragment.
 
-    When the job ends, the whole page reruns (to unlock its controls and show the results).
+    When the job leaves the queue or ends, the whole page reruns: the notes beside Start ("waiting in line",
+    "your training is running") and the locked controls are drawn outside the fragment.
     """
     job = st.session_state.get(key)
     was_active = job is not None and job.active
+    was_queued = job is not None and job.state == training.QUEUED
 
     @st.fragment(run_every=REFRESH_S if was_active else None)
     def live() -> None:
@@ -68,7 +70,7 @@ def live_panel(key: str, draw: Callable[[training.Job], None]) -> None:
         if current is None:
             return
         draw(current)
-        if was_active and not current.active:
+        if (was_active and not current.active) or (was_queued and current.state != training.QUEUED):
             st.rerun()
 
     live()
