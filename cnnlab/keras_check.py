@@ -63,8 +63,13 @@ def keras_max_pool(matrix: np.ndarray, p: PoolSettings) -> np.ndarray:
     with keras_models() as keras:
         layer = keras.layers.MaxPooling2D(p.pool_size, strides=p.strides, padding=p.padding)
     batch = images.one_image_batch(matrix)
-    shape = tuple(layer.compute_output_shape(batch.shape))
-    if min(shape[1:3]) <= 0:  # a window larger than the matrix: TensorFlow's CPU kernel can die of SIGFPE on it
+    # A window larger than the matrix: Keras' shape rule refuses it or finds nothing comes out, and TensorFlow's
+    # CPU kernel can die of SIGFPE on it, so the op is not run.
+    try:
+        shape = tuple(layer.compute_output_shape(batch.shape))
+    except ValueError:
+        shape = (1, 0, 0, batch.shape[3])
+    if min(shape[1:3]) <= 0:
         return np.zeros((1, max(shape[1], 0), max(shape[2], 0), shape[3]), np.float32)
     return np.asarray(layer(batch))
 
