@@ -127,8 +127,9 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
     Our own modules are imported first, in the caller's thread (see below). The thread then starts the
     training worker processes, which import TensorFlow on their own, and loads the model.
 
-    Also sets up the app's logging (components.app_logging) and stops Streamlit from clearing the Keras
-    session after each run (components.streamlit_patches) first: this is the process's first app code.
+    Also sets up the app's logging (components.app_logging), stops Streamlit from clearing the Keras
+    session after each run and has it drop widget values that are not JSON (components.streamlit_patches)
+    first: this is the process's first app code.
     `freeze_heap` (serve.py, at server start, before any session exists): once warm, move every object
     so far out of the garbage collector's reach with gc.freeze(). TensorFlow, plotly and the model live
     as long as the process; a full collection that scans them holds the interpreter lock and stalls every
@@ -141,6 +142,7 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
             return
         app_logging.configure()
         streamlit_patches.keep_keras_state_between_runs()
+        streamlit_patches.drop_widget_values_that_are_not_json()
         if os.environ.get(ENV_WARMUP) == "0":  # e.g. a test that checks a page never needs TensorFlow
             return
         # Our modules (and pandas, plotly's template) are imported here, before any session's script can run:

@@ -1,4 +1,6 @@
-"""One change to Streamlit's runtime, applied once per process (by resources.start_warmup, at server start).
+"""Two changes to Streamlit's runtime, applied once per process (by resources.start_warmup, at server start).
+
+1. Keras' state is kept between runs:
 
 After every script run Streamlit's ScriptRunner calls a private function,
 `streamlit.runtime.scriptrunner.script_runner._clean_problem_modules`, which calls
@@ -8,14 +10,22 @@ while other sessions' threads trace and run models, which can hang the server. R
 process-wide state (docs/server-design.md). The replacement does what Streamlit's cleanup does except
 clearing Keras.
 
-Streamlit is pinned for this (requirements.txt). The day the private function moves or changes,
-applying the patch logs an error that says what to check, and tests/unit/test_private_apis.py fails.
+2. A widget value that is not JSON is dropped: `SessionState.on_script_will_rerun` parses a component's
+json_value from the browser before any of our code runs (to compare it with the last value), so a forged
+message with text that is not JSON (issue 22: the canvas' value) raised on that session's every later rerun,
+navigation included. The replacement drops such a value before Streamlit reads it, with a warning in the
+log; the widget keeps its last good value.
+
+Streamlit is pinned for this (requirements.txt). The day a private function moves or changes, applying
+the patch logs an error that says what to check, and tests/unit/test_private_apis.py fails.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
+import json
 import logging
 import sys
 import threading
@@ -105,4 +115,64 @@ def keep_keras_state_between_runs() -> bool:
         _streamlit_cleanup = getattr(script_runner, FUNCTION)
         setattr(script_runner, FUNCTION, _clean_problem_modules_without_keras)
         _applied = True
+        return True
+
+
+# ------------------------------------------------------------------ 2. widget values that are not JSON
+
+STATE_MODULE = "streamlit.runtime.state.session_state"
+RERUN_METHOD = "on_script_will_rerun"
+_json_guard_applied = False
+
+
+def unreadable_json_values(widget_states) -> list:
+    """The WidgetState messages in `widget_states` whose json_value is not JSON."""
+    bad = []
+    for state in widget_states.widgets:
+        if state.WhichOneof("value") != "json_value":
+            continue
+        try:
+            json.loads(state.json_value)
+        except ValueError:
+            bad.append(state)
+    return bad
+
+
+def json_guard_problem(session_state_module: ModuleType) -> str | None:
+    """None when the guard fits this Streamlit; else what no longer matches."""
+    cls = getattr(session_state_module, "SessionState", None)
+    method = getattr(cls, RERUN_METHOD, None)
+    if not callable(method):
+        return f"SessionState.{RERUN_METHOD} is gone"
+    first = list(inspect.signature(method).parameters)[1:2]
+    if first != ["fresh_widget_states"]:
+        return f"SessionState.{RERUN_METHOD} takes {first} first, not the browser's widget states"
+    return None
+
+
+def drop_widget_values_that_are_not_json() -> bool:
+    """Wrap SessionState.on_script_will_rerun so that a json_value that is not JSON is dropped; True if applied now."""
+    global _json_guard_applied
+    with _lock:
+        if _json_guard_applied:
+            return False
+        module = importlib.import_module(STATE_MODULE)
+        problem = json_guard_problem(module)
+        if problem is not None:
+            logger.error("a widget value that is not JSON will break its session (%s): check %s.SessionState.%s "
+                         "against components/streamlit_patches.py and the pin in requirements.txt", problem,
+                         STATE_MODULE, RERUN_METHOD)
+            return False
+        streamlit_rerun = module.SessionState.on_script_will_rerun
+
+        @functools.wraps(streamlit_rerun)
+        def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
+            if fresh_widget_states is not None:
+                for state in unreadable_json_values(fresh_widget_states):
+                    logger.warning("widget %s: its value from the browser is not JSON; dropped", state.id[:60])
+                    fresh_widget_states.widgets.remove(state)
+            return streamlit_rerun(self, fresh_widget_states, *args, **kwargs)
+
+        module.SessionState.on_script_will_rerun = on_script_will_rerun
+        _json_guard_applied = True
         return True

@@ -1,7 +1,7 @@
 """Every reach into a library's private API fails here the day it stops applying (the libraries are pinned).
 
-Streamlit: `script_runner._clean_problem_modules` is replaced (components/streamlit_patches.py) and
-`Runtime.is_active_session` is read (components/session_life.py). Keras' optimizer patch is tested in
+Streamlit: `script_runner._clean_problem_modules` is replaced and `SessionState.on_script_will_rerun` is
+wrapped (components/streamlit_patches.py), and `Runtime.is_active_session` is read (components/session_life.py). Keras' optimizer patch is tested in
 tests/unit/test_training.py, the canvas' restyling in tests/browser/test_canvas.py.
 """
 
@@ -189,3 +189,58 @@ def test_a_deprecation_fails_the_test_that_meets_it(category):
 
     with pytest.raises(category):
         warnings.warn("an API this app uses is going away", category, stacklevel=1)
+
+
+# ------------------------------------------------------------------ a widget value that is not JSON
+
+CANVAS_ID = "$$ID-0123-draw_canvas"
+
+
+def _widget_states(value: str):
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+
+    states = WidgetStates()
+    state = states.widgets.add()
+    state.id, state.json_value = CANVAS_ID, value
+    return states
+
+
+def _session_with_a_json_widget():
+    """A SessionState that knows one json_value widget (a component such as the canvas), as after its first run."""
+    import json
+
+    from streamlit.runtime.state.common import WidgetMetadata
+    from streamlit.runtime.state.session_state import SessionState
+
+    session = SessionState()
+    session._set_widget_metadata(WidgetMetadata(CANVAS_ID, deserializer=lambda v: v, serializer=json.dumps,
+                                                value_type="json_value"))
+    session.on_script_will_rerun(_widget_states('{"drawing": 1}'))
+    return session
+
+
+def test_the_json_guard_fits_the_installed_streamlit():
+    from streamlit.runtime.state import session_state
+
+    assert streamlit_patches.json_guard_problem(session_state) is None
+    fake = types.ModuleType("fake")
+    fake.SessionState = type("SessionState", (), {"on_script_will_rerun": lambda self, states=None: None})
+    assert "not the browser's widget states" in streamlit_patches.json_guard_problem(fake)
+
+
+def test_streamlit_itself_raises_on_a_widget_value_that_is_not_json_and_the_guard_drops_it(caplog):
+    """The day Streamlit stops parsing the value before the script (or stops raising), the first half fails:
+    the guard is then no longer needed."""
+    from streamlit.runtime.state.session_state import SessionState
+
+    streamlit_patches.drop_widget_values_that_are_not_json()
+    streamlits_own = SessionState.on_script_will_rerun.__wrapped__
+    with pytest.raises(ValueError):
+        streamlits_own(_session_with_a_json_widget(), _widget_states("{not json"))
+
+    session = _session_with_a_json_widget()
+    with caplog.at_level(logging.WARNING, logger="components.streamlit_patches"):
+        session.on_script_will_rerun(_widget_states("{not json"))  # every later rerun works too
+        session.on_script_will_rerun(None)
+    assert session[CANVAS_ID] == {"drawing": 1}, "the last good value is kept"
+    assert "not JSON; dropped" in caplog.text
