@@ -128,7 +128,7 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
     training worker processes, which import TensorFlow on their own, and loads the model.
 
     Also sets up the app's logging (components.app_logging), stops Streamlit from clearing the Keras
-    session after each run and has it drop widget values that are not JSON (components.streamlit_patches)
+    session after each run and has it drop widget values their widgets cannot read (components.streamlit_patches)
     first: this is the process's first app code.
     `freeze_heap` (serve.py, at server start, before any session exists): once warm, move every object
     so far out of the garbage collector's reach with gc.freeze(). TensorFlow, plotly and the model live
@@ -142,7 +142,7 @@ def start_warmup(*, freeze_heap: bool = False) -> None:
             return
         app_logging.configure()
         streamlit_patches.keep_keras_state_between_runs()
-        streamlit_patches.drop_widget_values_that_are_not_json()
+        streamlit_patches.drop_unreadable_widget_values()
         if os.environ.get(ENV_WARMUP) == "0":  # e.g. a test that checks a page never needs TensorFlow
             return
         # Our modules (and pandas, plotly's template) are imported here, before any session's script can run:

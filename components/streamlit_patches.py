@@ -10,11 +10,12 @@ while other sessions' threads trace and run models, which can hang the server. R
 process-wide state (docs/server-design.md). The replacement does what Streamlit's cleanup does except
 clearing Keras.
 
-2. A widget value that is not JSON is dropped: `SessionState.on_script_will_rerun` parses a component's
-json_value from the browser before any of our code runs (to compare it with the last value), so a forged
-message with text that is not JSON (issue 22: the canvas' value) raised on that session's every later rerun,
-navigation included. The replacement drops such a value before Streamlit reads it, with a warning in the
-log; the widget keeps its last good value.
+2. A widget value the widget cannot read is dropped: `SessionState.on_script_will_rerun` deserializes the
+browser's new values before any of our code runs (to compare them with the last ones), so a forged message
+(issue 22: a canvas value that is not JSON, data-editor edits of the wrong shape) raised on that session's
+every later rerun, navigation included. The replacement reads each such value first, for the widgets whose
+reading is pure (a component's json_value, st.data_editor's edits), and drops one that fails, with a
+warning in the log; the widget keeps its last good value.
 
 Streamlit is pinned for this (requirements.txt). The day a private function moves or changes, applying
 the patch logs an error that says what to check, and tests/unit/test_private_apis.py fails.
@@ -118,24 +119,31 @@ def keep_keras_state_between_runs() -> bool:
         return True
 
 
-# ------------------------------------------------------------------ 2. widget values that are not JSON
+# ------------------------------------------------------------------ 2. widget values their widgets cannot read
 
 STATE_MODULE = "streamlit.runtime.state.session_state"
 RERUN_METHOD = "on_script_will_rerun"
 _json_guard_applied = False
 
 
-def unreadable_json_values(widget_states) -> list:
-    """The WidgetState messages in `widget_states` whose json_value is not JSON."""
-    bad = []
-    for state in widget_states.widgets:
-        if state.WhichOneof("value") != "json_value":
-            continue
-        try:
+def _reads(state, metadata) -> bool:
+    """Whether the widget can read this value from the browser (only tried where reading has no side effect)."""
+    from streamlit.runtime.state.common import unpack_widget_state_value
+
+    try:
+        if state.WhichOneof("value") == "json_value":
             json.loads(state.json_value)
-        except ValueError:
-            bad.append(state)
-    return bad
+        if metadata is not None and type(getattr(metadata.deserializer, "__self__", None)).__name__ == "DataEditorSerde":
+            metadata.deserializer(unpack_widget_state_value(state))
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return False
+    return True
+
+
+def unreadable_values(widget_states, metadata: dict | None = None) -> list:
+    """The WidgetState messages in `widget_states` their widgets cannot read (metadata: by widget id)."""
+    metadata = metadata or {}
+    return [state for state in widget_states.widgets if not _reads(state, metadata.get(state.id))]
 
 
 def json_guard_problem(session_state_module: ModuleType) -> str | None:
@@ -150,8 +158,8 @@ def json_guard_problem(session_state_module: ModuleType) -> str | None:
     return None
 
 
-def drop_widget_values_that_are_not_json() -> bool:
-    """Wrap SessionState.on_script_will_rerun so that a json_value that is not JSON is dropped; True if applied now."""
+def drop_unreadable_widget_values() -> bool:
+    """Wrap SessionState.on_script_will_rerun so that a value its widget cannot read is dropped; True if applied now."""
     global _json_guard_applied
     with _lock:
         if _json_guard_applied:
@@ -159,7 +167,7 @@ def drop_widget_values_that_are_not_json() -> bool:
         module = importlib.import_module(STATE_MODULE)
         problem = json_guard_problem(module)
         if problem is not None:
-            logger.error("a widget value that is not JSON will break its session (%s): check %s.SessionState.%s "
+            logger.error("a widget value that cannot be read will break its session (%s): check %s.SessionState.%s "
                          "against components/streamlit_patches.py and the pin in requirements.txt", problem,
                          STATE_MODULE, RERUN_METHOD)
             return False
@@ -168,8 +176,9 @@ def drop_widget_values_that_are_not_json() -> bool:
         @functools.wraps(streamlit_rerun)
         def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
             if fresh_widget_states is not None:
-                for state in unreadable_json_values(fresh_widget_states):
-                    logger.warning("widget %s: its value from the browser is not JSON; dropped", state.id[:60])
+                known = getattr(getattr(self, "_new_widget_state", None), "widget_metadata", {})
+                for state in unreadable_values(fresh_widget_states, known):
+                    logger.warning("widget %s: its value from the browser cannot be read; dropped", state.id[:60])
                     fresh_widget_states.widgets.remove(state)
             return streamlit_rerun(self, fresh_widget_states, *args, **kwargs)
 

@@ -233,7 +233,7 @@ def test_streamlit_itself_raises_on_a_widget_value_that_is_not_json_and_the_guar
     the guard is then no longer needed."""
     from streamlit.runtime.state.session_state import SessionState
 
-    streamlit_patches.drop_widget_values_that_are_not_json()
+    streamlit_patches.drop_unreadable_widget_values()
     streamlits_own = SessionState.on_script_will_rerun.__wrapped__
     with pytest.raises(ValueError):
         streamlits_own(_session_with_a_json_widget(), _widget_states("{not json"))
@@ -243,4 +243,35 @@ def test_streamlit_itself_raises_on_a_widget_value_that_is_not_json_and_the_guar
         session.on_script_will_rerun(_widget_states("{not json"))  # every later rerun works too
         session.on_script_will_rerun(None)
     assert session[CANVAS_ID] == {"drawing": 1}, "the last good value is kept"
-    assert "not JSON; dropped" in caplog.text
+    assert "cannot be read; dropped" in caplog.text
+
+
+def test_streamlit_itself_raises_on_data_editor_edits_of_the_wrong_shape_and_the_guard_drops_them():
+    from streamlit.elements.widgets.data_editor import DataEditorSerde
+    from streamlit.proto.WidgetStates_pb2 import WidgetStates
+    from streamlit.runtime.state.common import WidgetMetadata
+    from streamlit.runtime.state.session_state import SessionState
+
+    editor = "$$ID-4567-pooling_editor"
+    serde = DataEditorSerde()
+
+    def edits(text: str):
+        states = WidgetStates()
+        state = states.widgets.add()
+        state.id, state.string_value = editor, text
+        return states
+
+    def session():
+        s = SessionState()
+        s._set_widget_metadata(WidgetMetadata(editor, deserializer=serde.deserialize, serializer=serde.serialize,
+                                              value_type="string_value"))
+        s.on_script_will_rerun(edits('{"edited_rows": {"0": {"1": "5"}}}'))
+        return s
+
+    streamlit_patches.drop_unreadable_widget_values()
+    with pytest.raises(AttributeError):  # 'str' object has no attribute 'items'
+        SessionState.on_script_will_rerun.__wrapped__(session(), edits('{"edited_rows": "x"}'))
+    guarded = session()
+    guarded.on_script_will_rerun(edits('{"edited_rows": "x"}'))
+    guarded.on_script_will_rerun(edits("not json"))
+    assert guarded[editor]["edited_rows"] == {0: {"1": "5"}}
