@@ -244,7 +244,7 @@ class Job:
         return self._stop.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """True once the job is final (done, stopped, cancelled or failed)."""
+        """True once the job is final (done, stopped, cancelled or failed) and its on_update has seen that."""
         return self._done.wait(timeout)
 
     @property
@@ -388,8 +388,8 @@ class Job:
         self._on_end()
         if self.abandoned:
             logger.info("%s %s: slot freed after its session ended", self.name, self.id[:8])
+        self._notify()  # before done: who waits for the job finds what its listener kept (the saved model)
         self._done.set()
-        self._notify()
 
 
 # ---------------------------------------------------------------- the Train page's job

@@ -141,6 +141,21 @@ def page(browser):
     context.close()
 
 
+def set_slider(page, label: str, keys=("Home",)) -> None:
+    """Move a slider by keyboard (Home or End, then ArrowRight steps of one stop), and again while it has not
+    arrived: a key pressed while the previous slider's rerun redraws the page can be lost, as a student's would be."""
+    slider = page.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider")
+    for _ in range(4):
+        slider.focus()
+        for key in keys:
+            page.keyboard.press(key)
+        wait_for_app(page)
+        end = float(slider.get_attribute("aria-valuemax" if keys[0] == "End" else "aria-valuemin"))
+        if float(slider.get_attribute("aria-valuenow")) == end + keys.count("ArrowRight"):
+            return
+    raise AssertionError(f"the {label!r} slider did not reach {keys} by keyboard")
+
+
 def wait_for_app(page) -> None:
     """Streamlit has finished the script run when the status widget is gone."""
     page.wait_for_selector("[data-testid='stApp']")

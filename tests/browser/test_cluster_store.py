@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _free_port, wait_for_app
+from tests.browser.conftest import _free_port, set_slider, wait_for_app
 from tests.browser.test_cluster import cookie_replica, haproxy_path, open_page, serve_cluster
 from tests.browser.test_draw import PREDICTION_VALUE, stroke
 from tests.databases import new_database
@@ -44,9 +44,7 @@ def _browser_on(browser, cluster, replica: str, cookies: list | None = None):
 def _train_a_small_model(cluster, page) -> str:
     open_page(cluster, page, "train")
     for label in ("Epochs", "Batch size", "Training data used"):  # 1 epoch, batch 8, 5% of the digits
-        page.locator("[data-testid='stSlider']").filter(has_text=label).get_by_role("slider").focus()
-        page.keyboard.press("Home")
-        wait_for_app(page)
+        set_slider(page, label)
     page.get_by_role("button", name="Start training").click()
     saved = page.get_by_text(re.compile(r"Saved to your models as #\d+"))
     expect(saved).to_be_visible(timeout=240_000)  # a cold replica's worker imports TensorFlow first

@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import set_slider, wait_for_app
 
 # How far the live chart has got: its first trace's last x (in epochs), 0 while there is none. (Not its point
 # count: the chart thins a long training to a fixed number of points.)
@@ -28,9 +28,7 @@ def _start_a_long_training(page, url: str) -> None:
     wait_for_app(page)
     # 20 epochs of batch 8 on all the digits (1,000 batches an epoch): still running when the test stops it
     for label, key in (("Epochs", "End"), ("Batch size", "Home")):
-        _slider(page, label).focus()
-        page.keyboard.press(key)
-        wait_for_app(page)
+        set_slider(page, label, (key,))
     expect(page.get_by_text("1,000 batches per epoch", exact=False)).to_be_visible()
     page.get_by_role("button", name="Start training").click()
     page.wait_for_function(f"({POINTS})() > 0", timeout=180_000)  # the first training also imports TensorFlow

@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import wait_for_app
+from tests.browser.conftest import set_slider, wait_for_app
 
 # Polls every 150 ms until 3 s after training has finished (up to 9 minutes on a busy machine); records the watch caption (epochs done) and the
 # filter figure's z values as the browser has them (plotly's decoded _fullData), each time they change.
@@ -41,10 +41,7 @@ def test_filters_change_between_epochs_while_training(server, page):
     # a few seconds each, so the page (refreshed every second) shows the picture after each epoch.
     for label, keys in (("Epochs", ["Home", "ArrowRight"]), ("Batch size", ["Home"]),
                         ("Training data used", ["Home", "ArrowRight", "ArrowRight"])):
-        _slider(page, label).focus()
-        for key in keys:
-            page.keyboard.press(key)
-        wait_for_app(page)
+        set_slider(page, label, keys)
     expect(page.get_by_text("2,000 images for training, 250 batches per epoch", exact=False)).to_be_visible(
         timeout=60_000)
 
