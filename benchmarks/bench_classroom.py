@@ -47,15 +47,16 @@ Warm start: before anyone connects, the bench waits for the server's log to say 
 (the time since start is printed; none in the log within 180 s is a failure), then one first visitor
 walks the lesson; its latencies are printed against the first measured round's medians.
 
-The store (issue 25), with --store: the same class twice on a fresh store, side by side: without saving,
-and with every student saving each digit it draws ("Save this drawing", acknowledged by the page's
-success message) while, beside the class, each student's model is saved through cnnlab.store as the app
-saves a finished training (MODELS_PER_STUDENT each, the chapter's model). Printed: explorer and draw p95
-with and without saving, the store's write latency (median, p95), and lost writes: acknowledged minus
-committed, counted in the database afterwards (must be 0). With --fault: a class on 2 replicas sharing one
-store saves drawings, and one replica is killed with -9 mid-class: the acknowledged saves must all be
-committed (a save in flight at the kill may be committed unacknowledged: counted apart). Both use a fresh
-SQLite store in a temporary folder, or --database-url (an empty PostgreSQL database).
+The store (issue 25), with --store: the same class on one server and a fresh store, alternately without saving
+and with every student saving each digit it draws (--store-pairs pairs, pooled and per pair) ("Save this
+drawing", acknowledged by the page's success message) while, beside the class, each student's model is saved
+through cnnlab.store as the app saves a finished training (MODELS_PER_STUDENT each, the chapter's model; from
+another process). Printed: explorer and draw p95 with and without saving, the store's write latency (median,
+p95), and lost writes: acknowledged minus committed, counted in the database afterwards (must be 0). With
+--fault: a class on 2 replicas sharing one store saves drawings, and one replica is killed with -9 mid-class:
+the acknowledged saves must all be committed (a save in flight at the kill may be committed unacknowledged:
+counted apart). Both use a fresh SQLite store in a temporary folder, or --database-url (an empty PostgreSQL
+database).
 
 Run (the server is started like `make run`, without a file watcher, on a free port):
   .venv/bin/python benchmarks/bench_classroom.py                           # N = 1, 10, 30
@@ -1050,6 +1051,8 @@ def parse_args() -> argparse.Namespace:
                              "5-tab training flood, malformed values) and compare")
     parser.add_argument("--store", action="store_true",
                         help="the store round: the largest class with and without saving, lost writes, write latency")
+    parser.add_argument("--store-pairs", type=int, default=3,
+                        help="--store: rounds without and with saving, alternated on one server (default 3)")
     parser.add_argument("--fault", action="store_true",
                         help="the fault round: a class saving on 2 replicas, one killed with -9 mid-class")
     parser.add_argument("--database-url", help="an empty PostgreSQL database for the store and fault rounds "
@@ -1189,29 +1192,38 @@ def save_models_beside(url: str, students: int, stop_after: int) -> tuple[list[f
 
 
 def store_round(args, lesson: Lesson) -> list[str]:
-    """The largest class without saving, then with it, each on a fresh store: p95s, write latency, lost writes."""
+    """The largest class without saving and with it, alternated on one server and one fresh store
+    (--store-pairs times): pooled p95s and each pair's ratio, the write latency, and lost writes.
+
+    Alternating on one server lets both conditions share its warm caches and the machine's state of the
+    moment; the models "saved beside" are written by another process (as the server's training threads
+    would write them), so their CPU is the server's rival, not this load generator's event loop."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     n = args.students[-1]
     trainers = min(n, args.trainers if args.trainers is not None else max(1, n // 10))
-    rounds, beside = {}, None
-    for save in (False, True):
-        where = fresh_store(args)
-        server = SingleServer(env={"CNNLAB_DATA_DIR": str(where["data_dir"])} if "data_dir" in where
-                              else {"CNNLAB_DATABASE_URL": str(where["database_url"])})
-        try:
-            wait_until_warm(server, time.monotonic())
-            print(f"store round: {n} students, {trainers} training, {'saving' if save else 'not saving'} ...",
-                  flush=True)
-            if save:
-                before = committed_rows(store_url(where), "drawings")
-                with InBackground(save_models_beside, store_url(where), n, MODELS_PER_STUDENT) as future:
-                    rounds[save] = run_round(server, n, trainers, replace_lesson(lesson, save=True), args.settle)
-                    beside = future.result()
-                rounds["drawings"] = committed_rows(store_url(where), "drawings") - before
-            else:
-                rounds[save] = run_round(server, n, trainers, lesson, args.settle)
-        finally:
-            server.stop()
-    return print_store_round(rounds, beside)
+    where = fresh_store(args)
+    server = SingleServer(env={"CNNLAB_DATA_DIR": str(where["data_dir"])} if "data_dir" in where
+                          else {"CNNLAB_DATABASE_URL": str(where["database_url"])})
+    pairs, beside, drawings_committed = [], ([], 0, 0), 0
+    try:
+        wait_until_warm(server, time.monotonic())
+        for pair in range(args.store_pairs):
+            print(f"store round {pair + 1}/{args.store_pairs}: {n} students, {trainers} training, not saving, "
+                  "then saving ...", flush=True)
+            plain = run_round(server, n, trainers, lesson, args.settle)
+            before = committed_rows(store_url(where), "drawings")
+            with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+                future = pool.submit(save_models_beside, store_url(where), n, MODELS_PER_STUDENT)
+                saving = run_round(server, n, trainers, replace_lesson(lesson, save=True), args.settle)
+                latencies, acknowledged, committed = future.result()
+            drawings_committed += committed_rows(store_url(where), "drawings") - before
+            beside = (beside[0] + latencies, beside[1] + acknowledged, beside[2] + committed)
+            pairs.append((plain, saving))
+    finally:
+        server.stop()
+    return print_store_round(pairs, beside, drawings_committed)
 
 
 def replace_lesson(lesson: Lesson, **changes) -> Lesson:
@@ -1236,26 +1248,37 @@ class InBackground:
         self._pool.shutdown(wait=True)
 
 
-def print_store_round(rounds: dict, beside: tuple[list[float], int, int]) -> list[str]:
-    plain, saving = rounds[False], rounds[True]
+STORE_ACTIONS = ("Conv2D slider", "MaxPooling2D slider", "draw -> prediction", "save drawing")
+
+
+def print_store_round(pairs: list[tuple[RoundResult, RoundResult]], beside: tuple[list[float], int, int],
+                      drawings_committed: int) -> list[str]:
+    def pooled(side: int, action: str) -> list[float]:
+        return [v for pair in pairs for v in pair[side].latencies.get(action, [])]
+
     latencies, acknowledged, committed = beside
-    print(f"\n== store round, N = {saving.students} students ({saving.trainers} training)")
-    print(f"{'':28}{'without saving':>22}{'saving':>22}{'ratio':>10}")
-    for action in ("Conv2D slider", "MaxPooling2D slider", "draw -> prediction", "save drawing"):
-        a, b = plain.latencies.get(action), saving.latencies.get(action)
+    students, trainers = pairs[0][1].students, pairs[0][1].trainers
+    print(f"\n== store round, N = {students} students ({trainers} training), {len(pairs)} pair(s) alternated on "
+          "one server")
+    print(f"{'p95':28}{'without saving':>16}{'saving':>10}{'ratio':>8}   ratio of each pair")
+    for action in STORE_ACTIONS:
+        a, b = pooled(0, action), pooled(1, action)
         ratio = f"{pct(b, 0.95) / pct(a, 0.95):.2f}x" if a and b else "—"
-        print(f"{action + ' p95':28}{fmt(pct(a, 0.95) if a else None, ' s'):>22}{fmt(pct(b, 0.95) if b else None, ' s'):>22}"
-              f"{ratio:>10}")
-    print(f"{'client errors / tracebacks':28}{f'{len(plain.errors)} / {plain.tracebacks}':>22}"
-          f"{f'{len(saving.errors)} / {saving.tracebacks}':>22}")
-    lost_drawings = saving.saved - rounds["drawings"]
-    print(f"drawings: {saving.saved} acknowledged, {rounds['drawings']} committed: {lost_drawings} lost")
-    print(f"models saved beside the class: {acknowledged} acknowledged, {committed} committed: "
+        each = [f"{pct(s.latencies[action], 0.95) / pct(p.latencies[action], 0.95):.2f}x" for p, s in pairs
+                if p.latencies.get(action) and s.latencies.get(action)]
+        print(f"{action:28}{fmt(pct(a, 0.95) if a else None, ' s'):>16}{fmt(pct(b, 0.95) if b else None, ' s'):>10}"
+              f"{ratio:>8}   {' '.join(each)}")
+    errors = [sum(len(r.errors) for r in side) for side in zip(*pairs, strict=True)]
+    tracebacks = [sum(r.tracebacks for r in side) for side in zip(*pairs, strict=True)]
+    print(f"{'client errors / tracebacks':28}{f'{errors[0]} / {tracebacks[0]}':>16}{f'{errors[1]} / {tracebacks[1]}':>10}")
+    saved = sum(s.saved for _, s in pairs)
+    print(f"drawings: {saved} acknowledged, {drawings_committed} committed: {saved - drawings_committed} lost")
+    print(f"models saved beside the class (another process): {acknowledged} acknowledged, {committed} committed: "
           f"{acknowledged - committed} lost; the store's write latency median {fmt(statistics.median(latencies))} s, "
           f"p95 {fmt(pct(latencies, 0.95))} s")
-    failed = [f"store round: {lost_drawings} drawings lost"] if lost_drawings else []
+    failed = [f"store round: {saved - drawings_committed} drawings lost"] if saved != drawings_committed else []
     failed += [f"store round: {acknowledged - committed} models lost"] if acknowledged != committed else []
-    return failed + ([f"store round: {len(saving.errors)} client errors"] if saving.errors or saving.tracebacks else [])
+    return failed + ([f"store round: {errors[1]} client errors"] if errors[1] or tracebacks[1] else [])
 
 
 def fault_round(args, lesson: Lesson) -> list[str]:
