@@ -42,7 +42,7 @@ def postgres_bin() -> Path | None:
 class ThrowawayPostgres:
     """A PostgreSQL cluster in a temporary folder, listening on 127.0.0.1 only, trusting local connections."""
 
-    def __init__(self, bin_dir: Path):
+    def __init__(self, bin_dir: Path, fsync: bool = False):  # tests need no durability; a benchmark does
         self.bin = bin_dir
         self.dir = Path(tempfile.mkdtemp(prefix="cnnlab-pg-"))
         self.port = _free_port()
@@ -52,7 +52,7 @@ class ThrowawayPostgres:
         self._prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
         self._run("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "--no-sync")
         self._run("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "log"), "-w", "-o",
-                  f"-k {self.dir} -h 127.0.0.1 -p {self.port} -c fsync=off", "start")
+                  f"-k {self.dir} -h 127.0.0.1 -p {self.port} -c fsync={'on' if fsync else 'off'}", "start")
 
     def _run(self, tool: str, *args: str) -> None:
         subprocess.run([*self._prefix, str(self.bin / tool), *args], check=True, capture_output=True)
