@@ -193,13 +193,14 @@ def results_view(reading: Reading, active, png: bytes | None) -> None:
             st.warning(t(reading.message), icon=":material/gesture:")
         else:
             st.info(t("draw.invite"), icon=":material/draw:")
+        saved_drawings.saved_drawings_ui(None, None, 0)
         return
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
     probs = reading.layers[-1].output
     if not caution_view(reading.layers, reading.steps.image, active):  # not one digit: no confident digit
         prediction_view(probs, reading.steps.image)
-    if png is not None:  # a drawing on the canvas (an upload is the learner's own file already)
-        saved_drawings.save_drawing_ui(png, reading.steps.image, int(np.argmax(probs)))
+    # a drawing on the canvas can be saved (an upload is the learner's own file already)
+    saved_drawings.saved_drawings_ui(png, reading.steps.image, int(np.argmax(probs)))
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
@@ -218,7 +219,6 @@ def draw_and_read() -> None:
     reading = read_digit(drawing, upload_steps, active)
     with right:
         results_view(reading, active, drawing.png if upload_steps is None else None)
-    saved_drawings.gallery()
     st.divider()
     rnn_reader_views.reader_section(reading.steps, reading.layers, active)
     if active is not None:

@@ -16,8 +16,19 @@ from components.i18n import t
 from components.learner import learner_id
 from components.saved_work import error_text, store
 
-GALLERY_COLUMNS = 6
+GALLERY_COLUMNS = 4  # in the results column beside the canvas
 THUMBNAIL_PX = 72
+
+
+@st.fragment
+def saved_drawings_ui(png: bytes | None, image: np.ndarray | None, read_as: int) -> None:
+    """Save the drawing on the canvas (png None: nothing to save), and the gallery of saved ones.
+
+    A fragment of its own: saving or deleting reruns only this, not the page's reading of the digit (a class
+    saving every drawing would otherwise pay each reading twice)."""
+    if png is not None and image is not None:
+        save_drawing_ui(png, image, read_as)
+    gallery()
 
 
 def save_drawing_ui(png: bytes, image: np.ndarray, read_as: int) -> None:

@@ -58,3 +58,18 @@ def test_a_one_drawn_in_two_strokes_updates_after_each_stroke(server, page):
     expect(value).to_have_text("1", timeout=30_000)
     stroke(page, canvas, [(0.3, 0.15), (0.7, 0.15)])  # a bar across the top: now it reads as a 7
     expect(value).to_have_text("7", timeout=30_000)
+
+
+def test_saving_a_drawing_updates_the_gallery_at_once_and_keeps_the_reading(server, page):
+    canvas = open_draw_page(server, page)
+    stroke(page, canvas, [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)])  # a 7 in one stroke
+    expect(page.locator(PREDICTION_VALUE)).to_have_text("7", timeout=30_000)
+    expect(page.get_by_text("Your saved drawings (0 of 60)")).to_be_visible()
+    page.get_by_role("button", name="Save this drawing").click()
+    # the save and the gallery rerun together (their own fragment): the count is right without another stroke
+    expect(page.get_by_text("Saved, as a 7.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Your saved drawings (1 of 60)")).to_be_visible()
+    expect(page.locator(PREDICTION_VALUE)).to_have_text("7")
+    page.get_by_text("Your saved drawings (1 of 60)").click()  # open the gallery: the thumbnail and its digit
+    expect(page.get_by_text("meant 7", exact=True)).to_be_visible()
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
