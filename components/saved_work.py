@@ -93,7 +93,7 @@ def sidebar_summary() -> None:
             st.caption(error_text(exc))
             return
         st.markdown(t("store.counts", models=counts.models, max_models=counts.max_models, drawings=counts.drawings,
-                      max_drawings=counts.max_drawings) + "  \n" + t("store.progress_placeholder", answers=counts.answers))
+                      max_drawings=counts.max_drawings) + "  \n" + t("store.answers_kept", answers=counts.answers, max_answers=limits.MAX_ANSWERS))
         st.caption(t("store.where_note", minutes=int(limits.ABANDON_AFTER_S // 60)))
         st.button(t("store.forget"), icon=":material/delete_forever:", key=keys.FORGET_ME, on_click=_asking, args=(True,))
 
