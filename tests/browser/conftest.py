@@ -150,8 +150,9 @@ def set_slider(page, label: str, keys=("Home",)) -> None:
         for key in keys:
             page.keyboard.press(key)
         wait_for_app(page)
-        end = float(slider.get_attribute("aria-valuemax" if keys[0] == "End" else "aria-valuemin"))
-        if float(slider.get_attribute("aria-valuenow")) == end + keys.count("ArrowRight"):
+        # the thumb is an <input type=range>: its min, max, step and value say where it is
+        end, step = float(slider.get_attribute("max" if keys[0] == "End" else "min")), float(slider.get_attribute("step"))
+        if float(slider.input_value()) == end + step * keys.count("ArrowRight"):
             return
     raise AssertionError(f"the {label!r} slider did not reach {keys} by keyboard")
 

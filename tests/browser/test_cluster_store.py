@@ -12,7 +12,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _free_port, set_slider, wait_for_app
+from tests.browser.conftest import _free_port, set_slider
 from tests.browser.test_cluster import cookie_replica, haproxy_path, open_page, serve_cluster
 from tests.browser.test_draw import PREDICTION_VALUE, stroke
 from tests.databases import new_database
