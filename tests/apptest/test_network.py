@@ -13,7 +13,7 @@ from cnnlab.drawn_digits import drawn_digits
 from cnnlab.preprocess import preprocess
 from components import state_keys as keys
 from components.active_model import TrainedModel
-from tests.apptest.helpers import all_text
+from tests.apptest.helpers import all_text, widget_default_warnings
 
 PAGE = "app_pages/network.py"
 
@@ -77,6 +77,26 @@ def test_the_last_drawn_digit_is_followed_in_korean(app_test):
     assert at.title[0].value == "네트워크 한눈에"
     assert "마지막으로 그린 숫자" in all_text(at)
     assert "가장 큰 몫은 **7**" in all_text(at)
+
+
+def test_choosing_the_drawn_digit_logs_no_widget_default_warning(app_test, monkeypatch):
+    """Nothing drawn, then a drawing (the page seeds 'my drawing'), the test digit, the drawing again, the drawing
+    gone and back: Streamlit never logs that network_source got a default and a Session State value."""
+    seven = next(d for d in drawn_digits(40, seed=5) if d.label == 7)
+    with widget_default_warnings(monkeypatch) as messages:
+        at = app_test("en", PAGE)
+        at.session_state[keys.LAST_DRAWN_DIGIT] = preprocess(seven.image)
+        at.run()
+        assert at.radio(key=keys.NETWORK_DIGIT.source).value == "drawn"
+        at.radio(key=keys.NETWORK_DIGIT.source).set_value("test").run()
+        at.radio(key=keys.NETWORK_DIGIT.source).set_value("drawn").run()
+        del at.session_state[keys.LAST_DRAWN_DIGIT]
+        at.run()
+        at.session_state[keys.LAST_DRAWN_DIGIT] = preprocess(seven.image)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Following the digit you drew last" in all_text(at)
+    assert not [m for m in messages if "default value" in m], messages
 
 
 def test_a_model_without_conv_layers_has_nothing_to_trace(app_test):
