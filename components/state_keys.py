@@ -143,18 +143,22 @@ NETWORK_DIGIT = DigitPickerKeys("network_source", "network_test_index")
 class StepViewKeys:
     """One explorer's linked step view (components.window_views): the output cell shown (the slider, also
     written by a click and by play), whether it plays, when play last moved it (a monotonic time, written by
-    code), and the charts of the input window and of the clickable output (its selection)."""
+    code), the charts of the input window and of the clickable output (its selection), and the output cell's
+    row and column boxes (the keyboard's way to the same cell, kept in step with the slider)."""
 
     cell: str
     play: str
     tick: str
     window_chart: str
     output_chart: str
+    row: str
+    col: str
 
 
-CONV_STEP = StepViewKeys("conv_step_cell", "conv_step_play", "conv_step_tick", "conv_step_window", "conv_step_output")
+CONV_STEP = StepViewKeys("conv_step_cell", "conv_step_play", "conv_step_tick", "conv_step_window", "conv_step_output",
+                         "conv_step_row", "conv_step_col")
 POOLING_STEP = StepViewKeys("pooling_step_cell", "pooling_step_play", "pooling_step_tick", "pooling_step_window",
-                            "pooling_step_output")
+                            "pooling_step_output", "pooling_step_row", "pooling_step_col")
 
 # ------------------------------------------------------------------ Sequences
 
