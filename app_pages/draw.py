@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
@@ -22,6 +23,16 @@ from components.widget_texts import file_uploader
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
+ROW_GAP = "4rem"  # Streamlit's gap="large" between the two
+# The one-line reading under the canvas shows only while the row is too narrow for the results beside the
+# canvas (they wrap below it, past a phone's first screen); a container query on the row decides, so the page
+# needs no screen width from the browser.
+QUICK_READING_CSS = f"""
+.st-key-{keys.DRAW_ROW} {{ container-type: inline-size; }}
+@container (min-width: calc({CANVAS_COLUMN_PX + RESULTS_COLUMN_PX}px + {ROW_GAP})) {{
+  .st-key-{keys.DRAW_QUICK_READING} {{ display: none; }} }}
+.st-key-{keys.DRAW_QUICK_READING} p {{ font-size: 1.35rem; margin: 0; }}
+"""
 MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 64)
 
 
@@ -168,12 +179,14 @@ def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, a
     return reading
 
 
-def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
-    """Stroke width, Clear, the canvas and the upload: the drawing, and the uploaded digit if any."""
+def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None, DeltaGenerator]:
+    """Stroke width, Clear, the canvas and the upload: the drawing, the uploaded digit if any, and the place
+    right under the canvas for the one-line reading."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
         stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key=keys.DRAW_STROKE_WIDTH, persist_state="session")
         st.button(t("draw.clear"), key=keys.DRAW_CLEAR, icon=":material/delete:", on_click=clear_canvas)
     drawing = digit_canvas(stroke_width=stroke)
+    quick = st.container(key=keys.DRAW_QUICK_READING)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
         uploaded = file_uploader(t("draw.upload_label"), types=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD,
@@ -181,11 +194,22 @@ def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
             st.info(t("draw.using_upload", name=plain_text(uploaded.name)), icon=":material/image:")
-    return drawing, upload_steps
+    return drawing, upload_steps, quick
 
 
-def results_view(reading: Reading, active, png: bytes | None) -> None:
-    """Which model reads, then the prediction first (the heavier pictures of the network come after)."""
+def quick_reading(area: DeltaGenerator, reading: Reading, cautioned: bool) -> None:
+    """The prediction in one line under the canvas, for a phone: the full results are below the fold there.
+    cautioned: the results say the drawing does not look like one digit; so does this line."""
+    if reading.layers is None:
+        return
+    verdict = preprocess.probabilities_verdict(reading.layers[-1].output)
+    key = "draw.quick_caution" if cautioned else "draw.quick_reading"
+    area.markdown(t(key, digit=verdict["digit"], percent=f"{verdict['p']:.0%}"))
+
+
+def results_view(reading: Reading, active, png: bytes | None) -> bool:
+    """Which model reads, then the prediction first (the heavier pictures of the network come after); True when
+    the drawing got the not-one-digit caution instead of a prediction."""
     # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
     model_status_view(active)
     if reading.layers is None:
@@ -194,16 +218,18 @@ def results_view(reading: Reading, active, png: bytes | None) -> None:
         else:
             st.info(t("draw.invite"), icon=":material/draw:")
         saved_drawings.saved_drawings_ui(None, None, 0)
-        return
+        return False
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
     probs = reading.layers[-1].output
-    if not caution_view(reading.layers, reading.steps.image, active):  # not one digit: no confident digit
+    cautioned = caution_view(reading.layers, reading.steps.image, active)
+    if not cautioned:  # not one digit: no confident digit
         prediction_view(probs, reading.steps.image)
     # a drawing on the canvas can be saved (an upload is the learner's own file already)
     saved_drawings.saved_drawings_ui(png, reading.steps.image, int(np.argmax(probs)))
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
+    return cautioned
 
 
 @st.fragment
@@ -211,14 +237,16 @@ def draw_and_read() -> None:
     """The whole drawing area: a stroke reruns only this, not the app's frame and the page's header."""
     # Fixed widths: side by side when both fit, the results below the canvas when they do not (shares of the
     # page's width would cut the canvas and its Clear button at projector size).
-    row = st.container(horizontal=True, gap="large")
+    st.html(f"<style>{QUICK_READING_CSS}</style>")
+    row = st.container(horizontal=True, gap="large", key=keys.DRAW_ROW)
     left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width=RESULTS_COLUMN_PX)
     with left:
-        drawing, upload_steps = canvas_ui()
+        drawing, upload_steps, quick = canvas_ui()
     active = active_model()
     reading = read_digit(drawing, upload_steps, active)
     with right:
-        results_view(reading, active, drawing.png if upload_steps is None else None)
+        cautioned = results_view(reading, active, drawing.png if upload_steps is None else None)
+    quick_reading(quick, reading, cautioned)
     st.divider()
     rnn_reader_views.reader_section(reading.steps, reading.layers, active)
     if active is not None:

@@ -344,6 +344,10 @@ DRAW_LAYER_TAB = "draw_layer_tab"
 DRAW_CANVAS_CLEARS = "draw_canvas_clear_count"
 # The canvas' companion component (components/canvas_tuning.js).
 DRAW_CANVAS_TUNING = "draw_canvas_tuning"
+# Containers (CSS classes st-key-...): the canvas-and-results row, and the one-line reading right under the
+# canvas, shown only while the results have wrapped below the canvas (a phone or a tablet).
+DRAW_ROW = "draw_row"
+DRAW_QUICK_READING = "draw_quick_reading"
 
 
 def draw_canvas(clears: int) -> str:
