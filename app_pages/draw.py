@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
-from components import page_checks, page_paths, rnn_reader_views, saved_drawings
+from components import chart_texts, page_checks, page_paths, rnn_reader_views, saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -80,7 +80,7 @@ def prediction_view(probs: np.ndarray, image: np.ndarray) -> None:
                      second=verdict["second"], second_percent=f"{verdict['p_second']:.0%}"), icon=":material/help:")
     fig = bar_chart([str(d) for d in range(10)], probs, highlight=verdict["digit"], height=230,
                     title=t("draw.probabilities"), value_range=(0, 1.18), tick_format=".0%")
-    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART)
+    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART, alt=chart_texts.probabilities(probs))
 
 
 def steps_view(steps: preprocess.Preprocessed) -> None:
@@ -110,7 +110,8 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
                      activation=layer.activation))
         maps = layer.feature_maps(MAX_MAPS)
         columns = 16 if len(maps) > 16 else 8
-        show_chart(tiled_maps(maps, columns), key=keys.draw_maps_chart(layer.index))
+        show_chart(tiled_maps(maps, columns), key=keys.draw_maps_chart(layer.index),
+                   alt=chart_texts.feature_maps(layer.output))
         note = ("draw.maps_shown", {"shown": len(maps), "count": count}) if len(maps) < count else ("draw.maps_order", {})
         st.caption(t(note[0], **note[1]))
     elif layer.kind == "Flatten":
@@ -121,7 +122,8 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         fig = bar_chart([str(i) for i in range(count)], layer.output, highlight=int(np.argmax(layer.output)),
                         height=240, value_format=".2f", yaxis_title=t("draw.activation"), xaxis_title=t("draw.unit"),
                         show_values=count <= 16)
-        show_chart(fig, key=keys.draw_dense_chart(layer.index))
+        show_chart(fig, key=keys.draw_dense_chart(layer.index),
+                   alt=chart_texts.probabilities(layer.output) if is_last else None)
     else:
         st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))
 

@@ -19,7 +19,7 @@ import streamlit as st
 
 from cnnlab import latex, step_through
 from cnnlab.shapes import format_shape
-from components import charts, presentation
+from components import chart_texts, charts, presentation
 from components.i18n import t
 from components.number_box import number_box
 from components.state_keys import StepViewKeys
@@ -266,7 +266,8 @@ def _linked_cell(layer: LinkedLayer) -> None:
         show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=top),
                                title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
                                cell_hover=hover),
-                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False,
+                   alt=chart_texts.step_cell(row, col, float(full[row, col]), step.cells))
     if present and layer.side:
         layer.side(step, columns[2:], PRESENT_GRID_PX)
     elif present:

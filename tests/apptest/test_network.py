@@ -46,6 +46,9 @@ def test_a_test_digit_through_every_layer(app_test, chapter):
     table = at.table[0].value
     shown = [float(p.rstrip("%")) / 100 for p in table.iloc[:, 3]]
     np.testing.assert_allclose(shown, layers[-1].output, atol=5e-5)
+    top = np.argsort(layers[-1].output)[::-1][:3]  # the overview's bars, in words under it
+    assert f"In numbers: {', '.join(f'{d} → {layers[-1].output[d]:.1%}' for d in top)}" in all_text(at) + " ".join(
+        c.value for c in at.caption)
 
     at.number_input(key="network_test_index").set_value(3).run()
     assert f"its true label: {int(data.y_test[3])}" in all_text(at)
