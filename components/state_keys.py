@@ -303,6 +303,10 @@ TRAIN_VALIDATION = "train_validation"
 TRAIN_START = "train_start"
 TRAIN_STOP = "train_stop"
 TRAIN_DOWNLOAD = "train_download"
+# Presentation mode's watchable pace: its button, and the settings it chose (a recipe.TrainConfig: the page says
+# so while the settings are still those).
+TRAIN_WATCH_PACE_BUTTON = "train_watch_pace"
+TRAIN_WATCH_PACE = "train_watch_pace_chosen"
 
 # The learner's saved models: the one whose results the page shows (its id; None: the latest training's), and
 # each model's buttons (use it, show its results, delete it); "use the shipped model"; a training lost with its
