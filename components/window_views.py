@@ -266,14 +266,18 @@ def _linked_cell(layer: LinkedLayer) -> None:
         show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=top),
                                title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
                                cell_hover=hover),
-                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False,
-                   alt=chart_texts.step_cell(row, col, float(full[row, col]), step.cells))
+                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+    # The grids' text alternative: one line across the page, right above the sum (under the narrow output
+    # grid it would take four lines and push the sum off a projector's screen).
+    alt = chart_texts.step_cell(row, col, float(full[row, col]), step.cells)
     if present and layer.side:
         layer.side(step, columns[2:], PRESENT_GRID_PX)
     elif present:
-        with columns[2]:
+        with columns[2]:  # the maximum first: the key number tops the narrow column
             layer.details(step)
+            st.caption(alt)
             return
     elif layer.side:
         layer.side(step, st.columns(2), None)
+    st.caption(alt)
     layer.details(step)
