@@ -97,8 +97,8 @@ def train_page() -> None:
         start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
         watch_area = st.container() if run_row is not None else None  # ...and the watch panel under both
     start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)) or over_budget)
-    if run_row is not None and not busy:  # a projector: how long the class will watch, before Start
-        pace_view(start_area, stack, config, CHAPTER, data, tuple(FRACTIONS))
+    if run_row is not None and not busy:  # a projector: how long the class will watch, beside Start (the live
+        pace_view(live_area, stack, config, CHAPTER, data, tuple(FRACTIONS))  # chart's place until Start)
     views.job_panels(job, live_area, watch_area)
     saved_models_views.saved_models_section()
     st.subheader(t("train.code_heading"))
