@@ -62,7 +62,7 @@ def test_the_conv_step_through_from_the_keyboard(server, page):
     wait_for_app(page)
     tab_to(page, ".st-key-conv_step_col")  # already 0: the window is the last row's first
     expect_window(page, "conv_step_window", [[6 + a, b] for a in range(3) for b in range(3)])
-    expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Output cell (row 3, column 0)")).to_have_count(1)
+    expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Output cell (row 3, column 0):")).to_have_count(1)
     slider = page.locator(".st-key-conv_step_cell [data-testid='stSliderThumbValue']")
     expect(slider).to_have_text("12")
 
@@ -76,7 +76,10 @@ def test_the_conv_step_through_from_the_keyboard(server, page):
     wait_for_app(page)
     expect(page.locator(".st-key-conv_step_col input")).to_have_value("1", timeout=15_000)
     expect_window(page, "conv_step_window", [[6 + a, 2 + b] for a in range(3) for b in range(3)])
-    expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Output cell (row 3, column 1)")).to_have_count(1)
+    expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Output cell (row 3, column 1):")).to_have_count(1)
+    # the grids' text alternative follows too (what a screen reader reads instead of the pictures)
+    expect(page.locator("[data-testid='stCaptionContainer']").filter(
+        has_text="In numbers: output cell (row 3, column 1) = ")).to_have_count(1)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 
