@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
-from components import page_checks, page_paths, rnn_reader_views, saved_drawings
+from components import chart_texts, page_checks, page_paths, rnn_reader_views, saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -22,6 +23,16 @@ from components.widget_texts import file_uploader
 
 CANVAS_COLUMN_PX = CANVAS_SIZE + 20  # the canvas, and room for its outline
 RESULTS_COLUMN_PX = 440  # beside the canvas from ~800 px of page width (presentation mode at 1280×720, 150%)
+ROW_GAP = "4rem"  # Streamlit's gap="large" between the two
+# The one-line reading under the canvas shows only while the row is too narrow for the results beside the
+# canvas (they wrap below it, past a phone's first screen); a container query on the row decides, so the page
+# needs no screen width from the browser.
+QUICK_READING_CSS = f"""
+.st-key-{keys.DRAW_ROW} {{ container-type: inline-size; }}
+@container (min-width: calc({CANVAS_COLUMN_PX + RESULTS_COLUMN_PX}px + {ROW_GAP})) {{
+  .st-key-{keys.DRAW_QUICK_READING} {{ display: none; }} }}
+.st-key-{keys.DRAW_QUICK_READING} p {{ font-size: 1.35rem; margin: 0; }}
+"""
 MAX_MAPS = 64  # feature maps drawn per layer (the chapter's model has at most 64)
 
 
@@ -69,7 +80,7 @@ def prediction_view(probs: np.ndarray, image: np.ndarray) -> None:
                      second=verdict["second"], second_percent=f"{verdict['p_second']:.0%}"), icon=":material/help:")
     fig = bar_chart([str(d) for d in range(10)], probs, highlight=verdict["digit"], height=230,
                     title=t("draw.probabilities"), value_range=(0, 1.18), tick_format=".0%")
-    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART)
+    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART, alt=chart_texts.probabilities(probs))
 
 
 def steps_view(steps: preprocess.Preprocessed) -> None:
@@ -99,7 +110,8 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
                      activation=layer.activation))
         maps = layer.feature_maps(MAX_MAPS)
         columns = 16 if len(maps) > 16 else 8
-        show_chart(tiled_maps(maps, columns), key=keys.draw_maps_chart(layer.index))
+        show_chart(tiled_maps(maps, columns), key=keys.draw_maps_chart(layer.index),
+                   alt=chart_texts.feature_maps(layer.output))
         note = ("draw.maps_shown", {"shown": len(maps), "count": count}) if len(maps) < count else ("draw.maps_order", {})
         st.caption(t(note[0], **note[1]))
     elif layer.kind == "Flatten":
@@ -110,7 +122,8 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
         fig = bar_chart([str(i) for i in range(count)], layer.output, highlight=int(np.argmax(layer.output)),
                         height=240, value_format=".2f", yaxis_title=t("draw.activation"), xaxis_title=t("draw.unit"),
                         show_values=count <= 16)
-        show_chart(fig, key=keys.draw_dense_chart(layer.index))
+        show_chart(fig, key=keys.draw_dense_chart(layer.index),
+                   alt=chart_texts.probabilities(layer.output) if is_last else None)
     else:
         st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))
 
@@ -168,12 +181,14 @@ def read_digit(drawing: CanvasDrawing, upload: preprocess.Preprocessed | None, a
     return reading
 
 
-def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
-    """Stroke width, Clear, the canvas and the upload: the drawing, and the uploaded digit if any."""
+def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None, DeltaGenerator]:
+    """Stroke width, Clear, the canvas and the upload: the drawing, the uploaded digit if any, and the place
+    right under the canvas for the one-line reading."""
     with st.container(horizontal=True, vertical_alignment="bottom"):
         stroke = st.slider(t("draw.stroke_width"), 4, 40, 18, key=keys.DRAW_STROKE_WIDTH, persist_state="session")
         st.button(t("draw.clear"), key=keys.DRAW_CLEAR, icon=":material/delete:", on_click=clear_canvas)
     drawing = digit_canvas(stroke_width=stroke)
+    quick = st.container(key=keys.DRAW_QUICK_READING)
     st.caption(t("draw.canvas_help"))
     with st.expander(t("draw.upload_title"), icon=":material/upload:"):
         uploaded = file_uploader(t("draw.upload_label"), types=["png", "jpg", "jpeg"], key=keys.DRAW_UPLOAD,
@@ -181,11 +196,22 @@ def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
         upload_steps = read_upload(uploaded) if uploaded is not None else None
         if upload_steps is not None:
             st.info(t("draw.using_upload", name=plain_text(uploaded.name)), icon=":material/image:")
-    return drawing, upload_steps
+    return drawing, upload_steps, quick
 
 
-def results_view(reading: Reading, active, png: bytes | None) -> None:
-    """Which model reads, then the prediction first (the heavier pictures of the network come after)."""
+def quick_reading(area: DeltaGenerator, reading: Reading, cautioned: bool) -> None:
+    """The prediction in one line under the canvas, for a phone: the full results are below the fold there.
+    cautioned: the results say the drawing does not look like one digit; so does this line."""
+    if reading.layers is None:
+        return
+    verdict = preprocess.probabilities_verdict(reading.layers[-1].output)
+    key = "draw.quick_caution" if cautioned else "draw.quick_reading"
+    area.markdown(t(key, digit=verdict["digit"], percent=f"{verdict['p']:.0%}"))
+
+
+def results_view(reading: Reading, active, png: bytes | None) -> bool:
+    """Which model reads, then the prediction first (the heavier pictures of the network come after); True when
+    the drawing got the not-one-digit caution instead of a prediction."""
     # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
     model_status_view(active)
     if reading.layers is None:
@@ -194,16 +220,18 @@ def results_view(reading: Reading, active, png: bytes | None) -> None:
         else:
             st.info(t("draw.invite"), icon=":material/draw:")
         saved_drawings.saved_drawings_ui(None, None, 0)
-        return
+        return False
     st.session_state[keys.LAST_DRAWN_DIGIT] = reading.steps.image
     probs = reading.layers[-1].output
-    if not caution_view(reading.layers, reading.steps.image, active):  # not one digit: no confident digit
+    cautioned = caution_view(reading.layers, reading.steps.image, active)
+    if not cautioned:  # not one digit: no confident digit
         prediction_view(probs, reading.steps.image)
     # a drawing on the canvas can be saved (an upload is the learner's own file already)
     saved_drawings.saved_drawings_ui(png, reading.steps.image, int(np.argmax(probs)))
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
+    return cautioned
 
 
 @st.fragment
@@ -211,14 +239,16 @@ def draw_and_read() -> None:
     """The whole drawing area: a stroke reruns only this, not the app's frame and the page's header."""
     # Fixed widths: side by side when both fit, the results below the canvas when they do not (shares of the
     # page's width would cut the canvas and its Clear button at projector size).
-    row = st.container(horizontal=True, gap="large")
+    st.html(f"<style>{QUICK_READING_CSS}</style>")
+    row = st.container(horizontal=True, gap="large", key=keys.DRAW_ROW)
     left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width=RESULTS_COLUMN_PX)
     with left:
-        drawing, upload_steps = canvas_ui()
+        drawing, upload_steps, quick = canvas_ui()
     active = active_model()
     reading = read_digit(drawing, upload_steps, active)
     with right:
-        results_view(reading, active, drawing.png if upload_steps is None else None)
+        cautioned = results_view(reading, active, drawing.png if upload_steps is None else None)
+    quick_reading(quick, reading, cautioned)
     st.divider()
     rnn_reader_views.reader_section(reading.steps, reading.layers, active)
     if active is not None:

@@ -12,6 +12,7 @@ from components.i18n import current_language, t
 from components.notebook_views import notebook_button
 from components.resources import mnist
 from components.ui import code_panel, page_header
+from components.watch_pace_views import pace_view
 
 BATCH_SIZES = [8, 16, 32, 64, 128, 256]
 LEARNING_RATES = [0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1]
@@ -28,9 +29,13 @@ def optimizer_changed() -> None:
 def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
     """The training settings, locked while this session's training is active."""
     st.subheader(t("train.settings_heading"))
+    # Seeded, not given as widget defaults: presentation mode's pace writes these two (Streamlit warns when a
+    # widget has a default and a Session State value).
+    st.session_state.setdefault(keys.TRAIN_EPOCHS, CHAPTER.epochs)
+    st.session_state.setdefault(keys.TRAIN_FRACTION, CHAPTER.data_fraction)
     left, middle, right = st.columns(3)
     with left:
-        epochs = st.slider(t("train.epochs"), 1, 20, CHAPTER.epochs, key=keys.TRAIN_EPOCHS, help=t("train.epochs_help"),
+        epochs = st.slider(t("train.epochs"), 1, 20, key=keys.TRAIN_EPOCHS, help=t("train.epochs_help"),
                            disabled=busy, persist_state="session")
         batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size,
                                       key=keys.TRAIN_BATCH_SIZE, help=t("train.batch_size_help"), disabled=busy,
@@ -45,7 +50,7 @@ def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
                                          help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
     with right:
         fraction = st.select_slider(
-            t("train.fraction"), FRACTIONS, value=CHAPTER.data_fraction, key=keys.TRAIN_FRACTION,
+            t("train.fraction"), FRACTIONS, key=keys.TRAIN_FRACTION,
             help=t("train.fraction_help"),
             format_func={f: t("train.fraction_option", percent=f"{f:.0%}", count=f"{round(n_train * f):,}")
                          for f in FRACTIONS}.get,
@@ -92,6 +97,8 @@ def train_page() -> None:
         start_area, live_area = presentation.side_by_side()  # presentation mode: the live chart beside Start
         watch_area = st.container() if run_row is not None else None  # ...and the watch panel under both
     start_stop_ui(start_area, stack, config, busy, editor.training_blocker(arch.analyze(stack)) or over_budget)
+    if run_row is not None and not busy:  # a projector: how long the class will watch, beside Start (the live
+        pace_view(live_area, stack, config, CHAPTER, data, tuple(FRACTIONS))  # chart's place until Start)
     views.job_panels(job, live_area, watch_area)
     saved_models_views.saved_models_section()
     st.subheader(t("train.code_heading"))

@@ -72,6 +72,8 @@ MAX_PARAMS = 3_000_000
 # 2.4 M-parameter stack of 256 11×11 and 256 6×6 'same' Conv2Ds at 20 epochs asks for about 1,800
 # TFLOP and is refused, with what to shrink.
 TRAINING_BUDGET_FLOPS = 25e12
+# The rate above for layers like the chapter's: what a training's estimated duration is worked out with.
+TRAINING_FLOPS_PER_SECOND = 30e9
 # Wall time one job may run once it holds a slot (queue time not counted). At the limit it ends as
 # Stop ends it: after the current batch, the model keeps what it learned and is evaluated (the
 # Sequences experiment ends without a result). Longer than the budget's ~14 minutes, for a loaded

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import codegen, conv_ops, keras_check, kernels, latex, notebook, shapes, step_through
-from components import charts
+from components import chart_texts, charts
 from components import explorer_common as common
 from components import state_keys as keys
 from components import window_views as grids
@@ -189,7 +189,7 @@ def feature_maps_view(s: ConvExplorerSettings, bank: KernelBank, pic: conv_ops.C
     with right:
         show_chart(kernels_and_maps(bank, maps, pairs_per_row=3 if maps.shape[-1] <= 9 else 4,
                                     map_px=190 if maps.shape[-1] <= 9 else 130, title=t("conv.maps_title")),
-                   key=keys.CONV_MAPS_CHART)
+                   key=keys.CONV_MAPS_CHART, alt=chart_texts.feature_maps(maps))
 
 
 def _step_inputs(bank: KernelBank, digit: np.ndarray) -> tuple[np.ndarray, int]:

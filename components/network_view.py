@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from cnnlab import inspect_model, latex, network_trace, step_through
-from components import charts, presentation
+from components import chart_texts, charts, presentation
 from components import state_keys as keys
 from components.i18n import t
 from components.number_box import number_box
@@ -193,7 +193,8 @@ def overview_view(image: np.ndarray, layers, selection: Selection | None, trace,
     """The overview (clickable, at its own size on a projector so it fits one screen), what it follows, a link."""
     columns = overview_columns(image, layers, selection)
     show_chart(overview_figure(columns, layers, selection, trace), key=keys.NETWORK_OVERVIEW_CHART,
-               on_select=lambda: select_clicked(keys.NETWORK_OVERVIEW_CHART), projector_scaled=False)
+               on_select=lambda: select_clicked(keys.NETWORK_OVERVIEW_CHART), projector_scaled=False,
+               alt=chart_texts.probabilities(layers[-1].output) if layers[-1].is_vector else None)
     st.caption(t("network.overview_caption", shown=MAPS_SHOWN))
     st.caption(caption)
 

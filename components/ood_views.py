@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from cnnlab import inspect_model, ood
+from components import chart_texts
 from components import state_keys as keys
 from components.charts import bar_chart, heatmap
 from components.i18n import t
@@ -59,6 +60,6 @@ def caution_view(layers: list[inspect_model.LayerOutput], image: np.ndarray, act
     st.info(t("ood.softmax", digit=first, percent=f"{probs[first]:.0%}"), icon=":material/functions:")
     fig = bar_chart([str(d) for d in range(10)], probs, highlight=first, height=210, title=t("ood.probabilities"),
                     value_range=(0, 1.18), tick_format=".0%")
-    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART)
+    show_chart(fig, key=keys.DRAW_PROBABILITIES_CHART, alt=chart_texts.probabilities(probs))
     st.caption(basis_text(basis, reference))
     return True

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from cnnlab import architecture as arch
 from cnnlab import codegen, images, latex, models, rnn_cells, rnn_reader
-from components import charts, family_comparison_views
+from components import chart_texts, charts, family_comparison_views
 from components import state_keys as keys
 from components.active_model import ActiveModel, trained_model
 from components.i18n import t
@@ -94,7 +94,8 @@ def reader_section(steps, layers, active) -> None:
         if watch.open:
             with watch:
                 show_chart(watch_figure(reading, image, None if cnn_probs is None else int(np.argmax(cnn_probs))),
-                           key=keys.RNN_WATCH_CHART)
+                           key=keys.RNN_WATCH_CHART,
+                           alt=chart_texts.rnn_rows(reading.per_row, reading.probabilities, reading.decided_at))
                 st.caption(t(f"rnn.watch_caption_{reading.reader.direction}", steps=reading.steps,
                              units=reading.hidden.shape[1]))
                 step_view(model, reading)

@@ -143,18 +143,22 @@ NETWORK_DIGIT = DigitPickerKeys("network_source", "network_test_index")
 class StepViewKeys:
     """One explorer's linked step view (components.window_views): the output cell shown (the slider, also
     written by a click and by play), whether it plays, when play last moved it (a monotonic time, written by
-    code), and the charts of the input window and of the clickable output (its selection)."""
+    code), the charts of the input window and of the clickable output (its selection), and the output cell's
+    row and column boxes (the keyboard's way to the same cell, kept in step with the slider)."""
 
     cell: str
     play: str
     tick: str
     window_chart: str
     output_chart: str
+    row: str
+    col: str
 
 
-CONV_STEP = StepViewKeys("conv_step_cell", "conv_step_play", "conv_step_tick", "conv_step_window", "conv_step_output")
+CONV_STEP = StepViewKeys("conv_step_cell", "conv_step_play", "conv_step_tick", "conv_step_window", "conv_step_output",
+                         "conv_step_row", "conv_step_col")
 POOLING_STEP = StepViewKeys("pooling_step_cell", "pooling_step_play", "pooling_step_tick", "pooling_step_window",
-                            "pooling_step_output")
+                            "pooling_step_output", "pooling_step_row", "pooling_step_col")
 
 # ------------------------------------------------------------------ Sequences
 
@@ -299,6 +303,10 @@ TRAIN_VALIDATION = "train_validation"
 TRAIN_START = "train_start"
 TRAIN_STOP = "train_stop"
 TRAIN_DOWNLOAD = "train_download"
+# Presentation mode's watchable pace: its button, and the settings it chose (a recipe.TrainConfig: the page says
+# so while the settings are still those).
+TRAIN_WATCH_PACE_BUTTON = "train_watch_pace"
+TRAIN_WATCH_PACE = "train_watch_pace_chosen"
 
 # The learner's saved models: the one whose results the page shows (its id; None: the latest training's), and
 # each model's buttons (use it, show its results, delete it); "use the shipped model"; a training lost with its
@@ -340,6 +348,10 @@ DRAW_LAYER_TAB = "draw_layer_tab"
 DRAW_CANVAS_CLEARS = "draw_canvas_clear_count"
 # The canvas' companion component (components/canvas_tuning.js).
 DRAW_CANVAS_TUNING = "draw_canvas_tuning"
+# Containers (CSS classes st-key-...): the canvas-and-results row, and the one-line reading right under the
+# canvas, shown only while the results have wrapped below the canvas (a phone or a tablet).
+DRAW_ROW = "draw_row"
+DRAW_QUICK_READING = "draw_quick_reading"
 
 
 def draw_canvas(clears: int) -> str:

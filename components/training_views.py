@@ -24,7 +24,7 @@ from cnnlab import architecture as arch
 from cnnlab import learner_trainings, recipe, training
 from cnnlab.data import MnistData
 from cnnlab.training_history import History
-from components import family_comparison_views, limits_views, training_watch_views
+from components import chart_texts, family_comparison_views, limits_views, training_watch_views
 from components import state_keys as keys
 from components.active_model import trained_model
 from components.i18n import current_language, t
@@ -261,7 +261,7 @@ def training_progress(job: training.TrainingJob) -> None:
     if history.batch_loss:
         key = (progress.batches_done, len(history.epochs), job.state, job.config.epochs, current_language())
         show_chart(memo_figure(current_run(), "history", key, lambda: history_figure(history, job.config.epochs)),
-                   key=keys.TRAIN_HISTORY_CHART)
+                   key=keys.TRAIN_HISTORY_CHART, alt=chart_texts.training(history, job.config.epochs))
     elif job.active:
         st.caption(t("train.chart_empty"))
 
@@ -332,7 +332,8 @@ def results_panel(results: Results | None) -> None:
         st.markdown(f"**{t('train.confusion_heading')}**")
         st.caption(t("train.confusion_caption"))
         show_chart(memo_figure(run, "confusion", (id(evaluation), current_language()),
-                               lambda: confusion_figure(evaluation.confusion)), key=keys.TRAIN_CONFUSION_CHART)
+                               lambda: confusion_figure(evaluation.confusion)), key=keys.TRAIN_CONFUSION_CHART,
+                   alt=chart_texts.confusion(evaluation.confusion))
     with class_col:
         st.markdown(f"**{t('train.per_class_heading')}**")
         st.caption(t("train.per_class_caption"))

@@ -26,9 +26,11 @@ def plain_text(text: str, max_chars: int = SHOWN_NAME_MAX_CHARS) -> str:
 
 
 def show_chart(fig: go.Figure, *, key: str | None = None, on_select: Callable[[], None] | None = None,
-               projector_scaled: bool = True) -> None:
+               projector_scaled: bool = True, alt: str | None = None) -> None:
     """Every chart is drawn through here: one config, presentation mode's sizes, clickable points.
 
+    alt: the chart's text alternative (components.chart_texts), shown right under it: the number the chart
+    carries, for a screen reader and for the back of the room.
     on_select: called when the user clicks a point (the chart's selection is then in st.session_state[key]).
     projector_scaled=False draws the chart at its own size in presentation mode too: a clickable grid must
     keep its highlighted number inside its cell, and the Network overview must fit one screen.
@@ -36,6 +38,8 @@ def show_chart(fig: go.Figure, *, key: str | None = None, on_select: Callable[[]
     shown = presentation.for_screen(fig) if projector_scaled else fig
     clicks = {} if on_select is None else dict(on_select=on_select, selection_mode="points")
     st.plotly_chart(shown, width="stretch", config=PLOTLY_CONFIG, key=key, **clicks)
+    if alt:
+        st.caption(alt)
 
 
 def page_header(namespace: str) -> None:

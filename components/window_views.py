@@ -19,8 +19,9 @@ import streamlit as st
 
 from cnnlab import latex, step_through
 from cnnlab.shapes import format_shape
-from components import charts, presentation
+from components import chart_texts, charts, presentation
 from components.i18n import t
+from components.number_box import number_box
 from components.state_keys import StepViewKeys
 from components.ui import show_chart
 
@@ -165,10 +166,18 @@ def _advance_if_playing(keys: StepViewKeys, last: int) -> None:
         st.session_state[keys.tick] = now
 
 
-def cell_picker(keys: StepViewKeys, out_h: int, out_w: int) -> tuple[int, int]:
-    """The output cell to show: set by a click on the output, the slider, or the play switch.
+def _on_row_or_col(keys: StepViewKeys, out_w: int) -> None:
+    """A typed (or arrow-stepped) row or column moves the slider to that cell and stops playing."""
+    st.session_state[keys.cell] = int(st.session_state[keys.row]) * out_w + int(st.session_state[keys.col])
+    st.session_state[keys.play] = False
 
-    A 1x1 output has no slider (Streamlit rejects min == max); a stale cell number is clamped.
+
+def cell_picker(keys: StepViewKeys, out_h: int, out_w: int) -> tuple[int, int]:
+    """The output cell to show: set by a click on the output, the slider, the row and column boxes, or play.
+
+    The slider is the one source of truth; the row and column boxes are written from it before they are
+    drawn, so a click, play and the keyboard always show the same cell. A 1x1 output has no slider
+    (Streamlit rejects min == max); a stale cell number is clamped.
     """
     last = step_through.cell_slider_last(out_h, out_w)
     if last is None:
@@ -178,7 +187,13 @@ def cell_picker(keys: StepViewKeys, out_h: int, out_w: int) -> tuple[int, int]:
     if step_through.clamp_index(current, last + 1) != current:
         st.session_state[keys.cell] = step_through.clamp_index(current, last + 1)
     _advance_if_playing(keys, last)
-    index = st.slider(t("conv.step_slider", last=last), 0, last, key=keys.cell)
+    st.session_state[keys.row], st.session_state[keys.col] = step_through.cell_of_index(
+        int(st.session_state[keys.cell]), out_w)
+    slider_area, row_area, col_area = st.columns([3, 1, 1], vertical_alignment="bottom")
+    index = slider_area.slider(t("conv.step_slider", last=last), 0, last, key=keys.cell)
+    for area, key, size, label in ((row_area, keys.row, out_h, "conv.step_row"), (col_area, keys.col, out_w, "conv.step_col")):
+        number_box(t(label, last=size - 1), 0, size - 1, key=key, container=area, on_change=_on_row_or_col,
+                   args=(keys, out_w))
     return step_through.cell_of_index(index, out_w)
 
 
@@ -252,12 +267,17 @@ def _linked_cell(layer: LinkedLayer) -> None:
                                title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
                                cell_hover=hover),
                    key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+    # The grids' text alternative: one line across the page, right above the sum (under the narrow output
+    # grid it would take four lines and push the sum off a projector's screen).
+    alt = chart_texts.step_cell(row, col, float(full[row, col]), step.cells)
     if present and layer.side:
         layer.side(step, columns[2:], PRESENT_GRID_PX)
     elif present:
-        with columns[2]:
+        with columns[2]:  # the maximum first: the key number tops the narrow column
             layer.details(step)
+            st.caption(alt)
             return
     elif layer.side:
         layer.side(step, st.columns(2), None)
+    st.caption(alt)
     layer.details(step)

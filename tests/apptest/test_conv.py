@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 from tests.apptest.helpers import all_text, metric, widget_default_warnings
@@ -292,3 +293,34 @@ def test_play_moves_one_cell_per_tick_and_wraps(conv, monkeypatch):
     conv.run()
     assert conv.slider(key="conv_step_cell").value == 0  # stopped
     assert not conv.exception
+
+
+def _output_grid(at, key: str) -> np.ndarray:
+    """The clickable output grid's values as the chart draws them (its first heatmap's z)."""
+    import base64
+    import json
+
+    z = json.loads(next(c for c in at.get("plotly_chart") if key in c.proto.id).proto.spec)["data"][0]["z"]
+    if isinstance(z, dict):  # plotly's typed array: base64 bytes and their shape
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"]).reshape([int(n) for n in str(z["shape"]).split(",")])
+    return np.array(z, dtype=float)
+
+
+def test_the_row_and_column_boxes_pick_the_cell_and_follow_the_slider(conv):
+    """The keyboard's way: typed row and column move the slider, the window and the written-out sum to that cell;
+    the slider (and a click, which sets it) writes them back; an entry past the output is clamped."""
+    from cnnlab import latex
+
+    _step_tab(conv)  # strides 2, 'same': a 4×4 output
+    conv.number_input(key="conv_step_row").set_value(2).run()
+    conv.number_input(key="conv_step_col").set_value(3).run()
+    assert not conv.exception, [e.value for e in conv.exception]
+    assert conv.slider(key="conv_step_cell").value == 2 * 4 + 3
+    out = _output_grid(conv, "conv_step_output")
+    sum_line = next(m.value for m in conv.latex if "y_{2,3}" in m.value)
+    assert f"&= {latex.compact_number(out[2, 3])}\\end{{aligned}}" in sum_line, sum_line
+    conv.slider(key="conv_step_cell").set_value(6).run()
+    assert (conv.number_input(key="conv_step_row").value, conv.number_input(key="conv_step_col").value) == (1, 2)
+    conv.number_input(key="conv_step_col").set_value(9).run()
+    assert conv.number_input(key="conv_step_col").value == 3 and conv.slider(key="conv_step_cell").value == 7
+    assert any("y_{1,3}" in m.value for m in conv.latex)

@@ -13,7 +13,7 @@ from cnnlab.drawn_digits import drawn_digits
 from cnnlab.preprocess import preprocess
 from components import state_keys as keys
 from components.active_model import TrainedModel
-from tests.apptest.helpers import all_text
+from tests.apptest.helpers import all_text, widget_default_warnings
 
 PAGE = "app_pages/network.py"
 
@@ -46,6 +46,9 @@ def test_a_test_digit_through_every_layer(app_test, chapter):
     table = at.table[0].value
     shown = [float(p.rstrip("%")) / 100 for p in table.iloc[:, 3]]
     np.testing.assert_allclose(shown, layers[-1].output, atol=5e-5)
+    top = np.argsort(layers[-1].output)[::-1][:3]  # the overview's bars, in words under it
+    assert f"In numbers: {', '.join(f'{d} → {layers[-1].output[d]:.1%}' for d in top)}" in all_text(at) + " ".join(
+        c.value for c in at.caption)
 
     at.number_input(key="network_test_index").set_value(3).run()
     assert f"its true label: {int(data.y_test[3])}" in all_text(at)
@@ -77,6 +80,26 @@ def test_the_last_drawn_digit_is_followed_in_korean(app_test):
     assert at.title[0].value == "네트워크 한눈에"
     assert "마지막으로 그린 숫자" in all_text(at)
     assert "가장 큰 몫은 **7**" in all_text(at)
+
+
+def test_choosing_the_drawn_digit_logs_no_widget_default_warning(app_test, monkeypatch):
+    """Nothing drawn, then a drawing (the page seeds 'my drawing'), the test digit, the drawing again, the drawing
+    gone and back: Streamlit never logs that network_source got a default and a Session State value."""
+    seven = next(d for d in drawn_digits(40, seed=5) if d.label == 7)
+    with widget_default_warnings(monkeypatch) as messages:
+        at = app_test("en", PAGE)
+        at.session_state[keys.LAST_DRAWN_DIGIT] = preprocess(seven.image)
+        at.run()
+        assert at.radio(key=keys.NETWORK_DIGIT.source).value == "drawn"
+        at.radio(key=keys.NETWORK_DIGIT.source).set_value("test").run()
+        at.radio(key=keys.NETWORK_DIGIT.source).set_value("drawn").run()
+        del at.session_state[keys.LAST_DRAWN_DIGIT]
+        at.run()
+        at.session_state[keys.LAST_DRAWN_DIGIT] = preprocess(seven.image)
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Following the digit you drew last" in all_text(at)
+    assert not [m for m in messages if "default value" in m], messages
 
 
 def test_a_model_without_conv_layers_has_nothing_to_trace(app_test):

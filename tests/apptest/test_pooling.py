@@ -154,3 +154,16 @@ def test_language_switch_keeps_values_and_korean_is_complete(pool):
     assert pool.title[0].value == "MaxPooling2D 탐색기"
     assert metric(pool, "출력 형상") == "(1, 2, 1, 1)"  # pool 2x3, stride 1 on 3x3
     assert "교재 예제" in all_text(pool)
+
+
+def test_the_row_and_column_boxes_walk_the_pooling_windows(pool):
+    pool.session_state["pooling_matrix"] = [["1", "9", "2"], ["3", "4", "5"], ["6", "7", "8"]]
+    pool.session_state["pooling_tab"] = "Step-through"
+    pool.run()  # the chapter's pool 2×2, strides 1, 'valid': a 2×2 output
+    pool.number_input(key="pooling_step_row").set_value(1).run()
+    pool.number_input(key="pooling_step_col").set_value(1).run()
+    assert not pool.exception, [e.value for e in pool.exception]
+    assert pool.slider(key="pooling_step_cell").value == 3
+    assert "y_{1,1} = \\max(4, 5, 7, \\boldsymbol{8}) = 8" in all_text(pool)
+    pool.slider(key="pooling_step_cell").set_value(1).run()
+    assert (pool.number_input(key="pooling_step_row").value, pool.number_input(key="pooling_step_col").value) == (0, 1)

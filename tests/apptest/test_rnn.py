@@ -114,6 +114,8 @@ def test_draw_shows_the_rnn_reading_row_by_row_beside_the_cnn(app_test, lang):
     assert [f["name"] for f in watch["frames"]] == [str(t) for t in range(1, 29)]
     assert watch["layout"]["updatemenus"][0]["buttons"][0]["label"] == translate("rnn.play", lang)
     bars = watch["frames"][4]["data"][2]["y"]  # the answer after row 5
+    said = translate("alt.rnn_answer", lang, digit=7, percent=f"{reading.per_row[-1][7]:.1%}")
+    assert any(c.value.startswith(said) and str(reading.decided_at) in c.value for c in at.caption), said
     assert bars == pytest.approx(reading.per_row[4].tolist(), abs=1e-4)  # sent to 4 decimals
 
     at.slider(key=keys.RNN_STEP_ROW).set_value(5).run()

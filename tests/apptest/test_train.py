@@ -68,6 +68,13 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert any('"smoothed"' in s for s in specs), "the live chart is drawn"
     assert any('"heatmap"' in s and "predicted digit" in s for s in specs), "the confusion matrix is drawn"
     assert job.evaluation.confusion.sum() == 2000
+    # the charts' text alternatives state their numbers: the right answers (the matrix's diagonal), the last batch
+    right = int(np.trace(job.evaluation.confusion))
+    said = " ".join(c.value for c in at.caption)
+    assert f"In numbers: {right:,} of 2,000 test digits read right ({right / 2000:.1%})." in said, said
+    assert (f"epoch 1 of 1, batch {job.steps_per_epoch}: training accuracy {history.batch_accuracy[-1]:.1%}, "
+            f"loss {history.batch_loss[-1]:.3f}. After epoch 1: validation accuracy "
+            f"{history.epochs[0].val_accuracy:.1%}.") in said, said
     # Saved to the learner's models and chosen: the session uses the very model it trained.
     saved_id = _entry(at).saved_model_id
     who = at.session_state[keys.LEARNER_ID]

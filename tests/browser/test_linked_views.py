@@ -68,7 +68,7 @@ def test_clicking_a_conv_output_cell_highlights_its_window_stride_2_same(server,
         slider_value = page.locator(".st-key-conv_step_cell [data-testid='stSliderThumbValue']")
         expect(slider_value).to_have_text(str(row * 4 + col), timeout=15_000)  # the slider follows the click
     # the sum written out is for the clicked cell
-    expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Output cell (row 3, column 0)")).to_have_count(1)
+    expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Output cell (row 3, column 0):")).to_have_count(1)
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
 
 
