@@ -9,7 +9,7 @@ import streamlit as st
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
-from components import page_checks, page_paths, rnn_reader_views, saved_drawings
+from components import class_views, page_checks, page_paths, rnn_reader_views, saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -184,9 +184,10 @@ def canvas_ui() -> tuple[CanvasDrawing, preprocess.Preprocessed | None]:
     return drawing, upload_steps
 
 
-def results_view(reading: Reading, active, png: bytes | None) -> None:
+def results_view(reading: Reading, active, png: bytes | None, member) -> None:
     """Which model reads, then the prediction first (the heavier pictures of the network come after)."""
     # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
+    class_views.model_offer(member)
     model_status_view(active)
     if reading.layers is None:
         if reading.message:
@@ -199,7 +200,7 @@ def results_view(reading: Reading, active, png: bytes | None) -> None:
     if not caution_view(reading.layers, reading.steps.image, active):  # not one digit: no confident digit
         prediction_view(probs, reading.steps.image)
     if png is not None:  # a drawing on the canvas (an upload is the learner's own file already)
-        saved_drawings.save_drawing_ui(png, reading.steps.image, int(np.argmax(probs)))
+        saved_drawings.save_drawing_ui(png, reading.steps.image, int(np.argmax(probs)), member)
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
@@ -214,10 +215,11 @@ def draw_and_read() -> None:
     left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width=RESULTS_COLUMN_PX)
     with left:
         drawing, upload_steps = canvas_ui()
+    member = class_views.membership()
     active = active_model()
     reading = read_digit(drawing, upload_steps, active)
     with right:
-        results_view(reading, active, drawing.png if upload_steps is None else None)
+        results_view(reading, active, drawing.png if upload_steps is None else None, member)
     saved_drawings.gallery()
     st.divider()
     rnn_reader_views.reader_section(reading.steps, reading.layers, active)

@@ -125,3 +125,23 @@ def run(shipped, images: np.ndarray, labels: np.ndarray, bundled, settings: Fine
     return FineTuneResult(model.get_weights(), held_before, _accuracy(model, images[held], labels[held]),
                           test_before, float(np.mean(test_probs.argmax(axis=1) == bundled.y_test)), len(held),
                           len(train), len(x), tuple(epochs), test_probs)
+
+
+def numbers(result: FineTuneResult, drawings: int) -> dict:
+    """What the Teacher page shows of a fine-tune, kept with the class (JSON)."""
+    return {"held_before": result.held_before, "held_after": result.held_after, "test_before": result.test_before,
+            "test_after": result.test_after, "held_count": result.held_count, "train_count": result.train_count,
+            "drawings": int(drawings), "epochs": len(result.epochs)}
+
+
+def model_record(result: FineTuneResult, settings: FineTuneSettings, bundled, name: str):
+    """The fine-tuned model as a store record (the chapter's stack, evaluated on the bundled test digits)."""
+    from cnnlab.store import ModelRecord
+    from cnnlab.training_history import EpochRecord, History
+
+    steps = -(-result.mixed_count // settings.batch_size)
+    history = History(steps, epochs=[EpochRecord(i + 1, loss, accuracy, None, None, 0.0, True)
+                                     for i, (loss, accuracy) in enumerate(result.epochs)])
+    evaluation = recipe.evaluation_from_probs(result.test_probs, bundled.x_test, bundled.y_test)
+    return ModelRecord(architecture.chapter_spec(), settings.config, list(result.weights), history, evaluation,
+                       len(result.epochs), False, "bundled", result.mixed_count, "cnn", name[:120])

@@ -35,7 +35,18 @@ import sqlalchemy as sa
 from cnnlab import limits
 from cnnlab import store_codec as codec
 from cnnlab import store_schema as schema
-from cnnlab.store_classes import ClassDrawing, ClassInfo, ClassStore, ClassVersion, Member, Membership, QuestionStat
+from cnnlab.store_classes import (
+    Backoff,
+    ClassDrawing,
+    ClassInfo,
+    ClassStore,
+    ClassVersion,
+    Member,
+    Membership,
+    QuestionStat,
+    normal_code,
+    retention_days,
+)
 from cnnlab.store_codec import ModelRecord, StoreError, checkpoint_blob, training_settings
 from cnnlab.store_codec import aware as _aware
 from cnnlab.store_codec import check_learner as _check_learner
@@ -43,8 +54,9 @@ from cnnlab.store_codec import check_text as _check_text
 from cnnlab.store_codec import database_errors as _database_errors
 from cnnlab.store_codec import now as _now
 
-__all__ = ["ClassDrawing", "ClassInfo", "ClassVersion", "DrawingInfo", "Member", "Membership", "QuestionStat", "ModelInfo", "ModelRecord", "PageProgress", "SavedCounts", "Store", "StoreError",
-           "TrainingStatus", "checkpoint_blob", "open_store", "restore_model", "shared", "training_settings"]
+__all__ = ["Backoff", "ClassDrawing", "ClassInfo", "ClassVersion", "DrawingInfo", "Member", "Membership", "QuestionStat", "ModelInfo", "ModelRecord", "PageProgress", "SavedCounts", "Store", "StoreError",
+           "TrainingStatus", "checkpoint_blob", "normal_code", "open_store", "restore_model", "retention_days", "shared",
+           "training_settings"]
 
 logger = logging.getLogger(__name__)
 
