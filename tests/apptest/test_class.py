@@ -179,3 +179,37 @@ def test_the_class_model_is_offered_on_draw_once_the_teacher_makes_it_the_classs
     ana.toggle(key=keys.CLASS_USE_MODEL).set_value(True).run()
     assert not ana.exception
     assert f"your class's model ({code})" in texts(ana)
+
+
+def test_the_teacher_fine_tunes_on_the_class_and_makes_it_the_classs_model(app_test):
+    import secrets
+
+    from cnnlab.data import load_bundled
+    from tests.unit.test_fine_tune import thicker_and_shifted
+    from tests.unit.test_store import png_bytes
+
+    teacher, class_id, code, _ = create_class(app_test)
+    s, bundled = store_module.shared(), load_bundled()
+    images = thicker_and_shifted(bundled.x_train[:24])
+    for n in range(4):  # four students, six drawings each (the per-minute limit)
+        who = secrets.token_hex(16)
+        s.join_class(who, code)
+        for i in range(n * 6, n * 6 + 6):
+            s.send_class_drawing(who, png_bytes(i), images[i], int(bundled.y_train[i]))
+    teacher.run()
+    start = teacher.button(key=keys.TEACHER_FINE_TUNE_START)
+    assert start.label == "Fine-tune on 24 drawings" and not start.disabled
+    start.click().run()
+    job = teacher.session_state[keys.TEACHER_FINE_TUNE_JOB]
+    assert job.wait(600) and job.result is not None, job.error
+    teacher.run()
+    assert not teacher.exception
+    numbers = s.fine_tune_numbers(class_id)
+    assert numbers["drawings"] == 24 and numbers["held_count"] == job.result.held_count
+    assert numbers["test_after"] == job.result.test_after
+    assert f"before: {numbers['test_before']:.2%}" in texts(teacher)
+    teacher.button(key=keys.TEACHER_MAKE_CLASS_MODEL).click().run()
+    assert s.class_version(class_id).model_id == numbers["model_id"]
+    assert "This is the class's model" in texts(teacher)
+    teacher.segmented_control(key=keys.TEACHER_MODEL).set_value("class").run()
+    assert not teacher.exception and "Class model" in texts(teacher)
