@@ -24,7 +24,7 @@ from cnnlab import store as store_module
 from cnnlab.store import Backoff, ClassInfo, ClassVersion, StoreError
 from components import learner
 from components import state_keys as keys
-from components.charts import selected_cell
+from components.charts import click_targets, selected_cell
 from components.i18n import t
 from components.pages import PAGES
 from components.resources import pretrained_model, pretrained_rnn_model
@@ -37,6 +37,7 @@ REFRESH_S = 3.0  # the live check's period: a new drawing shows within this
 KEY_BACKOFF = Backoff()
 THUMB_PX = 56
 CELL_PX = 84
+CLICK_MARKER_PX = 30  # a confusion cell's click target (the 460 px chart's cells are ~38 px)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,11 @@ def confusion_view(info: ClassInfo, found: ClassData) -> None:
     st.caption(t("teacher.confusion_lead", model=found.model_name,
                  accuracy=f"{np.trace(matrix) / max(matrix.sum(), 1):.0%}", count=int(matrix.sum())))
     fig = confusion_figure(matrix)
-    fig.update_traces(customdata=np.dstack(np.meshgrid(np.arange(10), np.arange(10))[::-1]))
+    # plotly selects scatter points, not heatmap cells: invisible markers on the cells take the click (and the hover)
+    fig.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
+    fig.add_trace(click_targets((10, 10), size=CLICK_MARKER_PX, values=matrix, hovertemplate=(
+        f"{t('train.true_label')} %{{customdata[0]}} → {t('train.predicted_label')} %{{customdata[1]}}: "
+        "%{customdata[2]}<extra></extra>")))
     show_chart(fig, key=keys.TEACHER_CONFUSION_CHART, on_select=_picked_cell, projector_scaled=False)
     with st.container(horizontal=True):
         meant = st.selectbox(t("teacher.cell_meant"), range(10), key=keys.TEACHER_CELL_MEANT, width=150)
