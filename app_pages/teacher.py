@@ -23,9 +23,9 @@ def class_ui(info: ClassInfo) -> None:
         return
     st.session_state[keys.TEACHER_BUILT_VERSION] = version  # the live check reruns the page when it changes
     views.new_key_notice(info)
-    views.header(info, version)
+    choice = views.header(info, version)
     views.live_check(info.id)
-    found = views.class_data(info, version, views.model_choice(info, version))
+    found = views.class_data(info, version, choice)
     gallery, confusion, questions, tune, owned = st.tabs(
         [t("teacher.tab_gallery"), t("teacher.tab_confusion"), t("teacher.tab_questions"),
          t("teacher.tab_fine_tune"), t("teacher.tab_data")])

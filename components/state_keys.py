@@ -469,6 +469,8 @@ TEACHER_KEY_INPUT = "teacher_key"
 TEACHER_CREATE_FORM = "teacher_create_form"
 TEACHER_NAME_INPUT = "teacher_class_name"
 TEACHER_SIGN_OUT = "teacher_sign_out"
+# The class view's first row (join code, counts, model, close).
+TEACHER_HEADER = "teacher_header"
 # The class view: the version it was built from (the live check compares), the model that reads the
 # drawings ("cnn", "rnn", "class"), the confusion chart and the cell whose drawings are shown.
 TEACHER_BUILT_VERSION = "teacher_built_version"

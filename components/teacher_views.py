@@ -36,7 +36,11 @@ from components.ui import plain_text, show_chart
 REFRESH_S = 3.0  # the live check's period: a new drawing shows within this
 KEY_BACKOFF = Backoff()
 THUMB_PX = 56
-CELL_PX = 84
+CELL_PX = 72
+CODE_METRIC_PX = 180  # six characters at the metric's size, never wrapped
+COUNT_METRIC_PX = 100
+CELL_COLUMNS = 3  # a cell's drawings beside the matrix
+CONFUSION_PX = 380  # the matrix and its labels within a projector's 480 px
 CLICK_MARKER_PX = 30  # a confusion cell's click target (the 460 px chart's cells are ~38 px)
 
 
@@ -140,14 +144,17 @@ def new_key_notice(info: ClassInfo) -> None:
 
 # ------------------------------------------------------------------ the class, live
 
-def header(info: ClassInfo, version: ClassVersion) -> None:
-    with st.container(horizontal=True, vertical_alignment="bottom"):
-        st.metric(t("teacher.join_code"), info.code)
-        st.metric(t("teacher.students"), version.members)
-        st.metric(t("teacher.drawings"), version.drawings)
+def header(info: ClassInfo, version: ClassVersion) -> str:
+    """One row for the projector's first screen: the join code, the counts, the model that reads; the model's name."""
+    with st.container(horizontal=True, vertical_alignment="bottom", key=keys.TEACHER_HEADER):
+        st.metric(t("teacher.join_code"), info.code, width=CODE_METRIC_PX)
+        st.metric(t("teacher.students"), version.members, width=COUNT_METRIC_PX)
+        st.metric(t("teacher.drawings"), version.drawings, width=COUNT_METRIC_PX)
+        choice = model_choice(info, version)
         st.button(t("teacher.sign_out"), key=keys.TEACHER_SIGN_OUT, icon=":material/logout:", on_click=sign_out)
-    st.text(info.name)  # the teacher's text: plain
-    st.caption(t("teacher.join_how", code=info.code))
+    # the class's name is the teacher's text: escaped, never Markdown
+    st.caption(t("teacher.join_how", name=plain_text(info.name, limits.CLASS_NAME_MAX_CHARS), code=info.code))
+    return choice
 
 
 def live_check(class_id: int) -> None:
@@ -213,7 +220,7 @@ def gallery_view(found: ClassData) -> None:
     st.caption(t("teacher.gallery_lead", model=found.model_name, shown=limits.CLASS_GALLERY_PER_DIGIT))
     for digit, order in class_results.gallery_order(found.meant, predicted).items():
         wrong = sum(1 for i in order if predicted[i] != digit)
-        st.markdown(t("teacher.gallery_digit", digit=digit, count=len(order), wrong=wrong))
+        st.markdown(t("teacher.gallery_digit", quantity=len(order), digit=digit, count=len(order), wrong=wrong))
         shown = order[:limits.CLASS_GALLERY_PER_DIGIT]
         st.image([found.drawings[i].png for i in shown], width=THUMB_PX,
                  caption=[("✗ " if predicted[i] != digit else "✓ ") + str(int(predicted[i])) for i in shown])
@@ -235,23 +242,31 @@ def confusion_view(info: ClassInfo, found: ClassData) -> None:
     st.caption(t("teacher.confusion_lead", model=found.model_name,
                  accuracy=f"{np.trace(matrix) / max(matrix.sum(), 1):.0%}", count=int(matrix.sum())))
     fig = confusion_figure(matrix)
+    fig.update_layout(height=CONFUSION_PX)
     # plotly selects scatter points, not heatmap cells: invisible markers on the cells take the click (and the hover)
     fig.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
     fig.add_trace(click_targets((10, 10), size=CLICK_MARKER_PX, values=matrix, hovertemplate=(
         f"{t('train.true_label')} %{{customdata[0]}} → {t('train.predicted_label')} %{{customdata[1]}}: "
         "%{customdata[2]}<extra></extra>")))
-    show_chart(fig, key=keys.TEACHER_CONFUSION_CHART, on_select=_picked_cell, projector_scaled=False)
-    with st.container(horizontal=True):
-        meant = st.selectbox(t("teacher.cell_meant"), range(10), key=keys.TEACHER_CELL_MEANT, width=150)
-        read = st.selectbox(t("teacher.cell_read"), range(10), key=keys.TEACHER_CELL_READ, width=150)
-    cell_view(info, found, int(meant), int(read))
+    if keys.TEACHER_CELL_MEANT not in st.session_state:  # first show the class's most frequent misreading
+        wrong = matrix - np.diag(np.diag(matrix))
+        start = np.unravel_index(int(np.argmax(wrong if wrong.any() else matrix)), matrix.shape)
+        st.session_state[keys.TEACHER_CELL_MEANT], st.session_state[keys.TEACHER_CELL_READ] = map(int, start)
+    chart, cell = st.columns([3, 2])
+    with chart:
+        show_chart(fig, key=keys.TEACHER_CONFUSION_CHART, on_select=_picked_cell, projector_scaled=False)
+    with cell:
+        with st.container(horizontal=True):
+            meant = st.selectbox(t("teacher.cell_meant"), range(10), key=keys.TEACHER_CELL_MEANT, width=120)
+            read = st.selectbox(t("teacher.cell_read"), range(10), key=keys.TEACHER_CELL_READ, width=120)
+        cell_view(info, found, int(meant), int(read))
 
 
 def cell_view(info: ClassInfo, found: ClassData, meant: int, read: int) -> None:
     positions = class_results.in_cell(found.meant, found.readings.predicted, meant, read)
     st.markdown(t("teacher.cell_title", quantity=len(positions), meant=meant, read=read, count=len(positions)))
-    for start in range(0, len(positions), 6):
-        for column, i in zip(st.columns(6), positions[start:start + 6], strict=False):
+    for start in range(0, len(positions), CELL_COLUMNS):
+        for column, i in zip(st.columns(CELL_COLUMNS), positions[start:start + CELL_COLUMNS], strict=False):
             drawing = found.drawings[i]
             with column:
                 st.image(drawing.png, width=CELL_PX)

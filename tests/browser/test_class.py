@@ -46,7 +46,9 @@ def create_class(browser, server):
     code = metric_value(page, "Join code")
     expect(code).to_have_text(re.compile(r"^[A-Z2-9]{6}$"), timeout=30_000)
     key = page.locator("[data-testid='stCode'] code").first.inner_text().strip()
-    expect(page.get_by_text("Room 7 <b>bold</b>", exact=True)).to_be_visible()  # plain text, not HTML
+    # the class's name as typed, never as HTML
+    expect(page.get_by_text(re.compile(r"^Room 7 <b>bold</b> · Students"))).to_be_visible()
+    expect(page.locator("b", has_text="bold")).to_have_count(0)
     return context, page, code.inner_text(), key
 
 
@@ -143,9 +145,12 @@ def projector_views(browser, server, code: str, key: str) -> None:
             page.get_by_role("button", name="열기" if lang == "ko" else "Open").click()
             expect(metric_value(page, "참여 코드" if lang == "ko" else "Join code")).to_have_text(code, timeout=30_000)
             expect(page.locator("[data-testid='stException']")).to_have_count(0)
+            page.locator("h1").first.scroll_into_view_if_needed()  # the first screen, as the class sees it
+            page.wait_for_timeout(300)
             shot(page, f"teacher_{name}_gallery")
             page.get_by_role("tab", name="혼동 행렬" if lang == "ko" else "Confusion matrix").click()
-            page.wait_for_timeout(500)
+            page.locator(".st-key-teacher_confusion").scroll_into_view_if_needed()
+            page.wait_for_timeout(800)
             shot(page, f"teacher_{name}_confusion")
         finally:
             context.close()
