@@ -79,13 +79,13 @@ def sign_in_ui() -> None:
         code = st.text_input(t("teacher.code_label"), key=keys.TEACHER_CODE_INPUT, max_chars=12)
         key = st.text_input(t("teacher.key_label"), key=keys.TEACHER_KEY_INPUT, type="password",
                             max_chars=limits.TEACHER_KEY_MAX_CHARS)
-        if st.form_submit_button(t("teacher.open"), icon=":material/key:"):
+        if st.form_submit_button(t("teacher.open"), icon=":material/key:", key=keys.TEACHER_OPEN):
             open_class(code, key)
     with create_tab, st.form(keys.TEACHER_CREATE_FORM):
         name = st.text_input(t("teacher.name_label"), key=keys.TEACHER_NAME_INPUT,
                              max_chars=limits.CLASS_NAME_MAX_CHARS, placeholder=t("teacher.name_placeholder"))
         st.caption(t("teacher.create_note", days=int(store_module.retention_days())))
-        if st.form_submit_button(t("teacher.create"), icon=":material/add:"):
+        if st.form_submit_button(t("teacher.create"), icon=":material/add:", key=keys.TEACHER_CREATE):
             create_class(name)
 
 
