@@ -213,3 +213,26 @@ def test_the_teacher_fine_tunes_on_the_class_and_makes_it_the_classs_model(app_t
     assert "This is the class's model" in texts(teacher)
     teacher.segmented_control(key=keys.TEACHER_MODEL).set_value("class").run()
     assert not teacher.exception and "Class model" in texts(teacher)
+
+
+def test_the_questions_the_class_misses_most_come_first_per_page(app_test):
+    import secrets
+
+    teacher, class_id, code, _ = create_class(app_test)
+    s = store_module.shared()
+    students = [secrets.token_hex(16) for _ in range(3)]
+    outsider = secrets.token_hex(16)
+    for who in students:
+        s.join_class(who, code)
+    for who, right in zip(students, (False, False, True), strict=True):
+        s.record_answer(who, "conv", "conv_shape", "x", right)
+        s.record_answer(who, "conv", "conv_params", "x", True)
+    s.record_answer(students[0], "pooling", "pool_params", "1", False)
+    s.record_answer(outsider, "conv", "conv_params", "x", False)  # not in the class: not counted
+    teacher.run()
+    assert not teacher.exception
+    block = next(m.value for m in teacher.markdown if m.value.startswith("**Conv2D**"))
+    lines = block.split("  \n")[1:]
+    assert lines == ["Conv2D output shape: 2 of 3 wrong (67%)", "Conv2D parameters: 0 of 3 wrong (0%)"]
+    assert any(m.value.startswith("**MaxPooling2D**") and "MaxPooling2D parameters: 1 of 1 wrong (100%)" in m.value
+               for m in teacher.markdown)

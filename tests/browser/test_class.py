@@ -8,12 +8,16 @@ CNNLAB_SHOTS_DIR, when set, receives screenshots of the teacher's view (laptop a
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import zipfile
 from pathlib import Path
 
+import numpy as np
 from playwright.sync_api import expect
 
+from cnnlab import store as store_module
 from tests.browser.conftest import wait_for_app
 from tests.browser.test_draw import stroke
 
@@ -99,6 +103,7 @@ def test_two_students_send_drawings_and_the_teachers_view_counts_them_live(serve
         expect(teacher.get_by_text(re.compile(r"^2 drawings meant as 7, read as 7$"))).to_be_visible(timeout=20_000)
         expect(teacher.get_by_text("Ana", exact=True)).to_be_visible()
         shot(teacher, "teacher_laptop_en_confusion")
+        export_matches_the_store(teacher, code, key)
         # a student: the Teacher page shows only the sign-in, nothing of the class
         ben.goto(f"{server.url}/teacher?lang=en")
         wait_for_app(ben)
@@ -117,6 +122,21 @@ CELL_CENTRE_JS = """([row, col]) => {
   const box = gd.getBoundingClientRect(), fl = gd._fullLayout;
   return {x: box.x + fl.xaxis._offset + fl.xaxis.c2p(col), y: box.y + fl.yaxis._offset + fl.yaxis.c2p(row)};
 }"""
+
+
+def export_matches_the_store(page, code: str, key: str) -> None:
+    """The Data tab's export, downloaded: its .npz and PNGs are the class's drawings as the store keeps them."""
+    page.get_by_role("tab", name="Data").click()
+    with page.expect_download(timeout=30_000) as download:
+        page.get_by_role("button", name=re.compile(r"^Export 3 drawings")).click()
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
+    s = store_module.shared()
+    drawings = s.class_drawings(s.class_with_key(code, key).id)
+    with np.load(io.BytesIO(archive.read("drawings.npz")), allow_pickle=False) as npz:
+        np.testing.assert_array_equal(npz["images"], np.stack([d.image for d in drawings]))
+        assert npz["labels"].tolist() == [d.digit for d in drawings] == [7, 7, 1]
+    assert all(archive.read(f"png/{d.id}.png") == d.png for d in drawings)
+    assert len(archive.read("drawings.csv").decode().splitlines()) == 4
 
 
 def click_cell(page, row: int, column: int) -> None:
