@@ -36,7 +36,7 @@ def class_ui(info: ClassInfo) -> None:
         if found is not None:
             views.confusion_view(info, found)
     with questions:
-        views.questions_view(info)
+        views.questions_view(info, version)
     with tune:
         views.fine_tune_view(info, found)
     with owned:

@@ -457,7 +457,8 @@ CLASS_MODEL = "class_model"
 
 # ------------------------------------------------------------------ Teacher (components.teacher_views)
 
-# The class id this session's teacher key opened (never in a URL), and a new class's (code, key), shown once.
+# The class this session's teacher key opened, (id, join code) (never in a URL), and a new class's
+# (id, code, key), shown once.
 TEACHER_CLASS = "teacher_class"
 TEACHER_NEW_KEY = "teacher_new_key"
 TEACHER_NEW_KEY_KEPT = "teacher_new_key_kept"
@@ -476,7 +477,8 @@ TEACHER_HEADER = "teacher_header"
 # The class view: the version it was built from (the live check compares), the model that reads the
 # drawings ("cnn", "rnn", "class"), the confusion chart and the cell whose drawings are shown.
 TEACHER_BUILT_VERSION = "teacher_built_version"
-TEACHER_READINGS = "teacher_readings"  # (class id, version, model, drawings, Readings): reused while unchanged
+TEACHER_READINGS = "teacher_readings"  # (class id, version, model, ClassData): reused while unchanged
+TEACHER_QUESTIONS = "teacher_questions"  # (class id, last answer id, members, stats): reused while unchanged
 TEACHER_MODEL = "teacher_model"
 TEACHER_CONFUSION_CHART = "teacher_confusion"
 TEACHER_CELL_MEANT = "teacher_cell_meant"

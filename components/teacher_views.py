@@ -59,14 +59,18 @@ class ClassData:
 
 def signed_in() -> ClassInfo | None:
     """The class this session's teacher key opened (None: not signed in, or the class is gone)."""
-    class_id, s = st.session_state.get(keys.TEACHER_CLASS), store()
-    if class_id is None or s is None:
+    opened, s = st.session_state.get(keys.TEACHER_CLASS), store()
+    if opened is None or s is None:
         return None
     try:
-        return s.class_info(class_id)
+        info = s.class_info(opened[0])
     except StoreError:
-        st.session_state.pop(keys.TEACHER_CLASS, None)
+        info = None
+    # the id and the code: a deleted class's id taken by a new class does not open the new one
+    if info is None or info.code != opened[1]:
+        sign_out()
         return None
+    return info
 
 
 def sign_in_ui() -> None:
@@ -105,7 +109,7 @@ def open_class(code: str, key: str) -> None:
         st.error(t("teacher.err_wrong_key", seconds=math.ceil(delay)), icon=":material/error:")
         return
     KEY_BACKOFF.succeeded(who)
-    st.session_state[keys.TEACHER_CLASS] = info.id
+    st.session_state[keys.TEACHER_CLASS] = (info.id, info.code)
     st.rerun()
 
 
@@ -115,13 +119,14 @@ def create_class(name: str) -> None:
     except StoreError as exc:
         st.error(error_text(exc), icon=":material/error:")
         return
-    st.session_state[keys.TEACHER_CLASS] = info.id
+    st.session_state[keys.TEACHER_CLASS] = (info.id, info.code)
     st.session_state[keys.TEACHER_NEW_KEY] = (info.id, info.code, key)
     st.rerun()
 
 
 def sign_out() -> None:
-    for key in (keys.TEACHER_CLASS, keys.TEACHER_NEW_KEY, keys.TEACHER_READINGS, keys.TEACHER_BUILT_VERSION):
+    for key in (keys.TEACHER_CLASS, keys.TEACHER_NEW_KEY, keys.TEACHER_READINGS, keys.TEACHER_BUILT_VERSION,
+                keys.TEACHER_QUESTIONS, keys.TEACHER_CELL_MEANT, keys.TEACHER_CELL_READ):
         st.session_state.pop(key, None)
 
 
@@ -283,13 +288,18 @@ def _delete_drawing(class_id: int, drawing_id: int) -> None:
         pass  # already gone: the view shows what is left
 
 
-def questions_view(info: ClassInfo) -> None:
+def questions_view(info: ClassInfo, version: ClassVersion) -> None:
     """Per page, the check questions the class's members answered since joining, most often wrong first."""
-    try:
-        stats = store().class_questions(info.id)
-    except StoreError as exc:
-        st.error(error_text(exc), icon=":material/error:")
-        return
+    held = st.session_state.get(keys.TEACHER_QUESTIONS)  # (class id, last answer, members, stats): reused
+    if held is not None and held[:3] == (info.id, version.last_answer, version.members):
+        stats = held[3]
+    else:
+        try:
+            stats = store().class_questions(info.id)
+        except StoreError as exc:
+            st.error(error_text(exc), icon=":material/error:")
+            return
+        st.session_state[keys.TEACHER_QUESTIONS] = (info.id, version.last_answer, version.members, stats)
     if not stats:
         st.info(t("teacher.questions_empty"), icon=":material/quiz:")
         return

@@ -112,7 +112,11 @@ def test_a_wrong_teacher_key_is_refused_and_the_next_try_waits(app_test, monkeyp
     assert "Wait" in texts(at) and keys.TEACHER_CLASS not in at.session_state, "the backoff holds the next try"
     teacher_views.KEY_BACKOFF.succeeded(learner_of(at))  # the wait is over
     next(b for b in at.button if b.label == "Open").click().run()
-    assert at.session_state[keys.TEACHER_CLASS] == class_id and metric(at, "Join code") == code
+    assert at.session_state[keys.TEACHER_CLASS] == (class_id, code) and metric(at, "Join code") == code
+    # a session holding a class id whose code is not that class's (a deleted class's id, reused) opens nothing
+    at.session_state[keys.TEACHER_CLASS] = (class_id, "ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY")
+    at.run()
+    assert keys.TEACHER_CLASS not in at.session_state and not at.metric
 
 
 def test_a_student_reaches_neither_the_teachers_view_nor_another_students_drawings(app_test, digits):
