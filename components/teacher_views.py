@@ -13,6 +13,7 @@ Rules:
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ from components.saved_work import error_text, store
 from components.training_charts import confusion_figure
 from components.training_views import live_panel, start_job
 from components.ui import plain_text, show_chart
+
+logger = logging.getLogger(__name__)
 
 REFRESH_S = 3.0  # the live check's period: a new drawing shows within this
 KEY_BACKOFF = Backoff()
@@ -284,8 +287,8 @@ def cell_view(info: ClassInfo, found: ClassData, meant: int, read: int) -> None:
 def _delete_drawing(class_id: int, drawing_id: int) -> None:
     try:
         store().delete_class_drawing(class_id, drawing_id)
-    except (StoreError, AttributeError):
-        pass  # already gone: the view shows what is left
+    except (StoreError, AttributeError) as exc:  # already gone, or no store: the view shows what is left
+        logger.info("teacher: drawing %s not deleted: %s", drawing_id, exc)
 
 
 def questions_view(info: ClassInfo, version: ClassVersion) -> None:
@@ -411,8 +414,8 @@ def numbers_view(info: ClassInfo) -> None:
 def _set_model(class_id: int, model_id: int | None) -> None:
     try:
         store().set_class_model(class_id, model_id)
-    except (StoreError, AttributeError):
-        pass  # gone meanwhile: the view says what is there
+    except (StoreError, AttributeError) as exc:  # gone meanwhile: the view says what is there
+        logger.info("teacher: class %s's model not set: %s", class_id, exc)
 
 
 # ------------------------------------------------------------------ the class's data
@@ -445,8 +448,8 @@ def _delete_student(class_id: int) -> None:
     who = st.session_state.get(keys.TEACHER_STUDENT_PICK)
     try:
         store().delete_student_drawings(class_id, who)
-    except (StoreError, AttributeError):
-        pass
+    except (StoreError, AttributeError) as exc:  # the view shows what is left
+        logger.info("teacher: a student's drawings not deleted: %s", exc)
 
 
 def delete_class_ui(info: ClassInfo) -> None:
