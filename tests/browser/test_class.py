@@ -92,6 +92,7 @@ def test_two_students_send_drawings_and_the_teachers_view_counts_them_live(serve
         expect(metric_value(teacher, "Students")).to_have_text("2", timeout=20_000)  # no reload: the live check
         (_, ana), (_, ben) = page_students
         draw_and_send(ana, SEVEN, 7)
+        shot(ana, "student_draw_sent_en")
         draw_and_send(ben, SEVEN, 7)
         draw_and_send(ben, ONE, 1, clear=True)
         expect(metric_value(teacher, "Drawings")).to_have_text("3", timeout=20_000)
