@@ -4,10 +4,10 @@ import streamlit as st
 
 from cnnlab import ASSETS
 from cnnlab.i18n import LANGUAGES, language_from_locale
-from components import learner, presentation, progress, progress_views, saved_work
+from components import class_views, learner, presentation, progress, progress_views, saved_work
 from components import state_keys as keys
 from components.i18n import t
-from components.pages import HOME, PAGES
+from components.pages import HOME, PAGES, TEACHER
 from components.resources import start_warmup
 
 presentation.init()  # before the page config: presentation mode folds the sidebar away
@@ -33,6 +33,7 @@ with st.sidebar:
     presentation.toggle()
     learner.ensure()  # the browser's anonymous learner id, before any page reads it
     saved_work.sidebar_summary()
+    class_views.sidebar_control()
 st.query_params["lang"] = st.session_state[keys.LANG]
 
 sections = {t(f"nav.section_{HOME.section}"): [
@@ -40,6 +41,8 @@ sections = {t(f"nav.section_{HOME.section}"): [
 for info in PAGES:
     sections.setdefault(t(f"nav.section_{info.section}"), []).append(
         st.Page(info.path, title=t(f"nav.{info.name}"), icon=info.icon, url_path=info.name))
+sections[t(f"nav.section_{TEACHER.section}")] = [
+    st.Page(TEACHER.path, title=t(f"nav.{TEACHER.name}"), icon=TEACHER.icon, url_path=TEACHER.name)]
 page = st.navigation(sections)
 saved_work.track_session()  # the learner's training lives while one of their tabs does
 saved_work.show_notice()  # what a click on the last run saved or deleted

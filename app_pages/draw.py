@@ -10,7 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from cnnlab import inspect_model, preprocess
 from cnnlab.limits import UPLOAD_MAX_MB
-from components import chart_texts, page_checks, page_paths, rnn_reader_views, saved_drawings
+from components import chart_texts, class_views, page_checks, page_paths, rnn_reader_views, saved_drawings
 from components import state_keys as keys
 from components.active_model import active_model, describe
 from components.canvas import CANVAS_SIZE, CanvasDrawing, clear_canvas, digit_canvas
@@ -209,10 +209,11 @@ def quick_reading(area: DeltaGenerator, reading: Reading, cautioned: bool) -> No
     area.markdown(t(key, digit=verdict["digit"], percent=f"{verdict['p']:.0%}"))
 
 
-def results_view(reading: Reading, active, png: bytes | None) -> bool:
+def results_view(reading: Reading, active, png: bytes | None, member) -> bool:
     """Which model reads, then the prediction first (the heavier pictures of the network come after); True when
     the drawing got the not-one-digit caution instead of a prediction."""
     # Beside the canvas, not above it: nothing above the canvas may change height between reruns.
+    class_views.model_offer(member)
     model_status_view(active)
     if reading.layers is None:
         if reading.message:
@@ -227,7 +228,7 @@ def results_view(reading: Reading, active, png: bytes | None) -> bool:
     if not cautioned:  # not one digit: no confident digit
         prediction_view(probs, reading.steps.image)
     # a drawing on the canvas can be saved (an upload is the learner's own file already)
-    saved_drawings.saved_drawings_ui(png, reading.steps.image, int(np.argmax(probs)))
+    saved_drawings.saved_drawings_ui(png, reading.steps.image, int(np.argmax(probs)), member)
     st.caption(t("draw.saved_for_conv"))
     if st.toggle(t("draw.show_steps"), key=keys.DRAW_SHOW_STEPS, persist_state="session"):
         steps_view(reading.steps)
@@ -244,10 +245,11 @@ def draw_and_read() -> None:
     left, right = row.container(width=CANVAS_COLUMN_PX), row.container(width=RESULTS_COLUMN_PX)
     with left:
         drawing, upload_steps, quick = canvas_ui()
+    member = class_views.membership()
     active = active_model()
     reading = read_digit(drawing, upload_steps, active)
     with right:
-        cautioned = results_view(reading, active, drawing.png if upload_steps is None else None)
+        cautioned = results_view(reading, active, drawing.png if upload_steps is None else None, member)
     quick_reading(quick, reading, cautioned)
     st.divider()
     rnn_reader_views.reader_section(reading.steps, reading.layers, active)

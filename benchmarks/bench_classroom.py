@@ -58,6 +58,12 @@ the acknowledged saves must all be committed (a save in flight at the kill may b
 counted apart). Both use a fresh SQLite store in a temporary folder, or --database-url (an empty PostgreSQL
 database).
 
+The class (issue 26), with --class-round (benchmarks/bench_class_round.py): the largest class twice on a fresh
+store, without a class and with one: every student sends each of 5 digits to the class ("Send to my class")
+and records check answers through the store while the teacher's view is open (signed in with its key,
+following its live check). Printed: explorer/draw p95 side by side (target within +10%), the teacher's live
+check and view rerun times, drawings acknowledged vs committed (target 0 lost).
+
 Run (the server is started like `make run`, without a file watcher, on a free port):
   .venv/bin/python benchmarks/bench_classroom.py                           # N = 1, 10, 30
   .venv/bin/python benchmarks/bench_classroom.py --students 1,10 --no-browser
@@ -66,6 +72,7 @@ Run (the server is started like `make run`, without a file watcher, on a free po
   .venv/bin/python benchmarks/bench_classroom.py --students 30,30,30,30 --gap 130 --no-browser  # 4 classes in a row
   .venv/bin/python benchmarks/bench_classroom.py --students 30 --abuse --no-browser --no-expire  # the abuse section
   .venv/bin/python benchmarks/bench_classroom.py --students 30 --trainers 3 --store --fault --no-browser
+  .venv/bin/python benchmarks/bench_classroom.py --students 30 --class-round --no-browser --no-expire
 Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
 """
 
@@ -102,6 +109,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from cnnlab.limits import ABANDON_AFTER_S  # noqa: E402
+from components.learner import COOKIE as LEARNER_COOKIE  # noqa: E402
 from components.session_life import RECONNECT_GRACE_S  # noqa: E402
 
 ACTION_TIMEOUT_S = 120.0  # one rerun; a cold server imports TensorFlow on the first drawing
@@ -111,6 +119,9 @@ FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_S
             ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 CONV_INPUT = (4, 28, 28, 3)  # the Conv2D page's default input (batch, height, width, channels)
 SAVED_DRAWING = "Saved, as a"  # the Draw page's success message (assets/i18n/draw.json, drawing_saved)
+SENT_TO_CLASS = "Sent to your class"  # Draw's "send to my class" success (assets/i18n/class.json, sent_done)
+CLASS_DRAWS = 5  # --class-round: drawings each student sends to the class
+ANSWERS_PER_STUDENT = 6  # --class-round: check answers each student records beside the class
 MODELS_PER_STUDENT = 2  # --store: models each student saves beside the class, as finished trainings are saved
 FAULT_AFTER_S = 20.0  # --fault: the replica is killed this long into the class
 
@@ -273,6 +284,7 @@ class StudentLog:
     training_s: float | None = None
     replica: str = ""  # the balancer's cookie value (CNNLAB_REPLICA), "" without a balancer
     saved: int = 0  # drawings the page acknowledged as saved
+    class_sent: int = 0  # drawings the page acknowledged as sent to the class
 
 
 def canvas_value(image, strokes: int) -> str:
@@ -359,6 +371,8 @@ class Student:
             self.log.errors.append(f"exception element: {proto.type}: {proto.message.splitlines()[0][:160]}")
         elif kind == "alert" and proto.format == proto.SUCCESS and proto.body.startswith(SAVED_DRAWING):
             self.log.saved += 1
+        elif kind == "alert" and proto.format == proto.SUCCESS and proto.body.startswith(SENT_TO_CLASS):
+            self.log.class_sent += 1
         elif kind == "alert" and proto.format == proto.ERROR:
             self.log.errors.append(f"st.error: {proto.body.splitlines()[0][:160]}")
         elif kind == "alert" and proto.format in (proto.WARNING, proto.SUCCESS):
@@ -425,6 +439,10 @@ class Student:
         self.states[widget.id] = state
         await self.rerun(action, fragment_id=widget.fragment_id)
 
+    def hold(self, key: str, text: str) -> None:
+        """Type `text` into a text input of a form: held by the tab until the form is submitted (no rerun)."""
+        self.states[self.widgets[key].id] = WidgetState(id=self.widgets[key].id, string_value=text)
+
     async def click(self, action: str, key: str) -> None:
         widget = self.widgets[key]
         await self.rerun(action, fragment_id=widget.fragment_id, trigger=WidgetState(id=widget.id, trigger_value=True))
@@ -438,6 +456,8 @@ class Lesson:
     think_s: float = 0.4  # a student's pause between two actions (mean of a uniform 0.5x..1.5x)
     stagger_s: float = 3.0  # students start within this window, not in the same millisecond
     save: bool = False  # save each digit drawn ("Save this drawing")
+    send_class: bool = False  # send each digit drawn to the class ("Send to my class")
+    learners: tuple[str, ...] = ()  # each student's learner id (its cookie), when they must be known (a class)
 
 
 def conv_expectation(index: int) -> tuple[int, int, str, str]:
@@ -483,6 +503,9 @@ async def draw_part(student: Student, digits, rng: random.Random, lesson: Lesson
         if lesson.save and prediction is not None:
             await think(rng, lesson)
             await student.click("save drawing", "draw_save")
+        if lesson.send_class and prediction is not None:
+            await think(rng, lesson)
+            await student.click("send to class", "class_send")
 
 
 async def start_training(student: Student, rng: random.Random, lesson: Lesson) -> float:
@@ -572,7 +595,7 @@ async def one_student(url: str, index: int, trains: bool, digits, lesson: Lesson
     log = StudentLog(trains=trains)
     rng = random.Random(index)
     await asyncio.sleep(rng.uniform(0, lesson.stagger_s))
-    student = Student(url, log)
+    student = Student(url, log, f"{LEARNER_COOKIE}={lesson.learners[index]}" if lesson.learners else "")
     try:
         if trains:  # the training runs in the background while its student (and the class) works
             started = await start_training(student, rng, lesson)
@@ -728,6 +751,8 @@ class RoundResult:
     abuse: AbuseLog | None = None  # what the abusers got, when they ran beside this round
     trainings_started: int = 0  # "training ... started" lines in the server log during the round
     saved: int = 0  # drawings acknowledged as saved
+    class_sent: int = 0  # drawings acknowledged as sent to the class
+    beside: object = None  # what ran beside the class returned (the class round's teacher view)
 
 
 async def sample_peak(pids: list[int], stop: asyncio.Event) -> float | None:
@@ -738,27 +763,33 @@ async def sample_peak(pids: list[int], stop: asyncio.Event) -> float | None:
     return peak
 
 
-async def run_students(url: str, n: int, trainers: int, lesson: Lesson, pids: list[int], abuse: bool = False):
+async def run_students(url: str, n: int, trainers: int, lesson: Lesson, pids: list[int], abuse: bool = False,
+                       beside=None):
+    """beside(class_done): a coroutine run beside the class (the teacher's view), its result returned with the abuse's."""
     from cnnlab.drawn_digits import drawn_digits
 
     pool = drawn_digits(max(40, n * lesson.draws), seed=11)
     stop, class_done = asyncio.Event(), asyncio.Event()
     sampler = asyncio.create_task(sample_peak(pids, stop))
     abusers = asyncio.create_task(run_abuse(url, class_done)) if abuse else None
+    watcher = asyncio.create_task(beside(class_done)) if beside else None
     trainer_ids = set(range(0, n, max(1, n // max(trainers, 1)))[:trainers])
     logs = await asyncio.gather(*[
         one_student(url, i, i in trainer_ids, pool[i * lesson.draws:(i + 1) * lesson.draws], lesson)
         for i in range(n)])
     class_done.set()
     abuse_log = await abusers if abusers else None
+    beside_result = await watcher if watcher else None
     stop.set()
-    return logs, await sampler, abuse_log
+    return logs, await sampler, abuse_log, beside_result
 
 
-def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float, abuse: bool = False) -> RoundResult:
+def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float, abuse: bool = False,
+              beside=None) -> RoundResult:
     log_before = len(server.log_text())
     started, server_cpu, client_cpu = time.monotonic(), cpu_seconds(server.pids), time.process_time()
-    logs, peak, abuse_log = asyncio.run(run_students(server.url, n, trainers, lesson, server.pids, abuse))
+    logs, peak, abuse_log, beside_result = asyncio.run(run_students(server.url, n, trainers, lesson, server.pids, abuse,
+                                                                    beside))
     wall = time.monotonic() - started
     server_cpu, client_cpu = cpu_seconds(server.pids) - server_cpu, time.process_time() - client_cpu
     time.sleep(settle_s)  # closed sessions are released (and abandoned trainings stop) after a moment
@@ -778,7 +809,7 @@ def run_round(server, n: int, trainers: int, lesson: Lesson, settle_s: float, ab
         rss_peak=peak, rss_closed=rss_mb(server.pids), idle_cpu=idle_cpu_percent(server.pids), wall_s=wall,
         server_cpu_s=server_cpu if server.pids else None, client_cpu_s=client_cpu, abuse=abuse_log,
         trainings_started=len(re.findall(r"training \w{8} started", server.log_text()[log_before:])),
-        saved=sum(log.saved for log in logs))
+        saved=sum(log.saved for log in logs), class_sent=sum(log.class_sent for log in logs), beside=beside_result)
 
 
 # --------------------------------------------------------------------------- the real-browser check
@@ -1055,6 +1086,10 @@ def parse_args() -> argparse.Namespace:
                         help="--store: rounds without and with saving, alternated on one server (default 3)")
     parser.add_argument("--fault", action="store_true",
                         help="the fault round: a class saving on 2 replicas, one killed with -9 mid-class")
+    parser.add_argument("--class-round", action="store_true",
+                        help="the class round: the largest class without a class, then sending 5 drawings each to a "
+                             "class and answering checks while the teacher's view is open: lost drawings, the "
+                             "teacher view's rerun time, explorer/draw p95 side by side")
     parser.add_argument("--database-url", help="an empty PostgreSQL database for the store and fault rounds "
                                                "(default: a fresh SQLite file in a temporary folder)")
     args = parser.parse_args()
@@ -1107,6 +1142,10 @@ def main() -> int:
         failed += store_round(args, lesson)
     if args.fault:
         failed += fault_round(args, lesson)
+    if args.class_round:
+        from bench_class_round import class_round
+
+        failed += class_round(args, lesson)
     if failed:  # errors, tracebacks or a page that did not render: the run fails, like the other benchmarks
         print("FAILED:", "; ".join(failed))
         return 1

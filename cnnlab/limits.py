@@ -97,3 +97,34 @@ MAX_ANSWER_CHARS = 2_000
 
 # A learner's training after its last tab has gone: kept this long for a reload or another tab to reattach.
 ABANDON_AFTER_S = 60.0
+
+# ---------------------------------------------------------------- classes (cnnlab.store_classes)
+
+# A class's join code: 6 characters from an alphabet without look-alikes (no 0/O, 1/I/L): 31^6 ≈ 8.9e8
+# codes. A code only lets a learner join (and send drawings); it reads nothing. Wrong codes cost the
+# same backoff as wrong teacher keys, so guessing a code in use is slow.
+CLASS_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CLASS_CODE_CHARS = 6
+CLASS_NAME_MAX_CHARS = 60
+NICKNAME_MAX_CHARS = 24
+# The teacher key: 16 random bytes as 22 URL-safe characters (shown once; only its scrypt hash is kept).
+TEACHER_KEY_BYTES = 16
+TEACHER_KEY_MAX_CHARS = 64  # longer input is refused before it is hashed
+# A wrong key or code: that learner's next try is refused for 1 s, then 2, 4... up to 30 s (in memory, per
+# process: no session's thread sleeps for it).
+KEY_BACKOFF_FIRST_S = 1.0
+KEY_BACKOFF_MAX_S = 30.0
+# Classes one learner (a teacher's browser) may create per hour.
+CLASSES_PER_LEARNER_PER_HOUR = 5
+# A class's members, and what one student may send: a gallery of a class of 30 stays readable and a
+# student cannot flood it (the UI says the numbers).
+CLASS_MAX_MEMBERS = 200
+CLASS_DRAWINGS_PER_MINUTE = 6  # per student, the last 60 s
+CLASS_DRAWINGS_PER_STUDENT = 40  # per student and class
+CLASS_MAX_DRAWINGS = 2_000  # per class
+# A class with no activity (no join, drawing, teacher sign-in or fine-tune) for this many days is deleted,
+# with everything in it; $CNNLAB_CLASS_RETENTION_DAYS changes it (cnnlab.store_classes.retention_days).
+CLASS_RETENTION_DAYS = 30
+RETENTION_CHECK_S = 3600.0  # a process looks for expired classes at start and at most this often
+# The gallery shows at most this many drawings per digit (the confusion matrix and counts use all of them).
+CLASS_GALLERY_PER_DIGIT = 24

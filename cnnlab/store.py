@@ -21,15 +21,13 @@ Rules:
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import numpy as np
 import sqlalchemy as sa
@@ -37,13 +35,30 @@ import sqlalchemy as sa
 from cnnlab import limits
 from cnnlab import store_codec as codec
 from cnnlab import store_schema as schema
+from cnnlab.store_classes import (
+    Backoff,
+    ClassDrawing,
+    ClassInfo,
+    ClassStore,
+    ClassVersion,
+    Member,
+    Membership,
+    QuestionStat,
+    normal_code,
+    retention_days,
+)
 from cnnlab.store_codec import ModelRecord, StoreError, checkpoint_blob, training_settings
+from cnnlab.store_codec import aware as _aware
+from cnnlab.store_codec import check_learner as _check_learner
+from cnnlab.store_codec import check_text as _check_text
+from cnnlab.store_codec import database_errors as _database_errors
+from cnnlab.store_codec import now as _now
 
-__all__ = ["DrawingInfo", "ModelInfo", "ModelRecord", "PageProgress", "SavedCounts", "Store", "StoreError",
-           "TrainingStatus", "checkpoint_blob", "open_store", "restore_model", "shared", "training_settings"]
+__all__ = ["Backoff", "ClassDrawing", "ClassInfo", "ClassVersion", "DrawingInfo", "Member", "Membership", "QuestionStat", "ModelInfo", "ModelRecord", "PageProgress", "SavedCounts", "Store", "StoreError",
+           "TrainingStatus", "checkpoint_blob", "normal_code", "open_store", "restore_model", "retention_days", "shared",
+           "training_settings"]
 
 logger = logging.getLogger(__name__)
-LEARNER_ID = re.compile(r"^[0-9a-f]{32}$")  # components.learner makes them: 128 random bits in hex
 
 
 # ---------------------------------------------------------------- what the functions return
@@ -111,45 +126,15 @@ class TrainingStatus:
     error: str | None
 
 
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite gives back naive datetimes: they were written in UTC."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
-
-
-def _check_learner(learner: str) -> None:
-    if not isinstance(learner, str) or not LEARNER_ID.match(learner):
-        raise StoreError("bad_learner")
-
-
-def _check_text(value: str, limit: int, reason: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise StoreError(reason)
-    if len(value) > limit:
-        raise StoreError("too_long", limit=limit)
-
-
-def _database_errors(function):
-    """A database that cannot be reached (or refuses) is StoreError("unavailable"), never a traceback."""
-
-    @functools.wraps(function)
-    def guarded(*args, **kwargs):
-        try:
-            return function(*args, **kwargs)
-        except sa.exc.SQLAlchemyError as exc:
-            logger.exception("store: %s failed", function.__name__)
-            raise StoreError("unavailable") from exc
-
-    return guarded
-
-
 # ---------------------------------------------------------------- the store
 
-class Store:
-    """Typed reads and writes of learners' work; safe to share between threads (one engine, a pool)."""
+class Store(ClassStore):
+    """Typed reads and writes of learners' work; safe to share between threads (one engine, a pool).
+
+    The class methods (create_class, join_class, send_class_drawing...) come from cnnlab.store_classes.
+    """
+
+    _now = staticmethod(_now)
 
     def __init__(self, engine: sa.Engine):
         self._engine = engine

@@ -7,13 +7,18 @@ loss) go into the arrays instead. Everything is checked here, before any transac
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import logging
 import math
+import re
 import zipfile
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
 
 import numpy as np
+import sqlalchemy as sa
 
 from cnnlab import architecture, limits
 from cnnlab.layers import KINDS, LayerSpec
@@ -24,18 +29,56 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 IMAGE_SHAPE = (28, 28)
 _SPEC_FIELDS = tuple(f.name for f in fields(LayerSpec) if f.name != "uid")
 _CONFIG_FIELDS = tuple(f.name for f in fields(TrainConfig))
+LEARNER_ID = re.compile(r"^[0-9a-f]{32}$")  # components.learner makes them: 128 random bits in hex
+logger = logging.getLogger("cnnlab.store")
 
 
 class StoreError(Exception):
     """A write or read the store refused: `reason` names why (the UI's message key), `values` fill it in.
 
     reasons: bad_learner, bad_page, bad_question, bad_answer, bad_model, bad_drawing, bad_digit, too_long,
-    too_large, not_found, corrupt, unavailable.
+    too_large, not_found, corrupt, unavailable; classes: bad_name, not_member, class_rate, class_members,
+    class_rate_minute, class_student_full, class_drawings_full.
     """
 
     def __init__(self, reason: str, **values):
         super().__init__(f"{reason} {values}" if values else reason)
         self.reason, self.values = reason, values
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were written in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def check_learner(learner: str) -> None:
+    if not isinstance(learner, str) or not LEARNER_ID.match(learner):
+        raise StoreError("bad_learner")
+
+
+def check_text(value: str, limit: int, reason: str) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise StoreError(reason)
+    if len(value) > limit:
+        raise StoreError("too_long", limit=limit)
+
+
+def database_errors(function):
+    """A database that cannot be reached (or refuses) is StoreError("unavailable"), never a traceback."""
+
+    @functools.wraps(function)
+    def guarded(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except sa.exc.SQLAlchemyError as exc:
+            logger.exception("store: %s failed", function.__name__)
+            raise StoreError("unavailable") from exc
+
+    return guarded
 
 
 @dataclass(frozen=True)

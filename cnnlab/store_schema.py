@@ -116,6 +116,41 @@ trainings = sa.Table(  # the learner's current or last training, one row per lea
 )
 
 
+classes = sa.Table(  # a teacher's class; its own learner row (owner) holds its fine-tuned models
+    "classes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("code", sa.String(6), nullable=False, unique=True),  # the join code
+    sa.Column("name", sa.String(60), nullable=False),
+    sa.Column("owner", sa.String(32), sa.ForeignKey("learners.id", ondelete="CASCADE"), nullable=False,
+              unique=True),
+    sa.Column("creator", sa.String(32), nullable=False, index=True),  # the teacher's learner id (rate limit)
+    sa.Column("key_salt", sa.LargeBinary, nullable=False),
+    sa.Column("key_hash", sa.LargeBinary, nullable=False),  # scrypt of the teacher key
+    _created_column(),
+    sa.Column("active", sa.DateTime(timezone=True), nullable=False, index=True),  # last activity (retention)
+    sa.Column("fine_tune", sa.Text, nullable=True),  # JSON: the class model's before/after numbers
+)
+
+class_members = sa.Table(  # a learner is in at most one class
+    "class_members", metadata,
+    sa.Column("learner", sa.String(32), sa.ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("class_id", sa.Integer, sa.ForeignKey("classes.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("nickname", sa.String(24), nullable=False),
+    sa.Column("joined", sa.DateTime(timezone=True), nullable=False),
+)
+
+class_drawings = sa.Table(
+    "class_drawings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("class_id", sa.Integer, sa.ForeignKey("classes.id", ondelete="CASCADE"), nullable=False, index=True),
+    _learner_column(),
+    sa.Column("nickname", sa.String(24), nullable=False),  # as it was when sent (kept after the student leaves)
+    _created_column(),
+    sa.Column("digit", sa.SmallInteger, nullable=False),
+    sa.Column("png", sa.LargeBinary, nullable=False),
+    sa.Column("image", sa.LargeBinary, nullable=False),
+)
+
 # ---------------------------------------------------------------- where, and connecting
 
 def data_dir() -> Path:

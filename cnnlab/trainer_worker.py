@@ -12,8 +12,11 @@ The messages, worker -> server, in order:
   ("evaluating",), ("evaluation", probabilities) and ("done",).
 - "sequences" request: ("epoch", model kind, epoch, loss) after each epoch of each model, then
   ("result", ExperimentResult) and ("done",).
+- "fine_tune" request: ("epoch", epoch, loss, accuracy) after each epoch, then ("result", FineTuneResult)
+  and ("done",).
 - ("aborted",) or ("failed", summary, traceback) end a request early.
-Server -> worker: ("train", stack, config, data), ("sequences", settings), ("stop",) = end after this
+Server -> worker: ("train", stack, config, data), ("sequences", settings), ("fine_tune", images, labels,
+settings), ("stop",) = end after this
 batch and evaluate, ("abort",) = leave now, nobody is watching.
 
 numpy, TensorFlow and our training modules are imported inside the functions that use them: the
@@ -192,7 +195,28 @@ def run_sequences(settings, send, control: Control) -> None:
     send(("result", sequence_experiment.run(settings, on_epoch=on_epoch)))
 
 
-REQUESTS = {"train": run_training, "sequences": run_sequences}
+# ---------------------------------------------------------------- the "fine_tune" request
+
+def run_fine_tune(images, labels, settings, send, control: Control) -> None:
+    """Fine-tune the shipped CNN on a class's drawings (cnnlab.fine_tune.run), one ("epoch", ...) per epoch."""
+    from cnnlab import data, fine_tune, models
+
+    shipped = models.load_pretrained("cnn")
+    if shipped is None:
+        raise FileNotFoundError("the shipped model (assets/mnist_cnn.keras) is missing")
+
+    def on_epoch(epoch: int, loss: float, accuracy: float) -> None:
+        control.leave_if_told()
+        send(("epoch", epoch, loss, accuracy))
+
+    def stop() -> bool:
+        control.leave_if_told()
+        return control.stop
+
+    send(("result", fine_tune.run(shipped, images, labels, data.load_bundled(), settings, on_epoch, stop)))
+
+
+REQUESTS = {"train": run_training, "sequences": run_sequences, "fine_tune": run_fine_tune}
 
 
 # ---------------------------------------------------------------- the process

@@ -5,7 +5,7 @@ relays the worker's messages (listed in cnnlab.trainer_worker) into the job unti
 job never touches Streamlit: pages read it (state, progress, results) and may pass `on_update`, called
 from the job's thread when something they show has changed.
 
-Two kinds of job, started, followed and stopped the same way:
+Three kinds of job, started, followed and stopped the same way:
 - `TrainingJob`: the Train page's layer stack on MNIST (cnnlab.recipe). The worker sends the per-batch
   logs in bundles; the job appends them (Python floats) to its History under a lock. It keeps the
   published model (`job.model`), in this process, which only receives the worker's weights (each epoch
@@ -13,6 +13,9 @@ Two kinds of job, started, followed and stopped the same way:
   after the current batch; the model keeps the weights trained so far and is evaluated.
 - `SequencesJob`: the Sequences page's experiment (cnnlab.sequence_experiment): each model's loss after
   each epoch, then the ExperimentResult. Stop ends it at once, without a result.
+- `FineTuneJob`: the Teacher page's fine-tune of the shipped CNN on a class's drawings (cnnlab.fine_tune):
+  the loss after each epoch, then the FineTuneResult (held-out class and bundled test accuracy before and
+  after, the new weights). Stop ends it at once, without a result.
 
 Rules for both:
 - Fairness: `TrainingSlots` lets at most N jobs train at once in the process (N = $CNNLAB_MAX_TRAININGS,
@@ -41,6 +44,7 @@ from typing import TypeVar
 
 from cnnlab import architecture
 from cnnlab.data import MnistData
+from cnnlab.fine_tune import BUNDLED_TEST, MAX_REPEAT, MIN_DRAWINGS, FineTuneResult, FineTuneSettings
 from cnnlab.limits import JOB_WALL_TIME_S, TRAINING_BUDGET_FLOPS
 from cnnlab.recipe import (
     Evaluation,
@@ -586,6 +590,73 @@ class SequencesJob(Job):
             with self._lock:
                 self._losses[model].append(loss)
                 self._current = (model, epoch)
+            self._notify()
+        elif message[0] == "result":
+            self.result = message[1]
+
+
+# ---------------------------------------------------------------- the Teacher page's job
+
+@dataclass(frozen=True)
+class FineTuneProgress:
+    state: str
+    epoch: int  # finished epochs
+    epochs: int
+    losses: list[float]  # training loss per finished epoch
+    queue_position: int | None
+
+
+class FineTuneJob(Job):
+    """Fine-tune the shipped CNN on a class's drawings (cnnlab.fine_tune) in the background; `result` once done.
+
+    Stop ends it at once, without a result: the class keeps the model it had.
+    """
+
+    name = "fine-tune"
+    stop_keeps_work = False
+
+    def __init__(self, images, labels, settings: FineTuneSettings, *, slots: TrainingSlots | None = None,
+                 on_update: Callable[[FineTuneJob], None] | None = None,
+                 owner_alive: Callable[[], bool] | None = None, pool: TrainerPool | None = None,
+                 time_limit_s: float = JOB_WALL_TIME_S):
+        """images: the class's drawings as float (n, 28, 28); labels: the digits meant. ValueError for fewer than
+        fine_tune.MIN_DRAWINGS, OverBudget past the budget; see Job for the rest."""
+        import numpy as np
+
+        self._images, self._labels = np.asarray(images, dtype=np.float32), np.asarray(labels, dtype=np.int64)
+        if len(self._images) < MIN_DRAWINGS or self._images.shape[1:] != (28, 28) or len(self._labels) != len(
+                self._images):
+            raise ValueError(f"fine-tuning needs at least {MIN_DRAWINGS} drawings of 28×28 with their digits")
+        # at most: the bundled sample and the class's drawings repeated 20 times; two passes over the test digits
+        most = settings.bundled_samples + len(self._images) * MAX_REPEAT
+        self.cost = training_cost(architecture.analyze(architecture.chapter_spec()), settings.config, most,
+                                  2 * (BUNDLED_TEST + len(self._images))).total
+        if self.cost > TRAINING_BUDGET_FLOPS:
+            raise OverBudget(self.cost)
+        super().__init__(slots=slots, pool=pool, on_update=on_update, owner_alive=owner_alive,
+                         time_limit_s=time_limit_s)
+        self.settings = settings
+        self.result: FineTuneResult | None = None
+        self._losses: list[float] = []
+
+    def progress(self) -> FineTuneProgress:
+        with self._lock:
+            losses = list(self._losses)
+        return FineTuneProgress(self.state, len(losses), self.settings.epochs, losses, self.queue_position())
+
+    def _describe(self) -> str:
+        return f"{self.settings.epochs} epochs on {len(self._images)} class drawings"
+
+    def _request(self) -> tuple:
+        return ("fine_tune", self._images, self._labels, self.settings)
+
+    def _on_end(self) -> None:
+        self._images = self._labels = None
+
+    def _on_message(self, message: tuple) -> None:
+        if message[0] == "epoch":
+            with self._lock:
+                self._losses.append(message[2])
             self._notify()
         elif message[0] == "result":
             self.result = message[1]

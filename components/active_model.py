@@ -39,6 +39,7 @@ class TrainedModel:
     origin: dict = field(default_factory=dict)
     stopped: bool = False  # True when the user stopped training early
     saved_id: int | None = None  # its id in the store
+    class_code: str | None = None  # the class's model of this class (fine-tuned on its drawings)
 
 
 @dataclass
@@ -124,10 +125,34 @@ def chosen_model(who: str, load: bool = True) -> TrainedModel | None:
     return own
 
 
+def class_model(who: str, load: bool = True) -> TrainedModel | None:
+    """The learner's class's model while this session chose it (keys.CLASS_USE_MODEL) and the class has one."""
+    s = store()
+    if not st.session_state.get(keys.CLASS_USE_MODEL) or s is None:
+        return None
+    try:
+        member = s.membership(who)
+        if member is None or member.model_id is None:
+            return None
+        held = st.session_state.get(keys.CLASS_MODEL)
+        if held is not None and held[0] == member.model_id:
+            return held[1]
+        info, record = s.class_model(member.class_id)
+    except StoreError:
+        return None
+    model = store_module.restore_model(record) if load else None
+    chosen = TrainedModel(model, info.test_accuracy, info.epochs_done, info.data_source,
+                          origin=origin_of(record.stack, record.config, info.train_samples), class_code=member.code)
+    if load:
+        st.session_state[keys.CLASS_MODEL] = (member.model_id, chosen)
+    return chosen
+
+
 def trained_model(load: bool = True) -> TrainedModel | None:
-    """The learner's own model the pages use now, or None for the shipped one."""
+    """The learner's own model the pages use now (their training, their class's model if chosen, their saved
+    choice), or None for the shipped one."""
     who = learner.learner_id()
-    return training_model(who) or chosen_model(who, load)
+    return training_model(who) or class_model(who, load) or chosen_model(who, load)
 
 
 def active_model(load: bool = True) -> ActiveModel | None:
@@ -159,6 +184,9 @@ def describe(active: ActiveModel | None) -> str:
         return t("common.active_model",
                  description=t("common.model_pretrained", accuracy=accuracy, test_size=f"{test_size:,}"))
     origin = own.origin
+    if own.class_code is not None:
+        return t("common.active_model", description=t("class.model_description", code=own.class_code,
+                                                     accuracy=accuracy))
     if not own.finished:
         text = t("common.model_training", epochs=own.epochs_done, planned=origin.get("epochs", "?"))
     else:

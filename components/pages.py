@@ -27,14 +27,19 @@ PAGES = (
     PageInfo("network", ":material/hub:", "cnn"),
 )
 
+# The Teacher page: outside the chapter's order (no page before or after it), in a section of its own.
+TEACHER = PageInfo("teacher", ":material/school:", "teacher")
+
 
 def page_info(name: str) -> PageInfo:
     """The page called `name` (its path for st.page_link, its icon)."""
-    return next(info for info in (HOME, *PAGES) if info.name == name)
+    return next(info for info in (HOME, *PAGES, TEACHER) if info.name == name)
 
 
 def neighbours(name: str) -> tuple[PageInfo | None, PageInfo | None]:
     """The pages before and after `name` in the chapter's order (Home first); None at either end."""
     order = (HOME, *PAGES)
-    index = next(i for i, info in enumerate(order) if info.name == name)
+    index = next((i for i, info in enumerate(order) if info.name == name), None)
+    if index is None:  # a page outside the chapter (Teacher)
+        return None, None
     return (order[index - 1] if index > 0 else None, order[index + 1] if index + 1 < len(order) else None)

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnlab import limits
 from cnnlab.store import StoreError
+from components import class_views
 from components import state_keys as keys
 from components.i18n import t
 from components.learner import learner_id
@@ -21,23 +22,28 @@ THUMBNAIL_PX = 72
 
 
 @st.fragment
-def saved_drawings_ui(png: bytes | None, image: np.ndarray | None, read_as: int) -> None:
-    """Save the drawing on the canvas (png None: nothing to save), and the gallery of saved ones.
+def saved_drawings_ui(png: bytes | None, image: np.ndarray | None, read_as: int, member=None) -> None:
+    """Save the drawing on the canvas (png None: nothing to save), send it to the learner's class, and the
+    gallery of saved ones.
 
-    A fragment of its own: saving or deleting reruns only this, not the page's reading of the digit (a class
-    saving every drawing would otherwise pay each reading twice)."""
+    A fragment of its own: saving, sending or deleting reruns only this, not the page's reading of the digit (a
+    class saving every drawing would otherwise pay each reading twice)."""
     if png is not None and image is not None:
-        save_drawing_ui(png, image, read_as)
+        save_drawing_ui(png, image, read_as, member)
     gallery()
 
 
-def save_drawing_ui(png: bytes, image: np.ndarray, read_as: int) -> None:
-    """"Save this drawing" with the digit meant; the picker starts at the model's reading for each new drawing."""
+def save_drawing_ui(png: bytes, image: np.ndarray, read_as: int, member=None) -> None:
+    """"Save this drawing" with the digit meant; the picker starts at the model's reading for each new drawing.
+    A member of a class also gets "send to my class: this was a 7" (components.class_views)."""
     digest = hashlib.sha1(png).hexdigest()[:12]
     with st.container(horizontal=True, vertical_alignment="bottom"):
         meant = st.selectbox(t("draw.meant_digit"), list(range(10)), index=int(read_as),
                              key=keys.draw_meant_digit(digest), width=130)
         clicked = st.button(t("draw.save_drawing"), icon=":material/bookmark_add:", key=keys.DRAW_SAVE)
+        send = class_views.send_button(member, meant)
+    if send:
+        class_views.send(png, image, meant)
     if not clicked:
         return
     s = store()

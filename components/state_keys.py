@@ -450,3 +450,67 @@ RNN_WATCH_PANEL = "rnn_watch_panel"
 RNN_COMPARE_PANEL = "rnn_compare_panel"
 # The same comparison under Train's results.
 TRAIN_COMPARE_CHART = "train_compare_per_digit"
+
+
+# ------------------------------------------------------------------ classes: the student's side (components.class_views)
+
+# The sidebar's "your class" panel (an expander built only while open) and its join form.
+CLASS_PANEL = "class_panel"
+CLASS_CODE_INPUT = "class_code"
+CLASS_NICKNAME_INPUT = "class_nickname"
+CLASS_JOIN = "class_join"
+CLASS_LEAVE = "class_leave"
+# Draw's "send to my class: this was a 7".
+CLASS_SEND = "class_send"
+# True: this session's Draw and Network use the class's model (a toggle shown to members of a class that has
+# one); and the class model the session loaded: (model id, components.active_model.TrainedModel).
+CLASS_USE_MODEL = "class_use_model"
+CLASS_MODEL = "class_model"
+
+# ------------------------------------------------------------------ Teacher (components.teacher_views)
+
+# The class this session's teacher key opened, (id, join code) (never in a URL), and a new class's
+# (id, code, key), shown once.
+TEACHER_CLASS = "teacher_class"
+TEACHER_NEW_KEY = "teacher_new_key"
+TEACHER_NEW_KEY_KEPT = "teacher_new_key_kept"
+TEACHER_NEW_KEY_DOWNLOAD = "teacher_new_key_download"
+# Sign in and create: the two forms and their fields.
+TEACHER_OPEN_FORM = "teacher_open_form"
+TEACHER_CODE_INPUT = "teacher_code"
+TEACHER_KEY_INPUT = "teacher_key"
+TEACHER_OPEN = "teacher_open"
+TEACHER_CREATE_FORM = "teacher_create_form"
+TEACHER_NAME_INPUT = "teacher_class_name"
+TEACHER_CREATE = "teacher_create"
+TEACHER_SIGN_OUT = "teacher_sign_out"
+# The class view's first row (join code, counts, model, close).
+TEACHER_HEADER = "teacher_header"
+# The class view: the version it was built from (the live check compares), the model that reads the
+# drawings ("cnn", "rnn", "class"), the confusion chart and the cell whose drawings are shown.
+TEACHER_BUILT_VERSION = "teacher_built_version"
+TEACHER_READINGS = "teacher_readings"  # (class id, version, model, ClassData): reused while unchanged
+TEACHER_QUESTIONS = "teacher_questions"  # (class id, last answer id, members, stats): reused while unchanged
+TEACHER_MODEL = "teacher_model"
+TEACHER_CONFUSION_CHART = "teacher_confusion"
+TEACHER_CELL_MEANT = "teacher_cell_meant"
+TEACHER_CELL_READ = "teacher_cell_read"
+# Fine-tune: the job, and the model id its result was saved as ({job id: model id}).
+TEACHER_FINE_TUNE_JOB = "teacher_fine_tune_job"
+TEACHER_FINE_TUNE_START = "teacher_fine_tune_start"
+TEACHER_FINE_TUNE_SAVED = "teacher_fine_tune_saved"
+TEACHER_MAKE_CLASS_MODEL = "teacher_make_class_model"
+TEACHER_SHIPPED_MODEL = "teacher_shipped_model"
+# The data: export, delete a student's drawings, delete the class (asked first).
+TEACHER_EXPORT = "teacher_export"
+TEACHER_STUDENT_PICK = "teacher_student_pick"
+TEACHER_DELETE_STUDENT = "teacher_delete_student"
+TEACHER_DELETE_CLASS = "teacher_delete_class"
+TEACHER_DELETE_ASKING = "teacher_delete_asking"
+TEACHER_DELETE_CONFIRM = "teacher_delete_confirm"
+TEACHER_DELETE_CANCEL = "teacher_delete_cancel"
+
+
+def teacher_delete_drawing(drawing_id: int) -> str:
+    """The delete button under one of a confusion cell's drawings."""
+    return f"teacher_delete_drawing_{drawing_id}"

@@ -80,7 +80,7 @@ def test_migrations_run_from_empty_to_the_tables_the_queries_use_and_again_chang
     assert store_schema.revision(engine) is None
     store_schema.upgrade(engine)
     store_schema.upgrade(engine)  # idempotent: a second replica starting finds it done
-    assert store_schema.revision(engine) == "0001"
+    assert store_schema.revision(engine) == "0002"
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), store_schema.metadata)
     assert differences == [], "the migrations and cnnlab/store_schema.py's tables differ"
