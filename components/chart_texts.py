@@ -58,6 +58,23 @@ def training(history, epochs: int) -> str:
     return text
 
 
+def per_digit(accuracy: np.ndarray) -> str:
+    """The ten digits' accuracies: the hardest and the easiest."""
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    worst, best = int(np.argmin(accuracy)), int(np.argmax(accuracy))
+    return t("alt.per_digit", worst=worst, worst_accuracy=percent(accuracy[worst]), best=best,
+             best_accuracy=percent(accuracy[best]))
+
+
+def losses(per_model: dict[str, list[float]]) -> str:
+    """Each model's loss after the last epoch all of them reached."""
+    epoch = min((len(v) for v in per_model.values()), default=0)
+    if epoch == 0:
+        return ""
+    return t("alt.losses", epoch=epoch,
+             losses=", ".join(f"{name} {latex.compact_number(v[epoch - 1])}" for name, v in per_model.items()))
+
+
 def confusion(matrix: np.ndarray) -> str:
     """Right answers out of all test digits, and the most frequent mistake (true digit read as another)."""
     matrix = np.asarray(matrix, dtype=np.int64)

@@ -18,7 +18,7 @@ import streamlit as st
 from cnnlab import codegen, latex, notebook, rnn_cells, sequence_data, training
 from cnnlab import sequence_experiment as experiment
 from cnnlab.limits import TRAINING_BUDGET_FLOPS
-from components import limits_views, presentation
+from components import chart_texts, limits_views, presentation
 from components import state_keys as keys
 from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
 from components.i18n import current_language, t
@@ -394,8 +394,9 @@ def _model_name(kind: str) -> str:
 
 
 def _loss_chart(losses: dict[str, list[float]], epochs: int, key: str) -> None:
-    show_chart(loss_figure({_model_name(k): v for k, v in losses.items()}, epochs, title=t("sequences.loss_title"),
-                           xaxis_title=t("sequences.loss_x"), yaxis_title=t("sequences.loss_y")), key=key)
+    named = {_model_name(k): v for k, v in losses.items()}
+    show_chart(loss_figure(named, epochs, title=t("sequences.loss_title"), xaxis_title=t("sequences.loss_x"),
+                           yaxis_title=t("sequences.loss_y")), key=key, alt=chart_texts.losses(named) or None)
 
 
 def experiment_live(job: training.SequencesJob) -> None:

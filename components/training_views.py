@@ -338,7 +338,7 @@ def results_panel(results: Results | None) -> None:
         st.markdown(f"**{t('train.per_class_heading')}**")
         st.caption(t("train.per_class_caption"))
         show_chart(memo_figure(run, "per_class", (id(evaluation),), lambda: per_class_figure(evaluation)),
-                   key=keys.TRAIN_PER_CLASS_CHART)
+                   key=keys.TRAIN_PER_CLASS_CHART, alt=chart_texts.per_digit(evaluation.per_class_accuracy))
         epoch_table(results.history)
 
     st.markdown(f"**{t('train.mistakes_heading')}**")

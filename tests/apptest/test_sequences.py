@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from cnnlab import rnn_cells, sequence_experiment
+from cnnlab import latex, rnn_cells, sequence_experiment
 from components import state_keys as keys
 
 PAGE = "app_pages/sequences.py"
@@ -98,6 +98,10 @@ def test_tiny_training_shows_both_test_errors(app_test):
         assert shown[name] == f"MSE {result.models[kind].mse:.4f}"
         assert np.isfinite(result.models[kind].mae) and len(result.models[kind].losses) == 2
     assert "학습 완료" in texts(at, "success")
+    said = " ".join(c.value for c in at.caption)  # the loss chart's text alternative: each model's last loss
+    assert all(f"{name} {latex.compact_number(result.models[kind].losses[-1])}" in said
+               for kind, name in [("dense", "표준 신경망 (Dense)"), ("rnn", "SimpleRNN (순환 신경망)")]), said
+    assert "에포크 2 뒤의 손실" in said
 
     # new settings: the old results stay on screen, marked as from earlier settings
     at.slider(key="sequences_window").set_value(6).run()

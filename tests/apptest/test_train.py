@@ -75,6 +75,11 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     assert (f"epoch 1 of 1, batch {job.steps_per_epoch}: training accuracy {history.batch_accuracy[-1]:.1%}, "
             f"loss {history.batch_loss[-1]:.3f}. After epoch 1: validation accuracy "
             f"{history.epochs[0].val_accuracy:.1%}.") in said, said
+    # the per-digit chart's: recomputed from the confusion matrix's rows, not read from the evaluation
+    rows = job.evaluation.confusion
+    per_digit = np.diag(rows) / rows.sum(axis=1)
+    worst, best = int(np.argmin(per_digit)), int(np.argmax(per_digit))
+    assert (f"hardest digit {worst} ({per_digit[worst]:.1%}), easiest {best} ({per_digit[best]:.1%})") in said, said
     # Saved to the learner's models and chosen: the session uses the very model it trained.
     saved_id = _entry(at).saved_model_id
     who = at.session_state[keys.LEARNER_ID]
