@@ -36,6 +36,22 @@ def read_images(model, images: list[np.ndarray]) -> Readings:
     return Readings(predicted, probs[np.arange(len(probs)), predicted])
 
 
+def read_new(model, ids: list[int], images: list[np.ndarray], known: dict[int, tuple[int, float]]) -> Readings:
+    """read_images, but the drawings whose id is in `known` (id -> (digit read, confidence), by the same model)
+    keep their reading: a class adding drawings costs the teacher's view only the new ones."""
+    fresh = [i for i, drawing_id in enumerate(ids) if drawing_id not in known]
+    read = read_images(model, [images[i] for i in fresh])
+    found = dict(known)
+    found.update({ids[i]: (int(read.predicted[k]), float(read.confidence[k])) for k, i in enumerate(fresh)})
+    return Readings(np.array([found[i][0] for i in ids], dtype=np.int64),
+                    np.array([found[i][1] for i in ids], dtype=np.float32))
+
+
+def known_readings(ids: list[int], readings: Readings) -> dict[int, tuple[int, float]]:
+    """id -> (digit read, confidence): what read_new can keep."""
+    return {i: (int(p), float(c)) for i, p, c in zip(ids, readings.predicted, readings.confidence, strict=True)}
+
+
 def confusion(meant: np.ndarray, predicted: np.ndarray) -> np.ndarray:
     """(10, 10) counts: rows the digit meant, columns the digit read."""
     matrix = np.zeros((10, 10), dtype=np.int64)

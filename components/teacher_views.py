@@ -212,9 +212,11 @@ def class_data(info: ClassInfo, version: ClassVersion, choice: str) -> ClassData
     if model is None:
         st.error(t("common.model_missing"), icon=":material/error:")
         return None
+    same_reader = held is not None and held[0] == info.id and held[2] == choice and held[1].model_id == version.model_id
+    known = class_results.known_readings([d.id for d in held[3].drawings], held[3].readings) if same_reader else {}
     drawings = store().class_drawings(info.id)
-    found = ClassData(drawings, class_results.read_images(model, [d.image for d in drawings]),
-                      t(f"teacher.model_{choice}"))
+    found = ClassData(drawings, class_results.read_new(model, [d.id for d in drawings], [d.image for d in drawings],
+                                                      known), t(f"teacher.model_{choice}"))
     st.session_state[keys.TEACHER_READINGS] = (info.id, version, choice, found)
     return found
 

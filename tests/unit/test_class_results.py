@@ -59,3 +59,29 @@ def test_the_export_holds_the_images_labels_pngs_and_a_csv_of_the_drawings(datab
     assert [r[0] for r in rows[1:]] == [str(d.id) for d in drawings]
     assert [r[2:4] for r in rows[1:]] == [["7", "7"], ["3", "5"], ["3", "3"]]
     assert rows[1][1] == "'=HYPERLINK(1)", "a nickname cannot become a spreadsheet formula"
+
+
+def test_read_new_reads_only_the_drawings_it_has_not_read_and_agrees_with_reading_them_all():
+    from cnnlab import models
+    from cnnlab.data import load_bundled
+
+    model = models.load_pretrained()
+    images = [img.astype(np.float32) / 255 for img in load_bundled().x_test[:40]]  # 28x28 in [0, 1], as stored
+    ids = list(range(100, 140))
+    everything = class_results.read_images(model, images)
+    seen = []
+
+    def counting(x, training=False):
+        seen.append(len(x))
+        return model(x, training=training)
+
+    earlier = class_results.read_images(model, images[:30])  # the view's last build: 30 drawings
+    known = class_results.known_readings(ids[:30], earlier)
+    now = class_results.read_new(counting, ids, images, known)
+    assert seen == [10], "only the 10 new drawings go through the model"
+    assert np.array_equal(now.predicted, everything.predicted)
+    assert np.allclose(now.confidence, everything.confidence, atol=1e-6)
+    # a deleted drawing drops out; the rest keep their readings without a model call
+    seen.clear()
+    kept = class_results.read_new(counting, ids[1:], images[1:], class_results.known_readings(ids, now))
+    assert seen == [] and np.array_equal(kept.predicted, everything.predicted[1:])
