@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import wait_for_app
-from tests.browser.test_linked_views import WINDOW_CELLS_JS
+from tests.browser.test_linked_views import expect_window
 
 FOCUSED_IN = "(selector) => !!(document.activeElement && document.activeElement.closest(selector))"
 
@@ -23,16 +23,6 @@ def tab_to(page, selector: str, limit: int = 250) -> None:
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} not reached by {limit} Tab presses")
-
-
-def expect_window(page, key: str, expected: list[list[int]]) -> None:
-    cells = None
-    for _ in range(120):
-        cells = page.evaluate(WINDOW_CELLS_JS, key)
-        if cells == expected:
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(f"highlighted window {cells}, expected {expected}")
 
 
 def open_page(page, url: str) -> None:

@@ -46,7 +46,7 @@ def _click_output_cell(page, key: str, row: int, col: int) -> None:
     page.mouse.click(point["x"], point["y"])
 
 
-def _expect_window(page, key: str, expected: list[list[int]]) -> None:
+def expect_window(page, key: str, expected: list[list[int]]) -> None:
     """Wait (the click reruns the script) until the outlined window is `expected`."""
     cells = None
     for _ in range(120):
@@ -64,7 +64,7 @@ def test_clicking_a_conv_output_cell_highlights_its_window_stride_2_same(server,
     for row, col in [(1, 2), (3, 0)]:
         _click_output_cell(page, "conv_step_output", row, col)
         expected = [[row * stride + a, col * stride + b] for a in range(kernel) for b in range(kernel)]
-        _expect_window(page, "conv_step_window", expected)
+        expect_window(page, "conv_step_window", expected)
         slider_value = page.locator(".st-key-conv_step_cell [data-testid='stSliderThumbValue']")
         expect(slider_value).to_have_text(str(row * 4 + col), timeout=15_000)  # the slider follows the click
     # the sum written out is for the clicked cell
@@ -76,5 +76,5 @@ def test_clicking_a_pooling_output_cell_highlights_its_window(server, page):
     """The chapter's example: pool 2, stride 1 on 3x3 -> 2x2; cell (1, 1) reads rows 1-2, columns 1-2 (max 9)."""
     _open_step_tab(page, f"{server.url}/pooling?lang=en")
     _click_output_cell(page, "pooling_step_output", 1, 1)
-    _expect_window(page, "pooling_step_window", [[1, 1], [1, 2], [2, 1], [2, 2]])
+    expect_window(page, "pooling_step_window", [[1, 1], [1, 2], [2, 1], [2, 2]])
     expect(page.locator("[data-testid='stMarkdown']").filter(has_text="Its maximum, 9")).to_have_count(1)
