@@ -2,25 +2,28 @@
 
 from playwright.sync_api import expect
 
+from components.state_keys import TRAIN_HISTORY_CHART
 from tests.browser.conftest import set_slider, wait_for_app
 
-# Polls the page every 150 ms until training has finished; records the chart's point count
-# and the status line, so the test can see the chart grow while the job runs.
+# Polls the page every 150 ms until training has finished; records the live chart's point count
+# and the status line, so the test can see the chart grow while the job runs. The live chart is found by its
+# key: when the job ends the results' charts (ten digits) can be drawn before the live chart's last redraw.
 WATCH = """async () => {
   const seen = [];
   for (let i = 0; i < 1200; i++) {
-    const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const plot = document.querySelector('.st-key-%s .js-plotly-plot');
     const trace = plot && plot._fullData ? plot._fullData[0] : null;  // decoded data (python sends typed arrays)
     const points = trace && trace.x ? trace.x.length : 0;
     const text = document.querySelector('[data-testid="stMain"]').innerText;
     const stop = [...document.querySelectorAll('button')].some(b => b.innerText.includes('Stop'));
     seen.push({points, live: stop || text.includes('Epoch 1 of 1') || text.includes('Starting'),
                finished: text.includes('Finished:')});
-    if (seen[seen.length - 1].finished && points > 0) break;
+    const last = seen.slice(-4);  // finished, and the chart's last redraw has landed (no change for 0.45 s)
+    if (last.length === 4 && last.every(s => s.finished && s.points > 0 && s.points === points)) break;
     await new Promise(r => setTimeout(r, 150));
   }
   return seen;
-}"""
+}""" % TRAIN_HISTORY_CHART
 
 
 def _slider(page, label):
