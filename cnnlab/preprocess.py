@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import io
 from dataclasses import dataclass
 
@@ -173,6 +174,33 @@ def canvas_pixels(png: bytes) -> np.ndarray:
     if pixels.shape[:2] != (header.height, header.width):
         raise CanvasRefused(f"decoded to {pixels.shape}, not its header's size")
     return pixels
+
+
+@functools.lru_cache(maxsize=2048)  # a class's galleries: 40 drawings a student, two sizes; a few kB each
+def png_thumbnail(png: bytes, width: int) -> bytes:
+    """A stored drawing's PNG at most `width` px on a side, for a gallery; the same bytes when not larger.
+
+    Made once per drawing: st.image scales a wider picture down again on every rerun, which was most of a
+    teacher view's rerun with a class's 280 px canvases. UnreadableImage/ImageTooLarge as decode_image_bytes.
+    """
+    from PIL import Image
+
+    header = image_header(png)
+    if max(header.width, header.height) <= width:
+        return png
+    buffer = io.BytesIO()
+    Image.fromarray(decode_image_bytes(png, work_side=width)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=8)
+def blank_png(width: int) -> bytes:
+    """A black square PNG `width` px on a side: what a gallery shows for a stored picture it cannot read."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (width, width)).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def decode_data_url(url: str) -> np.ndarray:

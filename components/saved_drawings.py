@@ -16,6 +16,7 @@ from components import state_keys as keys
 from components.i18n import t
 from components.learner import learner_id
 from components.saved_work import error_text, store
+from components.ui import thumbnail
 
 GALLERY_COLUMNS = 4  # in the results column beside the canvas
 THUMBNAIL_PX = 72
@@ -83,7 +84,7 @@ def gallery() -> None:
             for column, drawing in zip(st.columns(GALLERY_COLUMNS), drawings[start:start + GALLERY_COLUMNS],
                                        strict=False):
                 with column:
-                    st.image(drawing.png, width=THUMBNAIL_PX, caption=t("draw.gallery_item", digit=drawing.digit))
+                    st.image(thumbnail(drawing.png, THUMBNAIL_PX), width=THUMBNAIL_PX, caption=t("draw.gallery_item", digit=drawing.digit))
                     st.button(t("draw.delete_drawing"), key=keys.draw_saved_delete(drawing.id), icon=":material/delete:",
                               on_click=_delete, args=(drawing.id,), type="tertiary")
 

@@ -32,7 +32,7 @@ from components.resources import pretrained_model, pretrained_rnn_model
 from components.saved_work import error_text, store
 from components.training_charts import confusion_figure
 from components.training_views import live_panel, start_job
-from components.ui import plain_text, show_chart
+from components.ui import plain_text, show_chart, thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def gallery_view(found: ClassData) -> None:
         wrong = sum(1 for i in order if predicted[i] != digit)
         st.markdown(t("teacher.gallery_digit", quantity=len(order), digit=digit, count=len(order), wrong=wrong))
         shown = order[:limits.CLASS_GALLERY_PER_DIGIT]
-        st.image([found.drawings[i].png for i in shown], width=THUMB_PX,
+        st.image([thumbnail(found.drawings[i].png, THUMB_PX) for i in shown], width=THUMB_PX,
                  caption=[("✗ " if predicted[i] != digit else "✓ ") + str(int(predicted[i])) for i in shown])
 
 
@@ -279,7 +279,7 @@ def cell_view(info: ClassInfo, found: ClassData, meant: int, read: int) -> None:
         for column, i in zip(st.columns(CELL_COLUMNS), positions[start:start + CELL_COLUMNS], strict=False):
             drawing = found.drawings[i]
             with column:
-                st.image(drawing.png, width=CELL_PX)
+                st.image(thumbnail(drawing.png, CELL_PX), width=CELL_PX)
                 st.text(drawing.nickname or t("teacher.no_nickname"))
                 st.button(t("teacher.delete_drawing"), key=keys.teacher_delete_drawing(drawing.id),
                           icon=":material/delete:", type="tertiary", on_click=_delete_drawing,

@@ -7,12 +7,22 @@ from collections.abc import Callable
 import plotly.graph_objects as go
 import streamlit as st
 
+from cnnlab import preprocess
 from cnnlab.limits import SHOWN_NAME_MAX_CHARS
 from components import presentation
 from components.charts import PLOTLY_CONFIG
 from components.i18n import t
 
 MARKDOWN_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")  # CommonMark's escapable characters
+
+
+def thumbnail(png: bytes, width: int) -> bytes:
+    """A stored drawing for st.image at `width` px, scaled once per drawing (preprocess.png_thumbnail); a picture
+    that cannot be read shows as a black square instead of an error."""
+    try:
+        return preprocess.png_thumbnail(png, width)
+    except (preprocess.UnreadableImage, preprocess.ImageTooLarge):
+        return preprocess.blank_png(width)
 
 
 def plain_text(text: str, max_chars: int = SHOWN_NAME_MAX_CHARS) -> str:

@@ -205,3 +205,19 @@ def test_a_canvas_value_that_our_canvas_does_not_send_is_refused_before_decoding
     finally:
         tracemalloc.stop()
     assert peak < 8e6, f"{peak / 1e6:.0f} MB spent on a refused canvas value"
+
+
+def test_a_gallery_thumbnail_is_pillows_own_thumbnail_and_a_small_or_unreadable_picture_is_handled():
+    from components.ui import thumbnail
+
+    canvas = seven(60, 40, 200)  # a 7 on the canvas
+    png = png_bytes(canvas, "PNG")
+    small = pp.png_thumbnail(png, 56)
+    reference = Image.open(io.BytesIO(png)).convert("RGBA")
+    reference.thumbnail((56, 56))  # Pillow's own scaling: st.image then has nothing left to scale
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(small))), np.asarray(reference))
+    assert pp.png_thumbnail(small, 72) is small  # not larger than asked: the same bytes
+    assert pp.png_thumbnail(png, 56) is small, "made once per drawing and width"
+    unreadable = thumbnail(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, 56)
+    assert Image.open(io.BytesIO(unreadable)).size == (56, 56)
+    assert Image.open(io.BytesIO(thumbnail(bomb_png(10_000), 56))).size == (56, 56)  # past the upload cap
