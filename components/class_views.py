@@ -140,7 +140,9 @@ def send(png: bytes, image: np.ndarray, meant: int) -> None:
         if s is None:
             raise StoreError("unavailable")
         s.send_class_drawing(learner.learner_id(), png, image, int(meant))
-        st.success(t("class.sent_done", digit=int(meant)), icon=":material/check_circle:")
+        # the count here: sending reruns only Draw's fragment, not the sidebar's "Drawings you sent"
+        st.success(t("class.sent_done", digit=int(meant), sent=s.sent_count(learner.learner_id()),
+                     limit=limits.CLASS_DRAWINGS_PER_STUDENT), icon=":material/check_circle:")
     except StoreError as exc:
         st.error(error_text(exc), icon=":material/error:")
 

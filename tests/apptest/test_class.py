@@ -11,7 +11,7 @@ import hashlib
 import numpy as np
 import pytest
 
-from cnnlab import architecture, models
+from cnnlab import architecture, limits, models
 from cnnlab import store as store_module
 from cnnlab.drawn_digits import drawn_digits
 from components import state_keys as keys
@@ -72,9 +72,11 @@ def test_a_class_from_creation_to_the_teachers_confusion_matrix(app_test, digits
     assert "You are in the class:" in texts(ana)
     sent = [(ana, digits[0], digits[0].label), (ana, digits[1], 3), (ben, digits[2], digits[2].label),
             (ben, digits[3], digits[3].label)]
-    for at, digit, meant in sent:
+    for n, (at, digit, meant) in enumerate(sent):
         send(at, digit.image, meant)
-        assert "Sent to your class" in texts(at)
+        # the count the store holds for this student, said where they clicked (the sidebar is not rerun)
+        own = sum(1 for other, _, _ in sent[:n + 1] if other is at)
+        assert f"Sent to your class as a {meant}: {own} of {limits.CLASS_DRAWINGS_PER_STUDENT} sent." in texts(at)
 
     teacher.run()
     assert metric(teacher, "Students") == "2" and metric(teacher, "Drawings") == "4"
