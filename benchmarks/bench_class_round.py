@@ -42,6 +42,7 @@ from bench_classroom import (
 
 ACTIONS = ("Conv2D slider", "MaxPooling2D slider", "draw -> prediction")
 P95_TARGET = 1.10  # explorer/draw p95 with a class within +10% of the round without
+QUIET_CHECKS = 3  # the teacher's live checks after the class stopped drawing: what a check costs when nothing changed
 
 
 @dataclass
@@ -93,7 +94,8 @@ def teacher_view(url: str, code: str, key: str):
             tab.hold("teacher_code", code)
             tab.hold("teacher_key", key)
             await tab.click("teacher sign-in", "teacher_open")
-            while True:  # one more check after the class is done: its last drawings are counted
+            quiet = 0
+            while True:  # after the class is done: its last drawings are counted, then QUIET_CHECKS find nothing
                 done = class_done.is_set()
                 if tab.auto_rerun is None:
                     log.errors.append("teacher: no live check (auto-rerun) after sign-in")
@@ -104,7 +106,8 @@ def teacher_view(url: str, code: str, key: str):
                 seconds = await tab.rerun("teacher live check", fragment_id=fragment_id, auto=True)
                 (log.rebuilds if "Drawings" in tab.metrics else log.checks).append(seconds)
                 log.last_count = tab.metrics.get("Drawings", log.last_count)
-                if done:
+                quiet = quiet + 1 if done else 0
+                if quiet > QUIET_CHECKS:
                     break
         except Exception as exc:  # noqa: BLE001 - reported, the class goes on
             log.errors.append(f"teacher: {type(exc).__name__}: {exc}")

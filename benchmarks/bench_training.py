@@ -11,7 +11,10 @@
    (cnnlab.recipe.build_state_before_fit). Printed as a ratio; it holds the interpreter lock.
 3. Memory: resident memory after each of three trainings in a row, this process (the server's
    side of a job) plus the worker process that trained. Target: growth after the first < 10%.
-4. Accuracy: the chapter's settings (5 epochs, adam, batch 32) on the bundled data
+4. Pace (presentation mode's "about N s"): for a few stacks and settings, the estimate cnnlab.watch_pace gives
+   (the training's work at limits.TRAINING_FLOPS_PER_SECOND) beside the measured time from Start to the
+   results (TrainingJob: worker, fit, evaluation), and the rate that time implies. Target: within 0.5x-2x.
+5. Accuracy: the chapter's settings (5 epochs, adam, batch 32) on the bundled data
    (8,000 train / 2,000 test), several seeds. Target >= 98%. Full MNIST (target >= 99%)
    only when it is already in the Keras cache; otherwise reported as not measured.
 
@@ -153,6 +156,37 @@ def memory(data, epochs: int) -> None:
           f"(target < 10%) -> {'OK' if growth < 0.10 else 'ABOVE TARGET'}")
 
 
+def pace(data) -> None:
+    import dataclasses
+
+    from cnnlab import architecture, limits, recipe, training, watch_pace
+
+    chapter = recipe.TrainConfig()
+    wide = (architecture.conv(64, 5), architecture.pool(), architecture.conv(128, 3), architecture.pool(),
+            architecture.LayerSpec("Flatten"), architecture.dense(128), architecture.dense(10, "softmax"))
+    cases = [("chapter CNN, the chapter's settings", architecture.chapter_spec(), chapter),
+             ("chapter CNN, 1 epoch on 5%", architecture.chapter_spec(),
+              dataclasses.replace(chapter, epochs=1, data_fraction=0.05)),
+             ("chapter CNN, 3 epochs on 25%, batch 8", architecture.chapter_spec(),
+              dataclasses.replace(chapter, epochs=3, data_fraction=0.25, batch_size=8)),
+             ("wider CNN (64 5x5, 128 3x3, Dense 128), 1 epoch", architecture.with_uids(wide),
+              dataclasses.replace(chapter, epochs=1)),
+             ("the recurrent family's LSTM(128), 2 epochs", architecture.rnn_spec(), dataclasses.replace(chapter, epochs=2))]
+    print(f"pace: the estimate at {limits.TRAINING_FLOPS_PER_SECOND / 1e9:.0f} GFLOP/s beside Start -> results "
+          "(TrainingJob, one slot), target 0.5x-2x:")
+    for label, stack, config in cases:
+        analysis = architecture.analyze(stack)
+        estimate = watch_pace.estimated_seconds(analysis, config, len(data.x_train), len(data.x_test))
+        cost = recipe.training_cost(analysis, config, len(data.x_train), len(data.x_test))
+        start = time.perf_counter()
+        job = training.TrainingJob(stack, config, data, slots=training.TrainingSlots(1)).start()
+        job.wait()
+        measured = time.perf_counter() - start
+        ratio = measured / estimate
+        print(f"  {label:48} estimate {estimate:6.1f} s, measured {measured:6.1f} s, ratio {ratio:4.2f}, "
+              f"rate {cost.total / measured / 1e9:5.1f} GFLOP/s -> {'OK' if 0.5 <= ratio <= 2 else 'OUTSIDE'}")
+
+
 def accuracy(data, seeds: int, label: str, target: float) -> None:
     from cnnlab import architecture, recipe, training
 
@@ -224,7 +258,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer rounds and seeds")
     parser.add_argument("--seeds", type=int, default=None)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "trace", "memory", "accuracy"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "trace", "memory", "pace", "accuracy"])
     args = parser.parse_args()
 
     from cnnlab import data as data_module
@@ -237,6 +271,8 @@ def main() -> None:
         first_step(bundled, rounds=3 if args.quick else 5)
     if "memory" not in args.skip:
         memory(bundled, epochs=1)
+    if "pace" not in args.skip:
+        pace(bundled)
     if "accuracy" not in args.skip:
         seeds = args.seeds or (2 if args.quick else 4)
         accuracy(bundled, seeds, "bundled subset (8,000 train / 2,000 test)", 0.98)
