@@ -14,3 +14,4 @@ ASSETS = ROOT / "assets"
 from cnnlab import threads as _threads  # noqa: E402
 
 _threads.configure_tensorflow()
+_threads.limit_blas()

@@ -16,6 +16,11 @@ operator's own values win) or, if TensorFlow is already loaded, calls tf.config.
 works. Every training (the Train page's and the Sequences page's experiment) runs in a worker process
 (cnnlab.trainer_worker, one per slot), which inherits those variables; the server's own pools serve the
 models the pages call (drawing, the explorers, the published copy of a model in training).
+
+`limit_blas()`: numpy's BLAS (OpenBLAS) runs on the calling thread only ($CNNLAB_BLAS_THREADS to change it). The
+server's matrix products are small (a drawing's features against the caution's 4,000 reference digits) and come
+from many sessions' threads at once; OpenBLAS's own threads then spin against each other and against
+TensorFlow's (benchmarks/bench_blas.py measures it), while one thread finishes each product in a fraction of a ms.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 
 ENV_MAX_TRAININGS = "CNNLAB_MAX_TRAININGS"
 ENV_TF_THREADS = "CNNLAB_TF_THREADS"
+ENV_BLAS_THREADS = "CNNLAB_BLAS_THREADS"
 TF_INTRA_ENV, TF_INTER_ENV = "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"
 
 logger = logging.getLogger(__name__)
@@ -74,3 +80,13 @@ def configure_tensorflow() -> tuple[int, int]:
     except RuntimeError:  # the runtime already started: its pools stay as they are
         logger.warning("TensorFlow started before cnnlab: its thread pools keep their sizes", exc_info=True)
     return intra, inter
+
+
+def limit_blas() -> int:
+    """Keep numpy's BLAS to $CNNLAB_BLAS_THREADS threads (default 1), process-wide, from now on; returns it."""
+    import numpy  # noqa: F401 - threadpoolctl limits the BLAS libraries already loaded
+    from threadpoolctl import threadpool_limits
+
+    count = _positive_env(ENV_BLAS_THREADS) or 1
+    threadpool_limits(limits=count, user_api="blas")
+    return count
