@@ -185,7 +185,8 @@ def feature_maps_view(s: ConvExplorerSettings, bank: KernelBank, pic: conv_ops.C
     st.caption(t("conv.maps_caption", shape=shapes.format_shape(maps.shape), kernels=bank.kernel.shape[-1]))
     left, right = st.columns([1, 4])
     with left:
-        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key=keys.CONV_DIGIT_CHART)
+        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key=keys.CONV_DIGIT_CHART,
+                   alt=None)  # a picture of the input: its numbers are the maps'
     with right:
         show_chart(kernels_and_maps(bank, maps, pairs_per_row=3 if maps.shape[-1] <= 9 else 4,
                                     map_px=190 if maps.shape[-1] <= 9 else 130, title=t("conv.maps_title")),
@@ -241,12 +242,12 @@ def _products_grids(step: step_through.WindowStep, which: int, areas: list, tall
     with kernel_area:
         show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_kernel_title", which=which + 1)),
-                   key=keys.CONV_STEP_KERNEL_CHART, projector_scaled=False)
+                   key=keys.CONV_STEP_KERNEL_CHART, projector_scaled=False, alt=None)  # the sum beside writes them out
     with products_area:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
-                   key=keys.CONV_STEP_PRODUCTS_CHART, projector_scaled=False)
+                   key=keys.CONV_STEP_PRODUCTS_CHART, projector_scaled=False, alt=None)  # the sum beside writes them out
 
 
 def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:

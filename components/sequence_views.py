@@ -29,6 +29,7 @@ from components.ui import code_panel, show_chart
 
 INK = "#31333f"
 GREY = "#9aa0a6"
+PREVIEW_START = 40  # the example window of the experiment's preview starts here (inside the training part)
 
 
 def _legend_below(fig: go.Figure) -> go.Figure:
@@ -267,20 +268,24 @@ def sequential_data_view(shuffled: bool) -> None:
     audio = sequence_data.audio_wave(240, seed=5)
     stock, audio = stock[_order(len(stock), 1, shuffled)], audio[_order(len(audio), 3, shuffled)]
     word_order = _order(len(words), 2, shuffled)
+    shown_words = [words[i] for i in word_order]
     stock_col, text_col, audio_col = st.columns(3)
     with stock_col:
         show_chart(sequence_line(stock, name=t("sequences.stock_y"), title=t("sequences.stock_title"),
                                  xaxis_title=t("sequences.stock_x"), yaxis_title=t("sequences.stock_y"),
-                                 color=PALETTE[0], markers=True), key=keys.SEQUENCES_STOCK_CHART)
+                                 color=PALETTE[0], markers=True), key=keys.SEQUENCES_STOCK_CHART,
+                   alt=chart_texts.series(stock))
         _correlation_caption(f"sequences.stock_{state}", stock)
     with text_col:
-        show_chart(token_strip([words[i] for i in word_order], word_order, title=t("sequences.text_title"),
-                               xaxis_title=t("sequences.text_axis")), key=keys.SEQUENCES_TEXT_CHART)
+        show_chart(token_strip(shown_words, word_order, title=t("sequences.text_title"),
+                               xaxis_title=t("sequences.text_axis")), key=keys.SEQUENCES_TEXT_CHART,
+                   alt=chart_texts.words(shown_words, list(word_order)))
         st.caption(t(f"sequences.text_{state}"))
     with audio_col:
         show_chart(sequence_line(audio, name=t("sequences.audio_y"), title=t("sequences.audio_title"),
                                  xaxis_title=t("sequences.audio_x"), yaxis_title=t("sequences.audio_y"),
-                                 color=PALETTE[2]), key=keys.SEQUENCES_AUDIO_CHART)
+                                 color=PALETTE[2]), key=keys.SEQUENCES_AUDIO_CHART,
+                   alt=chart_texts.series(audio))
         _correlation_caption(f"sequences.audio_{state}", audio)
     st.markdown(t("sequences.applications"))
 
@@ -291,11 +296,11 @@ def networks_view(steps: int) -> None:
     with ff_col:
         show_chart(feedforward_diagram(steps, title=t("sequences.ff_title"),
                                        window_label=t("sequences.ff_window", n=steps)),
-                   key=keys.SEQUENCES_FEEDFORWARD_CHART)
+                   key=keys.SEQUENCES_FEEDFORWARD_CHART, alt=chart_texts.feedforward(steps))
         st.caption(t("sequences.ff_caption", n=steps, w=steps * 3))
     with rnn_col:
         show_chart(rnn_diagram(steps, title=t("sequences.rnn_title"), state_label=t("sequences.rnn_state")),
-                   key=keys.SEQUENCES_RNN_CHART)
+                   key=keys.SEQUENCES_RNN_CHART, alt=chart_texts.unrolled(steps))
         st.caption(t("sequences.rnn_caption", n=steps))
     with st.container(border=True):
         st.markdown(t("sequences.fukushima"))
@@ -312,14 +317,15 @@ def step_through_view(step: StepSettings) -> None:
         st.latex(line)
     st.caption(t("sequences.weights_caption"))
     in_col, h_col = st.columns([2, 3])
+    states = rnn_cells.simple_rnn_states(x, weights)
     with in_col:
         show_chart(input_steps(x, step.t, title=t("sequences.input_title"), xaxis_title=t("sequences.time_axis")),
-                   key=keys.SEQUENCES_INPUTS_CHART)
+                   key=keys.SEQUENCES_INPUTS_CHART, alt=chart_texts.rnn_inputs(x, step.t))
     with h_col:
-        show_chart(hidden_state_heatmap(rnn_cells.simple_rnn_states(x, weights), step.t,
+        show_chart(hidden_state_heatmap(states, step.t,
                                         title=t("sequences.hidden_title"), xaxis_title=t("sequences.time_axis"),
                                         row_labels=[t("sequences.unit", j=j + 1) for j in range(weights.units)]),
-                   key=keys.SEQUENCES_HIDDEN_CHART)
+                   key=keys.SEQUENCES_HIDDEN_CHART, alt=chart_texts.hidden_state(states, step.t))
     if step.memory == 0:
         st.info(t("sequences.no_memory_note"), icon=":material/link_off:")
     elif step.inputs == "pulse":
@@ -332,10 +338,11 @@ def step_through_view(step: StepSettings) -> None:
 def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
     """The series with one window and its target, and each model's layers and parameters."""
     data = settings.data()
-    show_chart(window_preview(data.series, settings.window, data.split, start=40, title=t("sequences.preview_title"),
+    show_chart(window_preview(data.series, settings.window, data.split, start=PREVIEW_START, title=t("sequences.preview_title"),
                               names={"series": t("sequences.name_series"), "test": t("sequences.name_test"),
                                      "window": t("sequences.name_window"), "target": t("sequences.name_target"),
-                                     "xaxis": t("sequences.time_axis")}), key=keys.SEQUENCES_PREVIEW_CHART)
+                                     "xaxis": t("sequences.time_axis")}), key=keys.SEQUENCES_PREVIEW_CHART,
+               alt=chart_texts.window_target(data.series, settings.window, PREVIEW_START, data.split))
     st.markdown(f"**{t('sequences.summary_heading')}**")
     for column, kind in zip(presentation.card_columns(len(settings.kinds)), settings.kinds, strict=True):
         with column.container(border=True):
@@ -432,10 +439,12 @@ def experiment_results(result: experiment.ExperimentResult, settings: experiment
     with loss_col:
         _loss_chart({k: m.losses for k, m in result.models.items()}, result.epochs, key=keys.SEQUENCES_LOSS_CHART)
     start = len(sequence_data.prepare_data(result.kind, result.window).series) - len(result.truth)
+    predictions = {names[k]: m.predictions for k, m in result.models.items()}
     with pred_col:
-        show_chart(predictions_figure(result.truth, start, {names[k]: m.predictions for k, m in result.models.items()},
-                                      truth_name=t("sequences.truth"), title=t("sequences.pred_title"),
-                                      xaxis_title=t("sequences.time_axis")), key=keys.SEQUENCES_PREDICTIONS_CHART)
+        show_chart(predictions_figure(result.truth, start, predictions, truth_name=t("sequences.truth"),
+                                      title=t("sequences.pred_title"), xaxis_title=t("sequences.time_axis")),
+                   key=keys.SEQUENCES_PREDICTIONS_CHART,
+                   alt=chart_texts.last_prediction(result.truth, start, predictions))
     experiment_errors(result, names)
 
 
