@@ -29,10 +29,11 @@ def optimizer_changed() -> None:
 def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
     """The training settings, locked while this session's training is active."""
     st.subheader(t("train.settings_heading"))
-    # Seeded, not given as widget defaults: presentation mode's pace writes these two (Streamlit warns when a
-    # widget has a default and a Session State value).
+    # Seeded, not given as widget defaults: presentation mode's pace writes epochs and fraction, the optimizer's
+    # callback the learning rate (Streamlit warns when a widget has a default and a Session State value).
     st.session_state.setdefault(keys.TRAIN_EPOCHS, CHAPTER.epochs)
     st.session_state.setdefault(keys.TRAIN_FRACTION, CHAPTER.data_fraction)
+    st.session_state.setdefault(keys.TRAIN_LEARNING_RATE, CHAPTER.learning_rate)
     left, middle, right = st.columns(3)
     with left:
         epochs = st.slider(t("train.epochs"), 1, 20, key=keys.TRAIN_EPOCHS, help=t("train.epochs_help"),
@@ -45,9 +46,8 @@ def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
                                  format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
                                  help=t("train.optimizer_help"),
                                  on_change=optimizer_changed, disabled=busy, persist_state="session")
-        learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate,
-                                         key=keys.TRAIN_LEARNING_RATE, format_func=lambda v: f"{v:g}",
-                                         help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
+        learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, key=keys.TRAIN_LEARNING_RATE,
+                                         format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
     with right:
         fraction = st.select_slider(
             t("train.fraction"), FRACTIONS, key=keys.TRAIN_FRACTION,

@@ -169,3 +169,20 @@ def test_a_figure_is_rebuilt_only_when_its_key_changes():
     assert memo_figure(run, "history", (11, 0, "running", "en"), build) is not first and len(builds) == 2
     assert memo_figure(run, "history", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 3
     assert memo_figure(run, "other", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 4
+
+
+def test_changing_the_optimizer_resets_the_learning_rate_without_a_widget_default_warning(app_test, monkeypatch):
+    """The optimizer's callback writes its default learning rate into the slider's state: Streamlit must not log
+    that the slider also had a default value (the page seeds its state instead)."""
+    from cnnlab import optimizers
+    from tests.apptest.helpers import widget_default_warnings
+
+    with widget_default_warnings(monkeypatch) as messages:
+        at = app_test("en", "app_pages/train.py")
+        at.select_slider(key=keys.TRAIN_LEARNING_RATE).set_value(0.1).run()
+        at.selectbox(key=keys.TRAIN_OPTIMIZER).set_value("sgd").run()
+        assert at.select_slider(key=keys.TRAIN_LEARNING_RATE).value == optimizers.default_learning_rate("sgd")
+        at.selectbox(key=keys.TRAIN_OPTIMIZER).set_value("adam").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.select_slider(key=keys.TRAIN_LEARNING_RATE).value == optimizers.default_learning_rate("adam")
+    assert not [m for m in messages if "default value" in m], messages
