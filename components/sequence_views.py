@@ -20,7 +20,7 @@ from cnnlab import sequence_experiment as experiment
 from cnnlab.limits import TRAINING_BUDGET_FLOPS
 from components import chart_texts, limits_views, presentation
 from components import state_keys as keys
-from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
+from components.charts import ACCENT, PALETTE, SIGNED_SCALE, cell_colours, line_chart, number_layers, styled
 from components.i18n import current_language, t
 from components.notebook_views import notebook_button
 from components.pages import page_info
@@ -61,10 +61,15 @@ def token_strip(words: Sequence[str], original_positions: Sequence[int], *, titl
     """
     n = len(words)
     z = np.asarray(original_positions, dtype=float).reshape(n, 1)
+    zmax = max(n - 1, 1)
+    texts = np.asarray(words, dtype=object).reshape(n, 1)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[0], y=list(range(n)), colorscale="Blues", zmin=-2, zmax=max(n - 1, 1), showscale=False,
-        text=np.asarray(words, dtype=object).reshape(n, 1), texttemplate="%{text}", textfont=dict(size=15),
+        z=z, x=[0], y=list(range(n)), colorscale="Blues", zmin=-2, zmax=zmax, showscale=False, text=texts,
         xgap=2, ygap=3, hovertemplate="%{text}<extra></extra>"))
+    # The words in black or white, whichever reads at WCAG AA on their cell's blue.
+    for layer in number_layers(texts, cell_colours(z, "Blues", -2, zmax), np.ones_like(z, dtype=bool),
+                               max(len(w) for w in words), size=15):
+        fig.add_trace(layer.update(x=[0], y=list(range(n))))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(n)),
                      ticktext=[f"t={i + 1}" for i in range(n)], showgrid=False, zeroline=False,
@@ -176,11 +181,13 @@ def hidden_state_heatmap(states: np.ndarray, current: int, *, title: str, xaxis_
     z = np.full((units, T), np.nan)
     z[:, :current] = states[:current].T
     text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    columns = [f"h<sub>{i + 1}</sub>" for i in range(T)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"h<sub>{i + 1}</sub>" for i in range(T)], y=list(row_labels),
-        colorscale=SIGNED_SCALE, zmin=-1, zmax=1, showscale=True, colorbar=dict(thickness=12, len=0.9),
-        text=text, texttemplate="%{text}", textfont=dict(size=14), xgap=2, ygap=2,
-        hovertemplate="%{x}, %{y}: %{z:.3f}<extra></extra>"))
+        z=z, x=columns, y=list(row_labels), colorscale=SIGNED_SCALE, zmin=-1, zmax=1, showscale=True,
+        colorbar=dict(thickness=12, len=0.9), xgap=2, ygap=2, hovertemplate="%{x}, %{y}: %{z:.3f}<extra></extra>"))
+    # The numbers in black or white, whichever reads at WCAG AA on their cell's colour.
+    for layer in number_layers(text, cell_colours(z, SIGNED_SCALE, -1, 1), ~np.isnan(z), 5, size=14):
+        fig.add_trace(layer.update(x=columns, y=list(row_labels)))
     fig.update_xaxes(type="category", title=xaxis_title, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.add_shape(type="rect", xref="x", yref="paper", x0=current - 1.5, x1=current - 0.5, y0=0, y1=1,

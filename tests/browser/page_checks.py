@@ -28,9 +28,12 @@ LOW_CONTRAST = """async ([least, scope]) => {
     const box = el.getBoundingClientRect();
     const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
     const inView = x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;
-    const under = inView ? document.elementsFromPoint(x, y).filter(e => e !== el && !el.contains(e)) : [];
+    // elementsFromPoint also returns every ancestor of what it hits, whether or not its own box is under the
+    // point: only boxes that really cover the point are behind the text.
+    const covers = e => { const r = e.getBoundingClientRect(); return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom; };
+    const under = inView ? document.elementsFromPoint(x, y).filter(e => e !== el && !el.contains(e) && covers(e)) : [];
     const chain = [];
-    for (let e = el; e && e.nodeType === 1; e = e.parentElement) chain.push(e);
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) if (e === el || covers(e)) chain.push(e);
     const layers = [];
     for (const e of (inView ? [el, ...under] : chain)) {
       const c = parse(getComputedStyle(e).backgroundColor);
