@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cnnlab import latex, models
+from cnnlab import inspect_model, latex, models
 from cnnlab.drawn_digits import drawn_digits
 from cnnlab.i18n import translate
 from components import state_keys as keys
@@ -111,3 +111,51 @@ def test_the_sequences_pages_examples_diagrams_and_step_through_say_their_number
     n = settings.window
     _said(at, "alt.window_target", lang, n=n, first=40, last=39 + n, values=_two(data.series[40:40 + n]),
           target_t=40 + n, target=f"{data.series[40 + n]:.2f}", split=data.split)
+
+
+def _largest(values: np.ndarray, lang: str) -> str:
+    row, col = np.unravel_index(int(np.argmax(values)), values.shape)
+    return translate("alt.largest", lang, height=values.shape[0], width=values.shape[1],
+                     value=latex.compact_number(float(values.max())), row=int(row), col=int(col))
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_pooling_a_digits_feature_map_says_both_maxima_from_keras(app_test, lang):
+    """Test digit 0 through the page's first classic kernel and ReLU (a Keras Conv2D), then the chapter's
+    MaxPooling2D(2, strides=1): both charts' sentences, and pooling keeps the largest value."""
+    import keras
+
+    from cnnlab import data, kernels
+
+    at = app_test(lang, "app_pages/pooling.py")
+    at.session_state[keys.POOLING_TAB] = translate("pooling.tab_digit", lang)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    digit = data.load_bundled().x_test[0].astype("float32")[None, :, :, None] / 255.0
+    conv = keras.layers.Conv2D(1, 3, activation="relu", use_bias=False)
+    conv.build(digit.shape)
+    conv.set_weights([kernels.classic_kernel(kernels.CLASSIC_KERNELS[0], 3)[:, :, None, None].astype("float32")])
+    before = np.asarray(conv(digit))
+    after = np.asarray(keras.layers.MaxPooling2D(2, strides=1)(before))
+    assert after.max() == before.max()
+    for values in (before[0, :, :, 0], after[0, :, :, 0]):
+        assert _largest(values, lang) in captions(at), [c for c in captions(at) if c.startswith(_largest(values, lang)[:5])]
+
+
+def test_the_draw_pages_hidden_dense_layer_says_its_strongest_unit(app_test, keras_reading):
+    model, seven, keras = keras_reading
+    at = app_test("en", PAGE)
+    at.session_state[CANVAS] = canvas_value(seven.image)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    digit = at.session_state[keys.LAST_DRAWN_DIGIT][None, :, :, None]
+    position, dense = next((i, layer) for i, layer in enumerate(model.layers) if layer.name.startswith("dense"))
+    at.session_state[keys.DRAW_LAYER_TAB] = translate("draw.layer_tab", "en", index=position + 1, kind="Dense",
+                                                      shape=inspect_model.shape_text((64,)))  # the learner opens it
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    units = np.asarray(keras.Model(model.inputs, dense.output)(digit, training=False))[0]
+    best = int(np.argmax(units))
+    expected = translate("alt.units", "en", best=best, value=latex.compact_number(float(units[best])),
+                         zero=int(np.sum(units == 0)), count=64)
+    assert expected in captions(at), [c for c in captions(at) if c.startswith("In numbers: unit")]
