@@ -12,7 +12,7 @@ from tests.browser.page_checks import LOW_CONTRAST
 WATCH = """async () => {
   const seen = [];
   for (let i = 0; i < 1200; i++) {
-    const plot = document.querySelector('.st-key-%s .js-plotly-plot');
+    const plot = document.querySelector('.st-key-LIVE_CHART_KEY .js-plotly-plot');
     const trace = plot && plot._fullData ? plot._fullData[0] : null;  // decoded data (python sends typed arrays)
     const points = trace && trace.x ? trace.x.length : 0;
     const text = document.querySelector('[data-testid="stMain"]').innerText;
@@ -24,7 +24,7 @@ WATCH = """async () => {
     await new Promise(r => setTimeout(r, 150));
   }
   return seen;
-}""" % TRAIN_HISTORY_CHART
+}""".replace("LIVE_CHART_KEY", TRAIN_HISTORY_CHART)
 
 
 def _slider(page, label):
