@@ -71,7 +71,8 @@ def prediction_view(probs: np.ndarray, image: np.ndarray) -> None:
         st.metric(t("draw.prediction"), str(verdict["digit"]))
         st.caption(t("draw.confidence", percent=f"{verdict['p']:.0%}"))
     with right:
-        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("draw.model_sees")), key=keys.DRAW_INPUT_CHART)
+        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("draw.model_sees")), key=keys.DRAW_INPUT_CHART,
+                   alt=None)  # a picture of the input: its numbers are the next charts'
     if verdict["reason"] == "low":
         st.warning(t("draw.unsure_low", digit=verdict["digit"], percent=f"{verdict['p']:.0%}"),
                    icon=":material/help:")
@@ -97,7 +98,8 @@ def steps_view(steps: preprocess.Preprocessed) -> None:
     for index, (column, (values, title)) in enumerate(zip(st.columns(4), views, strict=True)):
         with column:
             st.caption(title)
-            show_chart(heatmap(values, zmin=0, zmax=1, height=170), key=keys.draw_step_chart(index))
+            show_chart(heatmap(values, zmin=0, zmax=1, height=170), key=keys.draw_step_chart(index),
+                       alt=None)  # a picture; its caption above states the step's size
 
 
 def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
@@ -123,7 +125,7 @@ def layer_view(layer: inspect_model.LayerOutput, is_last: bool) -> None:
                         height=240, value_format=".2f", yaxis_title=t("draw.activation"), xaxis_title=t("draw.unit"),
                         show_values=count <= 16)
         show_chart(fig, key=keys.draw_dense_chart(layer.index),
-                   alt=chart_texts.probabilities(layer.output) if is_last else None)
+                   alt=chart_texts.probabilities(layer.output) if is_last else chart_texts.units(layer.output))
     else:
         st.caption(t("draw.layer_other", kind=layer.kind, shape=shape))
 

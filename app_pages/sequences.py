@@ -27,11 +27,13 @@ def diagram_ui() -> int:
 
 def step_ui() -> views.StepSettings:
     """Which input sequence, how much memory, which time step."""
+    # Seeded, not widget defaults: "try this next" writes them (Streamlit warns about a default and a written value).
+    st.session_state.setdefault(keys.SEQUENCES_STEP_INPUT, "pulse")
+    st.session_state.setdefault(keys.SEQUENCES_MEMORY, 1.0)
     c_input, c_memory, c_step = st.columns(3)
-    inputs = c_input.segmented_control(t("sequences.step_input"), rnn_cells.STEP_INPUTS, default="pulse",
-                                       required=True, format_func=lambda v: t(f"sequences.input_{v}"),
+    inputs = c_input.segmented_control(t("sequences.step_input"), rnn_cells.STEP_INPUTS, required=True, format_func=lambda v: t(f"sequences.input_{v}"),
                                        key=keys.SEQUENCES_STEP_INPUT, persist_state="session")
-    memory = c_memory.slider(t("sequences.step_memory"), 0.0, 2.0, 1.0, 0.25, key=keys.SEQUENCES_MEMORY,
+    memory = c_memory.slider(t("sequences.step_memory"), 0.0, 2.0, step=0.25, key=keys.SEQUENCES_MEMORY,
                              help=t("sequences.step_memory_help"), persist_state="session")
     steps = len(rnn_cells.demo_inputs(inputs))
     step_t = c_step.slider(t("sequences.step_t"), 1, steps, 1, key=keys.SEQUENCES_STEP_T, persist_state="session")

@@ -29,25 +29,25 @@ def optimizer_changed() -> None:
 def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
     """The training settings, locked while this session's training is active."""
     st.subheader(t("train.settings_heading"))
-    # Seeded, not given as widget defaults: presentation mode's pace writes these two (Streamlit warns when a
-    # widget has a default and a Session State value).
-    st.session_state.setdefault(keys.TRAIN_EPOCHS, CHAPTER.epochs)
-    st.session_state.setdefault(keys.TRAIN_FRACTION, CHAPTER.data_fraction)
+    # Seeded, not given as widget defaults: presentation mode's pace, the optimizer's callback and "try this next"
+    # write them (Streamlit warns when a widget has a default and a Session State value).
+    for key, value in ((keys.TRAIN_EPOCHS, CHAPTER.epochs), (keys.TRAIN_FRACTION, CHAPTER.data_fraction),
+                       (keys.TRAIN_LEARNING_RATE, CHAPTER.learning_rate), (keys.TRAIN_BATCH_SIZE, CHAPTER.batch_size),
+                       (keys.TRAIN_VALIDATION, CHAPTER.validation_split)):
+        st.session_state.setdefault(key, value)
     left, middle, right = st.columns(3)
     with left:
         epochs = st.slider(t("train.epochs"), 1, 20, key=keys.TRAIN_EPOCHS, help=t("train.epochs_help"),
                            disabled=busy, persist_state="session")
-        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, value=CHAPTER.batch_size,
-                                      key=keys.TRAIN_BATCH_SIZE, help=t("train.batch_size_help"), disabled=busy,
+        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, key=keys.TRAIN_BATCH_SIZE, help=t("train.batch_size_help"), disabled=busy,
                                       persist_state="session")
     with middle:
         optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key=keys.TRAIN_OPTIMIZER,
                                  format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
                                  help=t("train.optimizer_help"),
                                  on_change=optimizer_changed, disabled=busy, persist_state="session")
-        learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, value=CHAPTER.learning_rate,
-                                         key=keys.TRAIN_LEARNING_RATE, format_func=lambda v: f"{v:g}",
-                                         help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
+        learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, key=keys.TRAIN_LEARNING_RATE,
+                                         format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
     with right:
         fraction = st.select_slider(
             t("train.fraction"), FRACTIONS, key=keys.TRAIN_FRACTION,
@@ -56,7 +56,7 @@ def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
                          for f in FRACTIONS}.get,
             disabled=busy, persist_state="session")
         validation_split = st.select_slider(
-            t("train.validation"), VALIDATION_SPLITS, value=CHAPTER.validation_split, key=keys.TRAIN_VALIDATION,
+            t("train.validation"), VALIDATION_SPLITS, key=keys.TRAIN_VALIDATION,
             help=t("train.validation_help"),
             format_func={v: f"{v:.0%}" if v else t("train.validation_none") for v in VALIDATION_SPLITS}.get,
             disabled=busy, persist_state="session")

@@ -83,7 +83,8 @@ def confusion(matrix: np.ndarray) -> str:
     wrong = matrix - np.diag(np.diag(matrix))
     if wrong.any():
         true, read = np.unravel_index(int(np.argmax(wrong)), wrong.shape)
-        text += " " + t("alt.confusion_mistake", true=int(true), read=int(read), count=int(wrong[true, read]))
+        text += " " + t("alt.confusion_mistake", quantity=int(wrong[true, read]), true=int(true), read=int(read),
+                         count=int(wrong[true, read]))
     return text
 
 
@@ -94,3 +95,107 @@ def rnn_rows(per_row: np.ndarray | None, probabilities_: np.ndarray, decided_at:
     if per_row is not None and decided_at is not None:
         text += " " + t("alt.rnn_decided", row=decided_at, rows=len(per_row))
     return text
+
+
+def mistakes(shown: list[tuple[int, int, int, float]], total: int) -> str:
+    """The misclassified pictures shown (true, predicted pairs) and the commonest pair among them.
+
+    Ties go to the pair whose first picture comes first (the most confident mistake): the order the pictures are in.
+    """
+    counts: dict[tuple[int, int], int] = {}
+    for _index, true, read, _confidence in shown:
+        counts[(true, read)] = counts.get((true, read), 0) + 1
+    (true, read), count = max(counts.items(), key=lambda item: item[1])
+    return t("alt.mistakes", quantity=count, shown=len(shown), total=f"{total:,}", true=true, read=read, count=count)
+
+
+def family_gap(first: tuple[str, np.ndarray], second: tuple[str, np.ndarray]) -> str:
+    """Two models' accuracies per digit, (name, (10,)): the digit where they differ most, and both accuracies."""
+    (name_a, a), (name_b, b) = first, second
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    digit = int(np.argmax(np.abs(a - b)))
+    return t("alt.family_gap", first=name_a, second=name_b, digit=digit, first_accuracy=percent(a[digit]),
+             second_accuracy=percent(b[digit]))
+
+
+def _values(values, decimals: int = 2) -> str:
+    return ", ".join(f"{v:.{decimals}f}" for v in np.asarray(values, dtype=np.float64).ravel())
+
+
+def series(values: np.ndarray, tail: int = 5) -> str:
+    """A sequence example as drawn: how many points, the range, and its last `tail` values in order."""
+    values = np.asarray(values, dtype=np.float64)
+    return t("alt.series", count=len(values), low=f"{values.min():.2f}", high=f"{values.max():.2f}",
+             tail=_values(values[-tail:]), shown=min(tail, len(values)))
+
+
+def words(shown: list[str], original_positions: list[int]) -> str:
+    """The sentence's words in the order drawn, each with its place in the sentence (1-based)."""
+    return t("alt.words", words=", ".join(f"{w} ({int(p) + 1})" for w, p in zip(shown, original_positions,
+                                                                                  strict=True)))
+
+
+def feedforward(window: int, hidden: int = 3) -> str:
+    return t("alt.feedforward", n=window, hidden=hidden, weights=window * hidden)
+
+
+def unrolled(steps: int) -> str:
+    return t("alt.unrolled", n=steps)
+
+
+def rnn_inputs(x: np.ndarray, step: int) -> str:
+    """The step-through's inputs x_1..x_T and the current one (step is 1-based)."""
+    values = np.asarray(x, dtype=np.float64).reshape(len(x), -1)[:, 0]
+    return t("alt.rnn_inputs", count=len(values), values=_values(values), t=step, value=f"{values[step - 1]:.2f}")
+
+
+def hidden_state(states: np.ndarray, step: int) -> str:
+    """The hidden state h_t (one value per unit) at the current step (1-based)."""
+    return t("alt.hidden_state", t=step, values=_values(np.asarray(states)[step - 1]))
+
+
+def window_target(series_: np.ndarray, window: int, start: int, split: int) -> str:
+    """The example window's n inputs, the next value it must predict, and where the test part starts."""
+    values = np.asarray(series_, dtype=np.float64)
+    return t("alt.window_target", n=window, first=start, last=start + window - 1,
+             values=_values(values[start:start + window]), target_t=start + window,
+             target=f"{values[start + window]:.2f}", split=split)
+
+
+def last_prediction(truth: np.ndarray, start: int, predictions: dict[str, np.ndarray]) -> str:
+    """The last held-out step: the true value and each model's one-step-ahead prediction of it."""
+    step = start + len(truth) - 1
+    said = ", ".join(f"{name} {float(np.asarray(p)[-1]):.2f}" for name, p in predictions.items())
+    return t("alt.last_prediction", t=step, truth=f"{float(np.asarray(truth)[-1]):.2f}", predictions=said)
+
+
+def units(values: np.ndarray) -> str:
+    """A Dense layer's outputs: the strongest unit and how many are zero (ReLU switched them off)."""
+    values = np.asarray(values, dtype=np.float64)
+    best = int(np.argmax(values))
+    return t("alt.units", best=best, value=latex.compact_number(values[best]), zero=int(np.sum(values == 0)),
+             count=len(values))
+
+
+def largest(values: np.ndarray) -> str:
+    """One map (h, w): its size and its largest value, and where (max pooling keeps that value)."""
+    values = np.asarray(values, dtype=np.float64)
+    row, col = np.unravel_index(int(np.argmax(values)), values.shape)
+    return t("alt.largest", height=values.shape[0], width=values.shape[1], value=latex.compact_number(values.max()),
+             row=int(row), col=int(col))
+
+
+def channel_sums(channels: list[int], sums: np.ndarray) -> str:
+    """Each input channel's share of a Conv2D cell's sum: the channel that adds the most (by size), and the total."""
+    sums = np.asarray(sums, dtype=np.float64)
+    best = int(np.argmax(np.abs(sums)))
+    return t("alt.channel_sums", count=len(sums), channel=channels[best], value=latex.compact_number(sums[best]),
+             total=latex.compact_number(sums.sum()))
+
+
+def answers(labels: np.ndarray, predicted: np.ndarray) -> str:
+    """The watched test digits now: how many are read right, and each wrong one (true → read)."""
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    wrong = [f"{int(a)} → {int(b)}" for a, b in zip(labels, predicted, strict=True) if a != b]
+    text = t("alt.answers", right=int(np.sum(labels == predicted)), count=len(labels))
+    return text + (" " + t("alt.answers_wrong", wrong=", ".join(wrong)) if wrong else "")

@@ -31,7 +31,7 @@ from cnnlab.inspect_model import tile
 
 _VIRIDIS = px_colors.sequential.Viridis
 
-FONT = "Noto Sans KR, Source Sans Pro, sans-serif"
+FONT = "Source Sans, Noto Sans KR, Source Sans Pro, sans-serif"  # "Source Sans": the font Streamlit serves the app in
 ACCENT = "#c2410c"  # highlights: the current window, the predicted class (white numbers on it: 5.2:1)
 ACCENT_FILL = "rgba(194,65,12,0.25)"  # a highlighted cell's fill: the accent, see-through
 HALO = "white"  # under every highlight's outline: an edge of light and dark that needs no colour vision

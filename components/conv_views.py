@@ -48,8 +48,8 @@ def _square_changed() -> None:
 
 def _kernel_controls() -> tuple[int, int]:
     # The kernel sizes are written by _square_changed: seeded, never given a widget default as well.
-    common.seed_state({keys.CONV_KERNEL: 3, keys.CONV_KERNEL_H: 3, keys.CONV_KERNEL_W: 3})
-    square = st.toggle(t("conv.square_kernel"), True, key=keys.CONV_SQUARE, on_change=_square_changed, **P)
+    common.seed_state({keys.CONV_KERNEL: 3, keys.CONV_KERNEL_H: 3, keys.CONV_KERNEL_W: 3, keys.CONV_SQUARE: True})
+    square = st.toggle(t("conv.square_kernel"), key=keys.CONV_SQUARE, on_change=_square_changed, **P)
     if square:
         k = st.slider(t("conv.kernel_size"), 1, 11, key=keys.CONV_KERNEL, help=t("conv.kernel_help"), **BOUND)
         return (k, k)
@@ -61,23 +61,25 @@ def _kernel_controls() -> tuple[int, int]:
 def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     """Every Conv2D argument; a rejected setting or dropped border is explained right under its control."""
     st.markdown(f"**{t('conv.input_shape')}**")
+    # "try this next" writes these: seeded, never widget defaults as well.
+    common.seed_state({keys.CONV_FILTERS: 2, keys.CONV_STRIDES: 1, keys.CONV_PADDING: "valid", keys.CONV_DILATION: 1,
+                       keys.CONV_ACTIVATION: "relu"})
     cb, cc = st.columns(2)
     ch, cw = st.columns(2)
     batch = number_box(t("conv.batch"), 1, 256, value=4, key=keys.CONV_BATCH, container=cb, **BOUND)
     channels = number_box(t("conv.channels"), 1, 64, value=3, key=keys.CONV_CHANNELS, container=cc, **BOUND)
     height = number_box(t("conv.height"), 1, 512, value=28, key=keys.CONV_HEIGHT, container=ch, **BOUND)
     width = number_box(t("conv.width"), 1, 512, value=28, key=keys.CONV_WIDTH, container=cw, **BOUND)
-    filters = st.slider(t("conv.filters"), 1, 64, 2, key=keys.CONV_FILTERS, help=t("conv.filters_help"), **BOUND)
+    filters = st.slider(t("conv.filters"), 1, 64, key=keys.CONV_FILTERS, help=t("conv.filters_help"), **BOUND)
     kernel_size = _kernel_controls()
     kernel_slot = st.empty()
-    stride = st.slider(t("conv.strides"), 1, 5, 1, key=keys.CONV_STRIDES, help=t("conv.strides_help"), **BOUND)
+    stride = st.slider(t("conv.strides"), 1, 5, key=keys.CONV_STRIDES, help=t("conv.strides_help"), **BOUND)
     stride_slot = st.empty()
-    padding = common.chosen(st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), default="valid",
-                                                 required=True, key=keys.CONV_PADDING, help=t("conv.padding_help"),
+    padding = common.chosen(st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True, key=keys.CONV_PADDING, help=t("conv.padding_help"),
                                                  **BOUND), "valid")
-    dilation = st.slider(t("conv.dilation"), 1, 5, 1, key=keys.CONV_DILATION, help=t("conv.dilation_help"), **BOUND)
+    dilation = st.slider(t("conv.dilation"), 1, 5, key=keys.CONV_DILATION, help=t("conv.dilation_help"), **BOUND)
     dilation_slot = st.empty()
-    activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), index=1, key=keys.CONV_ACTIVATION,
+    activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), key=keys.CONV_ACTIVATION,
                               format_func=lambda v: t("conv.activation_none") if v == "linear" else f"'{v}'", **P)
     layer = conv_ops.ConvSettings((int(batch), int(height), int(width), int(channels)), int(filters),
                                   kernel_size, (stride, stride), padding, (dilation, dilation), activation)
@@ -185,7 +187,8 @@ def feature_maps_view(s: ConvExplorerSettings, bank: KernelBank, pic: conv_ops.C
     st.caption(t("conv.maps_caption", shape=shapes.format_shape(maps.shape), kernels=bank.kernel.shape[-1]))
     left, right = st.columns([1, 4])
     with left:
-        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key=keys.CONV_DIGIT_CHART)
+        show_chart(charts.heatmap(s.digit, height=180, title=t("conv.digit_title")), key=keys.CONV_DIGIT_CHART,
+                   alt=None)  # a picture of the input: its numbers are the maps'
     with right:
         show_chart(kernels_and_maps(bank, maps, pairs_per_row=3 if maps.shape[-1] <= 9 else 4,
                                     map_px=190 if maps.shape[-1] <= 9 else 130, title=t("conv.maps_title")),
@@ -241,12 +244,12 @@ def _products_grids(step: step_through.WindowStep, which: int, areas: list, tall
     with kernel_area:
         show_chart(grids.number_grid(step.weights, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_kernel_title", which=which + 1)),
-                   key=keys.CONV_STEP_KERNEL_CHART, projector_scaled=False)
+                   key=keys.CONV_STEP_KERNEL_CHART, projector_scaled=False, alt=None)  # the sum beside writes them out
     with products_area:
         show_chart(grids.number_grid(step.products, symmetric=True, colorscale=charts.SIGNED_SCALE, height=height,
                                      title=t("conv.step_products_title", total=latex.compact_number(
                                          float(step.products.sum())))),
-                   key=keys.CONV_STEP_PRODUCTS_CHART, projector_scaled=False)
+                   key=keys.CONV_STEP_PRODUCTS_CHART, projector_scaled=False, alt=None)  # the sum beside writes them out
 
 
 def _explain_window(step: step_through.WindowStep, pic: conv_ops.ConvSettings) -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from cnnlab import architecture, family_comparison, latex
 from cnnlab.family_comparison import FamilyNumbers
-from components import charts
+from components import chart_texts, charts
 from components import state_keys as keys
 from components.i18n import t
 from components.resources import shipped_numbers
@@ -118,6 +118,16 @@ def why_text(numbers: list[FamilyNumbers]) -> str | None:
              size=latex.thousands(cnn.test_size), time_sentence=time_sentence)
 
 
+def gap_text(numbers: list[FamilyNumbers]) -> str | None:
+    """The per-digit chart's text alternative: where the first CNN and the first RNN shown (the shipped ones when
+    present) differ most."""
+    cnn = next((n for n in numbers if n.family == "cnn"), None)
+    rnn = next((n for n in numbers if n.family == "rnn"), None)
+    if cnn is None or rnn is None:
+        return None
+    return chart_texts.family_gap((column_name(cnn), cnn.per_class), (column_name(rnn), rnn.per_class))
+
+
 def comparison_view(chart_key: str) -> None:
     """The table, the per-digit chart and the sentence (the learner's own models when they have trained some)."""
     numbers = compared()
@@ -129,7 +139,7 @@ def comparison_view(chart_key: str) -> None:
         st.markdown(text)
     st.dataframe(comparison_table(numbers), hide_index=True, width="stretch")
     st.caption(t("rnn.compare_caption"))
-    show_chart(per_digit_figure(numbers), key=chart_key)
+    show_chart(per_digit_figure(numbers), key=chart_key, alt=gap_text(numbers))
     if not any(n.own for n in numbers):
         st.caption(t("rnn.compare_train_own"))
 

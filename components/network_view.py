@@ -344,10 +344,11 @@ def arithmetic_view(trace: network_trace.CellTrace) -> None:
             with column:
                 show_chart(number_grid(values, pad_mask=trace.is_pad, symmetric=signed, height=300, title=t(key),
                                        colorscale=charts.SIGNED_SCALE if signed else "Greys"),
-                           key=keys.network_grid_chart(index))
+                           key=keys.network_grid_chart(index), alt=None)  # the sum under them writes them out
         st.latex(latex.conv_step_latex(window_step(trace), trace.activation))
     else:
-        show_chart(channel_sums_figure(trace), key=keys.NETWORK_CHANNEL_SUMS_CHART)
+        show_chart(channel_sums_figure(trace), key=keys.NETWORK_CHANNEL_SUMS_CHART,
+                   alt=chart_texts.channel_sums(list(trace.channels), trace.products.sum(axis=(0, 1))))
 
 
 def trace_view(image: np.ndarray, layers, selection: Selection, trace: network_trace.CellTrace) -> None:
@@ -365,12 +366,12 @@ def trace_view(image: np.ndarray, layers, selection: Selection, trace: network_t
         with map_col:
             show_chart(map_figure(layers[selection.position], selection.position, selection, height=trace_height()),
                        key=keys.NETWORK_MAP_CHART, on_select=lambda: select_clicked(keys.NETWORK_MAP_CHART),
-                       projector_scaled=False)
+                       projector_scaled=False, alt=None)  # the sum line under it states the cell's value
         with previous_col:
             title = t("network.window_in", layer=previous_name, rows=f"{trace.rows[0]}–{trace.rows[1]}",
                       cols=f"{trace.cols[0]}–{trace.cols[1]}")
             show_chart(previous_figure(previous, trace, is_input, title, height=trace_height()),
-                       key=keys.NETWORK_PREVIOUS_CHART, projector_scaled=False)
+                       key=keys.NETWORK_PREVIOUS_CHART, projector_scaled=False, alt=None)  # its title: the window
         arithmetic_view(trace)
     clicks = st.session_state.pop(keys.NETWORK_SCROLL_TO_TRACE, None)  # the run right after the click only
     if clicks:

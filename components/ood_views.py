@@ -56,7 +56,8 @@ def caution_view(layers: list[inspect_model.LayerOutput], image: np.ndarray, act
         st.caption(t("ood.choices", first=first, first_percent=f"{probs[first]:.0%}", second=second,
                      second_percent=f"{probs[second]:.0%}"))
     with right:
-        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("ood.model_sees")), key=keys.DRAW_INPUT_CHART)
+        show_chart(heatmap(image, zmin=0, zmax=1, height=170, title=t("ood.model_sees")), key=keys.DRAW_INPUT_CHART,
+                   alt=None)  # a picture of the input: its numbers are the bars'
     st.info(t("ood.softmax", digit=first, percent=f"{probs[first]:.0%}"), icon=":material/functions:")
     fig = bar_chart([str(d) for d in range(10)], probs, highlight=first, height=210, title=t("ood.probabilities"),
                     value_range=(0, 1.18), tick_format=".0%")

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnlab import codegen, conv_ops, kernels, latex, matrix_input, notebook, shapes, step_through
-from components import charts
+from components import chart_texts, charts
 from components import explorer_common as common
 from components import state_keys as keys
 from components import window_views as grids
@@ -201,11 +201,11 @@ def result_view(s: PoolExplorerSettings) -> None:
                                      inner_box=(top, left, top + rows - 1, left + cols - 1) if layer.padding == "same"
                                      else None, height=grids.grid_height(padded.shape[0]),
                                      title=t("pooling.input_title", shape=shapes.format_shape(padded.shape))),
-                   key=keys.POOLING_INPUT_CHART)
+                   key=keys.POOLING_INPUT_CHART, alt=None)  # the learner's own matrix, typed above
     with out_fig:
         show_chart(grids.number_grid(pooled[0, :, :, 0], height=grids.grid_height(pooled.shape[1]),
                                      title=t("pooling.output_title", shape=shapes.format_shape(pooled.shape[1:3]))),
-                   key=keys.POOLING_OUTPUT_CHART)
+                   key=keys.POOLING_OUTPUT_CHART, alt=None)  # tf.print's text under it states it
     st.caption(t("pooling.printed"))
     st.code(codegen.tf_print(pooled), language=None)
     code_panel(codegen.pool_code(s.matrix, layer))
@@ -260,4 +260,5 @@ def digit_view(s: PoolExplorerSettings) -> None:
                                               (keys.POOLING_BEFORE_CHART, keys.POOLING_AFTER_CHART), strict=True):
         with column:
             show_chart(charts.heatmap(values, colorscale=charts.ACTIVATION_SCALE, zmin=0, zmax=zmax, height=340,
-                                      title=t(title_key, shape=shapes.format_shape(values.shape))), key=key)
+                                      title=t(title_key, shape=shapes.format_shape(values.shape))), key=key,
+                       alt=chart_texts.largest(values))

@@ -280,7 +280,8 @@ def step_view(model, reading: rnn_reader.RowReading) -> None:
     kind = worked.weights.kind
     for line in latex.CELL_FORMULAS[kind]:
         st.latex(line)
-    show_chart(input_strip(step.x, row), key=keys.RNN_STEP_INPUT_CHART)
+    show_chart(input_strip(step.x, row), key=keys.RNN_STEP_INPUT_CHART,
+               alt=None)  # the row's picture: the formulas and the table under it carry the numbers
     shown = rnn_reader.units_to_show(step, SHOWN_UNITS)
     unit = int(shown[np.argmax(np.abs(step.h - step.h_prev)[shown])])
     st.caption(t("rnn.step_unit", unit=unit, row=row))

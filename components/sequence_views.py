@@ -20,7 +20,7 @@ from cnnlab import sequence_experiment as experiment
 from cnnlab.limits import TRAINING_BUDGET_FLOPS
 from components import chart_texts, limits_views, presentation
 from components import state_keys as keys
-from components.charts import ACCENT, PALETTE, SIGNED_SCALE, line_chart, styled
+from components.charts import ACCENT, PALETTE, SIGNED_SCALE, cell_colours, line_chart, number_layers, styled
 from components.i18n import current_language, t
 from components.notebook_views import notebook_button
 from components.pages import page_info
@@ -29,6 +29,7 @@ from components.ui import code_panel, show_chart
 
 INK = "#31333f"
 GREY = "#9aa0a6"
+PREVIEW_START = 40  # the example window of the experiment's preview starts here (inside the training part)
 
 
 def _legend_below(fig: go.Figure) -> go.Figure:
@@ -60,10 +61,15 @@ def token_strip(words: Sequence[str], original_positions: Sequence[int], *, titl
     """
     n = len(words)
     z = np.asarray(original_positions, dtype=float).reshape(n, 1)
+    zmax = max(n - 1, 1)
+    texts = np.asarray(words, dtype=object).reshape(n, 1)
     fig = go.Figure(go.Heatmap(
-        z=z, x=[0], y=list(range(n)), colorscale="Blues", zmin=-2, zmax=max(n - 1, 1), showscale=False,
-        text=np.asarray(words, dtype=object).reshape(n, 1), texttemplate="%{text}", textfont=dict(size=15),
+        z=z, x=[0], y=list(range(n)), colorscale="Blues", zmin=-2, zmax=zmax, showscale=False, text=texts,
         xgap=2, ygap=3, hovertemplate="%{text}<extra></extra>"))
+    # The words in black or white, whichever reads at WCAG AA on their cell's blue.
+    for layer in number_layers(texts, cell_colours(z, "Blues", -2, zmax), np.ones_like(z, dtype=bool),
+                               max(len(w) for w in words), size=15):
+        fig.add_trace(layer.update(x=[0], y=list(range(n))))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(n)),
                      ticktext=[f"t={i + 1}" for i in range(n)], showgrid=False, zeroline=False,
@@ -175,11 +181,13 @@ def hidden_state_heatmap(states: np.ndarray, current: int, *, title: str, xaxis_
     z = np.full((units, T), np.nan)
     z[:, :current] = states[:current].T
     text = np.where(np.isnan(z), "", np.vectorize(lambda v: f"{v:.2f}")(np.nan_to_num(z)))
+    columns = [f"h<sub>{i + 1}</sub>" for i in range(T)]
     fig = go.Figure(go.Heatmap(
-        z=z, x=[f"h<sub>{i + 1}</sub>" for i in range(T)], y=list(row_labels),
-        colorscale=SIGNED_SCALE, zmin=-1, zmax=1, showscale=True, colorbar=dict(thickness=12, len=0.9),
-        text=text, texttemplate="%{text}", textfont=dict(size=14), xgap=2, ygap=2,
-        hovertemplate="%{x}, %{y}: %{z:.3f}<extra></extra>"))
+        z=z, x=columns, y=list(row_labels), colorscale=SIGNED_SCALE, zmin=-1, zmax=1, showscale=True,
+        colorbar=dict(thickness=12, len=0.9), xgap=2, ygap=2, hovertemplate="%{x}, %{y}: %{z:.3f}<extra></extra>"))
+    # The numbers in black or white, whichever reads at WCAG AA on their cell's colour.
+    for layer in number_layers(text, cell_colours(z, SIGNED_SCALE, -1, 1), ~np.isnan(z), 5, size=14):
+        fig.add_trace(layer.update(x=columns, y=list(row_labels)))
     fig.update_xaxes(type="category", title=xaxis_title, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.add_shape(type="rect", xref="x", yref="paper", x0=current - 1.5, x1=current - 0.5, y0=0, y1=1,
@@ -267,20 +275,24 @@ def sequential_data_view(shuffled: bool) -> None:
     audio = sequence_data.audio_wave(240, seed=5)
     stock, audio = stock[_order(len(stock), 1, shuffled)], audio[_order(len(audio), 3, shuffled)]
     word_order = _order(len(words), 2, shuffled)
+    shown_words = [words[i] for i in word_order]
     stock_col, text_col, audio_col = st.columns(3)
     with stock_col:
         show_chart(sequence_line(stock, name=t("sequences.stock_y"), title=t("sequences.stock_title"),
                                  xaxis_title=t("sequences.stock_x"), yaxis_title=t("sequences.stock_y"),
-                                 color=PALETTE[0], markers=True), key=keys.SEQUENCES_STOCK_CHART)
+                                 color=PALETTE[0], markers=True), key=keys.SEQUENCES_STOCK_CHART,
+                   alt=chart_texts.series(stock))
         _correlation_caption(f"sequences.stock_{state}", stock)
     with text_col:
-        show_chart(token_strip([words[i] for i in word_order], word_order, title=t("sequences.text_title"),
-                               xaxis_title=t("sequences.text_axis")), key=keys.SEQUENCES_TEXT_CHART)
+        show_chart(token_strip(shown_words, word_order, title=t("sequences.text_title"),
+                               xaxis_title=t("sequences.text_axis")), key=keys.SEQUENCES_TEXT_CHART,
+                   alt=chart_texts.words(shown_words, list(word_order)))
         st.caption(t(f"sequences.text_{state}"))
     with audio_col:
         show_chart(sequence_line(audio, name=t("sequences.audio_y"), title=t("sequences.audio_title"),
                                  xaxis_title=t("sequences.audio_x"), yaxis_title=t("sequences.audio_y"),
-                                 color=PALETTE[2]), key=keys.SEQUENCES_AUDIO_CHART)
+                                 color=PALETTE[2]), key=keys.SEQUENCES_AUDIO_CHART,
+                   alt=chart_texts.series(audio))
         _correlation_caption(f"sequences.audio_{state}", audio)
     st.markdown(t("sequences.applications"))
 
@@ -291,11 +303,11 @@ def networks_view(steps: int) -> None:
     with ff_col:
         show_chart(feedforward_diagram(steps, title=t("sequences.ff_title"),
                                        window_label=t("sequences.ff_window", n=steps)),
-                   key=keys.SEQUENCES_FEEDFORWARD_CHART)
+                   key=keys.SEQUENCES_FEEDFORWARD_CHART, alt=chart_texts.feedforward(steps))
         st.caption(t("sequences.ff_caption", n=steps, w=steps * 3))
     with rnn_col:
         show_chart(rnn_diagram(steps, title=t("sequences.rnn_title"), state_label=t("sequences.rnn_state")),
-                   key=keys.SEQUENCES_RNN_CHART)
+                   key=keys.SEQUENCES_RNN_CHART, alt=chart_texts.unrolled(steps))
         st.caption(t("sequences.rnn_caption", n=steps))
     with st.container(border=True):
         st.markdown(t("sequences.fukushima"))
@@ -312,14 +324,15 @@ def step_through_view(step: StepSettings) -> None:
         st.latex(line)
     st.caption(t("sequences.weights_caption"))
     in_col, h_col = st.columns([2, 3])
+    states = rnn_cells.simple_rnn_states(x, weights)
     with in_col:
         show_chart(input_steps(x, step.t, title=t("sequences.input_title"), xaxis_title=t("sequences.time_axis")),
-                   key=keys.SEQUENCES_INPUTS_CHART)
+                   key=keys.SEQUENCES_INPUTS_CHART, alt=chart_texts.rnn_inputs(x, step.t))
     with h_col:
-        show_chart(hidden_state_heatmap(rnn_cells.simple_rnn_states(x, weights), step.t,
+        show_chart(hidden_state_heatmap(states, step.t,
                                         title=t("sequences.hidden_title"), xaxis_title=t("sequences.time_axis"),
                                         row_labels=[t("sequences.unit", j=j + 1) for j in range(weights.units)]),
-                   key=keys.SEQUENCES_HIDDEN_CHART)
+                   key=keys.SEQUENCES_HIDDEN_CHART, alt=chart_texts.hidden_state(states, step.t))
     if step.memory == 0:
         st.info(t("sequences.no_memory_note"), icon=":material/link_off:")
     elif step.inputs == "pulse":
@@ -332,10 +345,11 @@ def step_through_view(step: StepSettings) -> None:
 def experiment_summary_view(settings: experiment.ExperimentSettings) -> None:
     """The series with one window and its target, and each model's layers and parameters."""
     data = settings.data()
-    show_chart(window_preview(data.series, settings.window, data.split, start=40, title=t("sequences.preview_title"),
+    show_chart(window_preview(data.series, settings.window, data.split, start=PREVIEW_START, title=t("sequences.preview_title"),
                               names={"series": t("sequences.name_series"), "test": t("sequences.name_test"),
                                      "window": t("sequences.name_window"), "target": t("sequences.name_target"),
-                                     "xaxis": t("sequences.time_axis")}), key=keys.SEQUENCES_PREVIEW_CHART)
+                                     "xaxis": t("sequences.time_axis")}), key=keys.SEQUENCES_PREVIEW_CHART,
+               alt=chart_texts.window_target(data.series, settings.window, PREVIEW_START, data.split))
     st.markdown(f"**{t('sequences.summary_heading')}**")
     for column, kind in zip(presentation.card_columns(len(settings.kinds)), settings.kinds, strict=True):
         with column.container(border=True):
@@ -432,10 +446,12 @@ def experiment_results(result: experiment.ExperimentResult, settings: experiment
     with loss_col:
         _loss_chart({k: m.losses for k, m in result.models.items()}, result.epochs, key=keys.SEQUENCES_LOSS_CHART)
     start = len(sequence_data.prepare_data(result.kind, result.window).series) - len(result.truth)
+    predictions = {names[k]: m.predictions for k, m in result.models.items()}
     with pred_col:
-        show_chart(predictions_figure(result.truth, start, {names[k]: m.predictions for k, m in result.models.items()},
-                                      truth_name=t("sequences.truth"), title=t("sequences.pred_title"),
-                                      xaxis_title=t("sequences.time_axis")), key=keys.SEQUENCES_PREDICTIONS_CHART)
+        show_chart(predictions_figure(result.truth, start, predictions, truth_name=t("sequences.truth"),
+                                      title=t("sequences.pred_title"), xaxis_title=t("sequences.time_axis")),
+                   key=keys.SEQUENCES_PREDICTIONS_CHART,
+                   alt=chart_texts.last_prediction(result.truth, start, predictions))
     experiment_errors(result, names)
 
 

@@ -23,7 +23,7 @@ import streamlit as st
 from cnnlab import class_results, data, fine_tune, limits, models, training
 from cnnlab import store as store_module
 from cnnlab.store import Backoff, ClassInfo, ClassVersion, StoreError
-from components import learner
+from components import chart_texts, learner
 from components import state_keys as keys
 from components.charts import click_targets, selected_cell
 from components.i18n import t
@@ -264,7 +264,8 @@ def confusion_view(info: ClassInfo, found: ClassData) -> None:
         st.session_state[keys.TEACHER_CELL_MEANT], st.session_state[keys.TEACHER_CELL_READ] = map(int, start)
     chart, cell = st.columns([3, 2])
     with chart:
-        show_chart(fig, key=keys.TEACHER_CONFUSION_CHART, on_select=_picked_cell, projector_scaled=False)
+        show_chart(fig, key=keys.TEACHER_CONFUSION_CHART, on_select=_picked_cell, projector_scaled=False,
+                   alt=chart_texts.confusion(matrix))
     with cell:
         with st.container(horizontal=True):
             meant = st.selectbox(t("teacher.cell_meant"), range(10), key=keys.TEACHER_CELL_MEANT, width=120)

@@ -12,7 +12,9 @@ from components.charts import (
     IMAGE_SCALE,
     PALETTE,
     bar_chart,
+    cell_colours,
     heatmap_grid,
+    number_layers,
     skeleton_cache,
     spec_of,
     styled,
@@ -80,9 +82,14 @@ def history_skeleton(language: str, epochs: int, with_val: bool) -> go.Figure:
 def confusion_figure(confusion: np.ndarray) -> go.Figure:
     labels = [str(d) for d in range(10)]
     fig = go.Figure(go.Heatmap(
-        z=confusion, x=labels, y=labels, colorscale="Blues", showscale=False, text=confusion,
-        texttemplate="%{text}", hovertemplate=f"{t('train.true_label')} %{{y}} → {t('train.predicted_label')} "
-                                              f"%{{x}}: %{{z}}<extra></extra>"))
+        z=confusion, x=labels, y=labels, colorscale="Blues", showscale=False,
+        hovertemplate=f"{t('train.true_label')} %{{y}} → {t('train.predicted_label')} %{{x}}: %{{z}}<extra></extra>"))
+    # The counts in black or white, whichever reads at WCAG AA on their cell's blue.
+    counts = np.asarray(confusion)
+    texts = counts.astype(str).astype(object)
+    for layer in number_layers(texts, cell_colours(counts, "Blues", float(counts.min()), float(counts.max())),
+                               np.ones(counts.shape, dtype=bool), max(len(s) for s in texts.flat)):
+        fig.add_trace(layer.update(x=labels, y=labels))
     # constrain="domain": the square grid shrinks its axes with it, so the labels on top stay on the grid.
     fig.update_xaxes(title=t("train.predicted_label"), type="category", side="top", constrain="domain")
     fig.update_yaxes(title=t("train.true_label"), type="category", autorange="reversed", scaleanchor="x",

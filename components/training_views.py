@@ -350,7 +350,7 @@ def results_panel(results: Results | None) -> None:
         wrong_total = int(evaluation.confusion.sum() - np.trace(evaluation.confusion))
         st.caption(t("train.mistakes_caption", shown=shown, total=f"{wrong_total:,}"))
         show_chart(memo_figure(run, "mistakes", (id(evaluation), shown), lambda: mistakes_figure(evaluation, shown)),
-                   key=keys.TRAIN_MISTAKES_CHART)
+                   key=keys.TRAIN_MISTAKES_CHART, alt=chart_texts.mistakes(list(mistakes[:shown]), wrong_total))
     family_comparison_views.results_comparison(results, keys.TRAIN_COMPARE_CHART)
 
 

@@ -16,7 +16,7 @@ from cnnlab import latex, training
 from cnnlab.architecture import family_of
 from cnnlab.inspect_model import shape_text, tile
 from cnnlab.training_watch import WATCH_DIGIT, TrainingWatch, WatchRecord
-from components import charts, presentation
+from components import chart_texts, charts, presentation
 from components import state_keys as keys
 from components.i18n import t
 from components.ui import show_chart
@@ -100,9 +100,10 @@ def watch_panel(job: training.TrainingJob) -> None:
     if "filters" in figures:
         filters_col, maps_col = st.columns(2)
         with filters_col:
-            show_chart(figures["filters"], key=keys.TRAIN_WATCH_FILTERS_CHART)
+            show_chart(figures["filters"], key=keys.TRAIN_WATCH_FILTERS_CHART, alt=None)  # pictures of the kernels
         with maps_col:
-            show_chart(figures["maps"], key=keys.TRAIN_WATCH_MAPS_CHART)
+            show_chart(figures["maps"], key=keys.TRAIN_WATCH_MAPS_CHART, alt=chart_texts.feature_maps(record.maps))
     else:  # a recurrent model's view of its learning is its reading, row by row, on the Draw page
         st.caption(t("rnn.watch_recurrent" if family_of(job.stack) == "rnn" else "train.watch_no_conv"))
-    show_chart(figures["stream"], key=keys.TRAIN_WATCH_STREAM_CHART)
+    show_chart(figures["stream"], key=keys.TRAIN_WATCH_STREAM_CHART,
+               alt=chart_texts.answers(watch.labels, record.predicted))

@@ -35,19 +35,23 @@ def plain_text(text: str, max_chars: int = SHOWN_NAME_MAX_CHARS) -> str:
     return "".join("\\" + ch if ch in MARKDOWN_PUNCTUATION else ch for ch in text)
 
 
-def show_chart(fig: go.Figure, *, key: str | None = None, on_select: Callable[[], None] | None = None,
-               projector_scaled: bool = True, alt: str | None = None) -> None:
+def show_chart(fig: go.Figure, *, alt: str | None, key: str | None = None,
+               on_select: Callable[[], None] | None = None, projector_scaled: bool = True) -> None:
     """Every chart is drawn through here: one config, presentation mode's sizes, clickable points.
 
     alt: the chart's text alternative (components.chart_texts), shown right under it: the number the chart
-    carries, for a screen reader and for the back of the room.
+    carries, for a screen reader and for the back of the room. Required, so that no chart is drawn without a
+    decision: None only for a chart that carries no lesson number of its own (a picture of the input) or whose
+    numbers the page already states as text beside it (a caption, a formula, st.metric).
     on_select: called when the user clicks a point (the chart's selection is then in st.session_state[key]).
     projector_scaled=False draws the chart at its own size in presentation mode too: a clickable grid must
     keep its highlighted number inside its cell, and the Network overview must fit one screen.
     """
     shown = presentation.for_screen(fig) if projector_scaled else fig
     clicks = {} if on_select is None else dict(on_select=on_select, selection_mode="points")
-    st.plotly_chart(shown, width="stretch", config=PLOTLY_CONFIG, key=key, **clicks)
+    # theme=None: the figure as built (charts.APP_TEMPLATE, ink-coloured text); Streamlit's chart theme would
+    # repaint ticks and axis titles in a grey of 3.7:1 on white, below WCAG AA's 4.5:1.
+    st.plotly_chart(shown, width="stretch", config=PLOTLY_CONFIG, key=key, theme=None, **clicks)
     if alt:
         st.caption(alt)
 

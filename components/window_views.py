@@ -261,12 +261,13 @@ def _linked_cell(layer: LinkedLayer) -> None:
     with columns[0]:
         show_chart(window_figure(step, layer.source.shape, height=grid_height(step.padded.shape[0], hi=top),
                                  title=t(layer.input_title, shape=format_shape(step.padded.shape))),
-                   key=keys.window_chart, projector_scaled=False)
+                   key=keys.window_chart, projector_scaled=False, alt=None)  # step_cell's sentence below says both
     with columns[1]:
         show_chart(number_grid(full, fill=[(row, col)], height=grid_height(full.shape[0], hi=top),
                                title=t(layer.output_title, shape=format_shape(full.shape)), selectable=True,
                                cell_hover=hover),
-                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False)
+                   key=keys.output_chart, on_select=lambda: _on_output_click(keys, out_w), projector_scaled=False,
+                   alt=None)  # step_cell's sentence below says both
     # The grids' text alternative: one line across the page, right above the sum (under the narrow output
     # grid it would take four lines and push the sum off a projector's screen).
     alt = chart_texts.step_cell(row, col, float(full[row, col]), step.cells)

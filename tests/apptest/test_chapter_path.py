@@ -152,3 +152,24 @@ def test_progress_survives_a_reload_from_the_store(open_page, app_test):
 def test_progress_in_korean(open_page):
     at = open_page("ko", "draw")
     assert at.sidebar.caption[-1].value == "7개 절 중 1개, 아직 답한 질문 없음"
+
+
+@pytest.mark.parametrize("name", ["sequences", "conv", "pooling", "train", "draw", "network"])
+def test_every_try_this_next_writes_its_widgets_without_a_widget_default_warning(open_page, monkeypatch, name):
+    """A suggestion writes widget values in its callback: no widget it writes may have a default as well (Streamlit
+    logs "created with a default value but also had its value set via the Session State API")."""
+    from tests.apptest.helpers import widget_default_warnings
+
+    with widget_default_warnings(monkeypatch) as messages:
+        at = open_page("en", name)
+        clicked: set[str] = set()
+        for _ in range(8):  # each click may change the suggestions that follow: click each label once
+            buttons = [b for b in at.button if (b.key or "").startswith(keys.path_suggestion(name, 0)[:-1])]
+            fresh = [b for b in buttons if b.label not in clicked]
+            if not fresh:
+                break
+            clicked.add(fresh[0].label)
+            fresh[0].click().run()
+            assert not at.exception, [e.value for e in at.exception]
+    assert clicked or name in ("draw", "network"), "the page offers something to try"
+    assert not [m for m in messages if "default value" in m], (clicked, messages)

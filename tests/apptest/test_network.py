@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from cnnlab import inspect_model, models
+from cnnlab import inspect_model, latex, models
 from cnnlab.data import load_bundled
 from cnnlab.drawn_digits import drawn_digits
 from cnnlab.preprocess import preprocess
@@ -66,6 +66,12 @@ def test_picking_a_deeper_layer_keeps_the_cell_inside_it(app_test, chapter):
     row, col = at.number_input(key="network_row").value, at.number_input(key="network_col").value
     assert sum_line_result(at) == pytest.approx(float(layers[4].output[row, col, 7]), abs=5e-4)
     assert "network_channel_sums" in " ".join(chart_keys(at)), "64 input maps: each one's share of the sum"
+    # its sentence, from the Keras layer's kernel on the window of the layer before ('valid', strides 1)
+    kernel = np.asarray(model.layers[4].kernel)[:, :, :, 7]
+    sums = (layers[3].output[row:row + 3, col:col + 3, :] * kernel).sum(axis=(0, 1))
+    best = int(np.argmax(np.abs(sums)))
+    said = f"In numbers: of the 64 input channels, channel {best} adds the most, {latex.compact_number(sums[best])}"
+    assert any(c.value.startswith(said) for c in at.caption), [c.value for c in at.caption if "channels" in c.value]
     at.selectbox(key="network_layer").set_value(1).run()  # MaxPooling2D: the max of the window
     assert not at.exception and any("\\max" in latex.value for latex in at.latex)
 

@@ -3,12 +3,14 @@ Train), an RNN trained through the queue, and Draw's RNN reading (its answers, t
 
 from __future__ import annotations
 
+import functools
 import json
 
+import numpy as np
 import pytest
 
 from cnnlab import architecture as arch
-from cnnlab import training
+from cnnlab import data, models, training
 from cnnlab.drawn_digits import drawn_digits
 from cnnlab.i18n import translate
 from components import state_keys as keys
@@ -24,6 +26,16 @@ def kinds(at) -> list[str]:
 
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+@functools.cache
+def keras_per_digit(family: str) -> np.ndarray:
+    """A shipped model's accuracy per true digit on the bundled test digits, the model called directly."""
+    bundled = data.load_bundled()
+    model = models.load_pretrained(family)
+    probs = np.asarray(model(bundled.x_test[..., None].astype("float32") / 255.0, training=False))
+    right = probs.argmax(axis=1) == bundled.y_test
+    return np.array([right[bundled.y_test == d].mean() for d in range(10)])
 
 
 def charts(at) -> dict[str, dict]:
@@ -124,6 +136,13 @@ def test_draw_shows_the_rnn_reading_row_by_row_beside_the_cnn(app_test, lang):
     assert "i_{5}[" in formulas and "c_{5}[" in formulas and "h_{5}[" in formulas
     assert translate("rnn.keras_check", lang, steps=28, units=128, difference="").split("{")[0][:20] in all_text(at)
     assert any(translate("rnn.col_shipped_rnn", lang) in d.value.columns for d in at.dataframe)
+    # the per-digit chart's sentence: the two shipped models called by Keras on the bundled test digits
+    cnn, rnn = (keras_per_digit(family) for family in ("cnn", "rnn"))
+    digit = int(np.argmax(np.abs(cnn - rnn)))
+    said = translate("alt.family_gap", lang, first=translate("rnn.col_shipped_cnn", lang),
+                     second=translate("rnn.col_shipped_rnn", lang), digit=digit, first_accuracy=f"{cnn[digit]:.1%}",
+                     second_accuracy=f"{rnn[digit]:.1%}")
+    assert said in [c.value for c in at.caption], said
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from cnnlab import latex, rnn_cells, sequence_experiment
+from cnnlab import latex, rnn_cells, sequence_data, sequence_experiment
 from components import state_keys as keys
 
 PAGE = "app_pages/sequences.py"
@@ -102,6 +102,12 @@ def test_tiny_training_shows_both_test_errors(app_test):
     assert all(f"{name} {latex.compact_number(result.models[kind].losses[-1])}" in said
                for kind, name in [("dense", "표준 신경망 (Dense)"), ("rnn", "SimpleRNN (순환 신경망)")]), said
     assert "에포크 2 뒤의 손실" in said
+    # the predictions chart's: the series' last held-out value (from the data, not the result) and each model's guess
+    series = sequence_data.prepare_data(result.kind, 5).series
+    guesses = ", ".join(f"{name} {result.models[kind].predictions[-1]:.2f}"
+                        for kind, name in [("dense", "표준 신경망 (Dense)"), ("rnn", "SimpleRNN (순환 신경망)")])
+    assert (f"테스트 구간의 마지막 단계(t = {len(series) - 1})에서 실제 값은 {series[-1]:.2f}, 예측은 {guesses}."
+            in said), said
 
     # new settings: the old results stay on screen, marked as from earlier settings
     at.slider(key="sequences_window").set_value(6).run()

@@ -1,11 +1,12 @@
 """Train page: a short background training finishes with chart data, results and an active model; Stop works."""
 
 import json
+import re
 import time
 
 import numpy as np
 
-from cnnlab import learner_trainings, store, training
+from cnnlab import data, learner_trainings, store, training
 from components import state_keys as keys
 
 
@@ -23,6 +24,26 @@ def _wait_until(at, predicate, timeout=120):
             return
         time.sleep(0.3)
     raise AssertionError("condition not reached in time")
+
+
+def _mistakes_said(said: str) -> tuple[int, int, tuple[int, int], int]:
+    """(pictures shown, all mistakes, commonest (true, read) pair, its count) from the mistakes' sentence."""
+    found = re.search(r"In numbers: (\d+) of the ([\d,]+) mistakes shown; the commonest among them: a (\d) read as "
+                      r"(\d) \((\d+) times?\)", said)
+    assert found, said
+    shown, total, true, read, count = found.groups()
+    return int(shown), int(total.replace(",", "")), (int(true), int(read)), int(count)
+
+
+def _most_confident_mistakes(model, shown: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The model called on the bundled test digits: every wrong answer, and the (true, read) pairs of the `shown`
+    most confident ones."""
+    bundled = data.load_bundled()
+    probs = np.asarray(model(bundled.x_test[..., None].astype("float32") / 255.0, training=False))
+    read = probs.argmax(axis=1)
+    wrong = np.flatnonzero(read != bundled.y_test)
+    first = wrong[np.argsort(-probs[wrong, read[wrong]], kind="stable")][:shown]
+    return wrong, [(int(bundled.y_test[i]), int(read[i])) for i in first]
 
 
 def _charts(at):
@@ -80,6 +101,11 @@ def test_short_training_completes_with_chart_results_and_active_model(app_test):
     per_digit = np.diag(rows) / rows.sum(axis=1)
     worst, best = int(np.argmin(per_digit)), int(np.argmax(per_digit))
     assert (f"hardest digit {worst} ({per_digit[worst]:.1%}), easiest {best} ({per_digit[best]:.1%})") in said, said
+    # the mistakes picture's: recomputed from the trained Keras model's own answers on the test digits
+    shown, total, pair, count = _mistakes_said(said)
+    wrong, pairs = _most_confident_mistakes(job.model, shown)
+    assert total == len(wrong) and shown == min(24, len(wrong))
+    assert pairs.count(pair) == count == max(pairs.count(p) for p in pairs), (pair, count, pairs)
     # Saved to the learner's models and chosen: the session uses the very model it trained.
     saved_id = _entry(at).saved_model_id
     who = at.session_state[keys.LEARNER_ID]
@@ -143,3 +169,20 @@ def test_a_figure_is_rebuilt_only_when_its_key_changes():
     assert memo_figure(run, "history", (11, 0, "running", "en"), build) is not first and len(builds) == 2
     assert memo_figure(run, "history", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 3
     assert memo_figure(run, "other", (11, 0, "running", "ko"), build) is builds[-1] and len(builds) == 4
+
+
+def test_changing_the_optimizer_resets_the_learning_rate_without_a_widget_default_warning(app_test, monkeypatch):
+    """The optimizer's callback writes its default learning rate into the slider's state: Streamlit must not log
+    that the slider also had a default value (the page seeds its state instead)."""
+    from cnnlab import optimizers
+    from tests.apptest.helpers import widget_default_warnings
+
+    with widget_default_warnings(monkeypatch) as messages:
+        at = app_test("en", "app_pages/train.py")
+        at.select_slider(key=keys.TRAIN_LEARNING_RATE).set_value(0.1).run()
+        at.selectbox(key=keys.TRAIN_OPTIMIZER).set_value("sgd").run()
+        assert at.select_slider(key=keys.TRAIN_LEARNING_RATE).value == optimizers.default_learning_rate("sgd")
+        at.selectbox(key=keys.TRAIN_OPTIMIZER).set_value("adam").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.select_slider(key=keys.TRAIN_LEARNING_RATE).value == optimizers.default_learning_rate("adam")
+    assert not [m for m in messages if "default value" in m], messages

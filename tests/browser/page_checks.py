@@ -11,7 +11,8 @@ from __future__ import annotations
 # The background is what is painted under the text's middle, the see-through layers blended; the text's colour is blended by its alpha and every ancestor's opacity (opacity on a
 # parent counts). An SVG text is judged against its chart's
 # paper, or, for text written on a heatmap cell, against the colour of that cell (read from the canvas
-# image plotly draws), so the numbers written in grids count too.
+# image plotly draws), so the numbers written in grids count too; a value inside its bar or a hover label is
+# judged against its bar's or its box's fill.
 LOW_CONTRAST = """async ([least, scope]) => {
   const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
     const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
@@ -28,9 +29,12 @@ LOW_CONTRAST = """async ([least, scope]) => {
     const box = el.getBoundingClientRect();
     const [x, y] = [box.left + box.width / 2, box.top + box.height / 2];
     const inView = x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;
-    const under = inView ? document.elementsFromPoint(x, y).filter(e => e !== el && !el.contains(e)) : [];
+    // elementsFromPoint also returns every ancestor of what it hits, whether or not its own box is under the
+    // point: only boxes that really cover the point are behind the text.
+    const covers = e => { const r = e.getBoundingClientRect(); return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom; };
+    const under = inView ? document.elementsFromPoint(x, y).filter(e => e !== el && !el.contains(e) && covers(e)) : [];
     const chain = [];
-    for (let e = el; e && e.nodeType === 1; e = e.parentElement) chain.push(e);
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) if (e === el || covers(e)) chain.push(e);
     const layers = [];
     for (const e of (inView ? [el, ...under] : chain)) {
       const c = parse(getComputedStyle(e).backgroundColor);
@@ -83,6 +87,15 @@ LOW_CONTRAST = """async ([least, scope]) => {
         const px = pic.c.getContext('2d').getImageData(Math.floor((x - pic.box.left) / pic.box.width * pic.c.width),
                                                         Math.floor((y - pic.box.top) / pic.box.height * pic.c.height), 1, 1).data;
         if (px[3] > 0) bg = over([px[0], px[1], px[2], px[3] / 255], bg);
+      }
+      // A text drawn on its own shape (a value inside its bar, a hover label on its box): that shape's fill,
+      // when the shape is under the text's middle (a value written above its bar is on the paper).
+      const holder = text.closest('g.point, g.hovertext');
+      const shape = holder && holder.querySelector(':scope > path');
+      if (shape) {
+        const r = shape.getBoundingClientRect(), f = parse(getComputedStyle(shape).fill);
+        if (f && x >= r.left && x <= r.right && y >= r.top && y <= r.bottom)
+          bg = over([f[0], f[1], f[2], f[3] * parseFloat(getComputedStyle(shape).fillOpacity || 1)], bg);
       }
       const s = getComputedStyle(text);
       const fill = parse(s.fill) || parse(text.style.fill || '') || [0, 0, 0, 1];

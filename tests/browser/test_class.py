@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 
 from cnnlab import store as store_module
 from tests.browser.conftest import wait_for_app
+from tests.browser.page_checks import LOW_CONTRAST
 from tests.browser.test_draw import stroke
 
 LAPTOP = {"viewport": {"width": 1440, "height": 900}, "device_scale_factor": 1}
@@ -32,6 +33,12 @@ def shot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=False)
+
+
+def assert_readable(page) -> None:
+    """Every visible text on the page at WCAG AA contrast (4.5:1; tests/browser/page_checks.LOW_CONTRAST)."""
+    problems = page.evaluate(LOW_CONTRAST, [4.5, "[data-testid='stApp']"])
+    assert not problems, "\n".join(map(str, problems))
 
 
 def metric_value(page, label: str):
@@ -104,6 +111,7 @@ def test_two_students_send_drawings_and_the_teachers_view_counts_them_live(serve
         expect(teacher.get_by_text(re.compile(r"^2 drawings meant as 7, read as 7$"))).to_be_visible(timeout=20_000)
         expect(teacher.get_by_text("Ana", exact=True)).to_be_visible()
         shot(teacher, "teacher_laptop_en_confusion")
+        assert_readable(teacher)  # the class view's captions, the cell's drawings and the matrix's sentence
         export_matches_the_store(teacher, code, key)
         # a student: the Teacher page shows only the sign-in, nothing of the class
         ben.goto(f"{server.url}/teacher?lang=en")
@@ -169,9 +177,11 @@ def projector_views(browser, server, code: str, key: str) -> None:
             page.locator("h1").first.scroll_into_view_if_needed()  # the first screen, as the class sees it
             page.wait_for_timeout(300)
             shot(page, f"teacher_{name}_gallery")
+            assert_readable(page)
             page.get_by_role("tab", name="혼동 행렬" if lang == "ko" else "Confusion matrix").click()
             page.locator(".st-key-teacher_confusion").scroll_into_view_if_needed()
             page.wait_for_timeout(800)
             shot(page, f"teacher_{name}_confusion")
+            assert_readable(page)
         finally:
             context.close()

@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 
 from components.state_keys import TRAIN_HISTORY_CHART
 from tests.browser.conftest import set_slider, wait_for_app
+from tests.browser.page_checks import LOW_CONTRAST
 
 # Polls the page every 150 ms until training has finished; records the live chart's point count
 # and the status line, so the test can see the chart grow while the job runs. The live chart is found by its
@@ -11,7 +12,7 @@ from tests.browser.conftest import set_slider, wait_for_app
 WATCH = """async () => {
   const seen = [];
   for (let i = 0; i < 1200; i++) {
-    const plot = document.querySelector('.st-key-%s .js-plotly-plot');
+    const plot = document.querySelector('.st-key-LIVE_CHART_KEY .js-plotly-plot');
     const trace = plot && plot._fullData ? plot._fullData[0] : null;  // decoded data (python sends typed arrays)
     const points = trace && trace.x ? trace.x.length : 0;
     const text = document.querySelector('[data-testid="stMain"]').innerText;
@@ -23,7 +24,7 @@ WATCH = """async () => {
     await new Promise(r => setTimeout(r, 150));
   }
   return seen;
-}""" % TRAIN_HISTORY_CHART
+}""".replace("LIVE_CHART_KEY", TRAIN_HISTORY_CHART)
 
 
 def _slider(page, label):
@@ -52,3 +53,7 @@ def test_short_training_chart_grows_and_finishes(server, page):
     expect(page.get_by_text("Confusion matrix", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Start training")).to_be_enabled()
     expect(page.locator("[data-testid='stException']")).to_have_count(0)
+    # the results' texts read at WCAG AA contrast, the charts' sentences ("In numbers: ...") among them
+    expect(page.get_by_text("mistakes shown; the commonest among them", exact=False)).to_be_attached()
+    problems = page.evaluate(LOW_CONTRAST, [4.5, "[data-testid='stApp']"])
+    assert not problems, "\n".join(map(str, problems))
