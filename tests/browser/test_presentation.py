@@ -83,8 +83,9 @@ def cut_on_every_tab(page) -> list[tuple[str, str, str]]:
     return found
 
 
-@pytest.mark.parametrize("present", [False, True], ids=["normal", "present"])
-@pytest.mark.parametrize("lang", ["en", "ko"])
+# Presentation mode in both languages; without it once, in Korean (its words are the longer ones here).
+@pytest.mark.parametrize(("lang", "present"), [("en", True), ("ko", True), ("ko", False)],
+                         ids=["en-present", "ko-present", "ko-normal"])
 def test_nothing_is_cut_at_projector_size(server, projector_page, lang, present):
     page = projector_page
     problems = []
