@@ -32,6 +32,7 @@ import sys
 ENV_MAX_TRAININGS = "CNNLAB_MAX_TRAININGS"
 ENV_TF_THREADS = "CNNLAB_TF_THREADS"
 ENV_BLAS_THREADS = "CNNLAB_BLAS_THREADS"
+OPENBLAS_ENV = "OPENBLAS_NUM_THREADS"
 TF_INTRA_ENV, TF_INTER_ENV = "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"
 
 logger = logging.getLogger(__name__)
@@ -83,10 +84,15 @@ def configure_tensorflow() -> tuple[int, int]:
 
 
 def limit_blas() -> int:
-    """Keep numpy's BLAS to $CNNLAB_BLAS_THREADS threads (default 1), process-wide, from now on; returns it."""
-    import numpy  # noqa: F401 - threadpoolctl limits the BLAS libraries already loaded
+    """Keep numpy's BLAS to $CNNLAB_BLAS_THREADS threads (default 1), process-wide, from now on; returns it.
+
+    Before numpy is loaded, OpenBLAS's own variable says it (read when numpy loads it: a training worker
+    starts no thread before it lowers its priority, and passes it on); after, threadpoolctl sets it."""
+    count = _positive_env(ENV_BLAS_THREADS) or 1
+    if "numpy" not in sys.modules:
+        os.environ[OPENBLAS_ENV] = str(count)
+        return count
     from threadpoolctl import threadpool_limits
 
-    count = _positive_env(ENV_BLAS_THREADS) or 1
     threadpool_limits(limits=count, user_api="blas")
     return count
