@@ -133,6 +133,24 @@ def server():
 
 
 @pytest.fixture
+def context_page(browser):
+    """make(**context options) -> a page in a browser context of its own (its own cookie jar); all closed
+    after the test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
     p = context.new_page()

@@ -56,22 +56,16 @@ def cluster(playwright_instance):
 
 
 @pytest.fixture
-def new_page(browser):
+def new_page(context_page):
     """Browser contexts (each its own cookie jar, all from 127.0.0.1); closed after the test."""
-    contexts = []
 
     def make(cluster, replica: str | None = None):
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+        page = context_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
         if replica is not None:  # a browser that was sent to `replica` before (HAProxy's cookie)
-            context.add_cookies([{"name": serve_cluster.COOKIE, "value": replica, "url": cluster.url}])
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
+            page.context.add_cookies([{"name": serve_cluster.COOKIE, "value": replica, "url": cluster.url}])
         return page
 
-    yield make
-    for context in contexts:
-        context.close()
+    return make
 
 
 def open_page(cluster, page, path: str) -> str:

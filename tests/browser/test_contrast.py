@@ -15,10 +15,11 @@ from playwright.sync_api import expect
 from tests.browser.page_checks import LOW_CONTRAST
 from tests.browser.test_draw import PREDICTION_VALUE
 from tests.browser.test_phone import DEVICES, QUICK, touch_stroke
-from tests.browser.test_presentation import PROJECTOR, URL_PATHS, settle
+from tests.browser.test_presentation import PROJECTOR, URL_PATHS, on_every_tab, settle
 
 AA_BODY = 4.5  # WCAG 2 AA, body text (the app's captions are body-sized)
 LAPTOP = dict(viewport={"width": 1440, "height": 900}, device_scale_factor=1)
+LOCALES = {"en": "en-US", "ko": "ko-KR"}
 SEVEN = [(0.25, 0.22), (0.75, 0.22), (0.42, 0.82)]
 
 
@@ -26,54 +27,23 @@ def low_contrast(page, scope: str = "[data-testid='stApp']") -> list[dict]:
     return page.evaluate(LOW_CONTRAST, [AA_BODY, scope])
 
 
-def low_contrast_on_every_tab(page) -> list[tuple[str, dict]]:
-    """low_contrast as the page opens, then with each of its other tabs open."""
-    found = [("", item) for item in low_contrast(page)]
-    tabs = page.get_by_role("tab")
-    for i in range(tabs.count()):
-        tab = tabs.nth(i)
-        if tab.get_attribute("aria-selected") == "true":
-            continue
-        name = tab.inner_text()
-        tab.click()
-        settle(page)
-        found += [(name, item) for item in low_contrast(page)]
-    return found
-
-
-@pytest.fixture
-def open_context(browser):
-    contexts = []
-
-    def make(lang: str, **size):
-        context = browser.new_context(**{**size, "locale": "ko-KR" if lang == "ko" else "en-US"})
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 # Colours do not depend on the language: each language once, at the size its users meet most (the suite's time).
 @pytest.mark.parametrize(("lang", "size"), [("en", "laptop"), ("ko", "projector")])
-def test_every_page_reads_at_aa_contrast(server, open_context, lang, size):
-    page = open_context(lang, **(LAPTOP if size == "laptop" else PROJECTOR))
+def test_every_page_reads_at_aa_contrast(server, context_page, lang, size):
+    page = context_page(**{**(LAPTOP if size == "laptop" else PROJECTOR), "locale": LOCALES[lang]})
     problems = []
     for path in URL_PATHS:
         page.goto(f"{server.url}/{path}?lang={lang}" + ("&present=1" if size == "projector" else ""))
         settle(page)
-        problems += [(path or "home", *item) for item in low_contrast_on_every_tab(page)]
+        problems += [(path or "home", *item) for item in on_every_tab(page, lambda: low_contrast(page))]
     assert not problems, "\n".join(map(str, problems))
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_the_phones_reading_and_the_charts_sentences_read_at_aa_contrast(server, open_context, lang):
+def test_the_phones_reading_and_the_charts_sentences_read_at_aa_contrast(server, context_page, lang):
     """After a touch stroke at 390x844: the one-line reading under the canvas, the results and the sentences
     under the charts (the probabilities' "In numbers: ...")."""
-    page = open_context(lang, **DEVICES["phone"])
+    page = context_page(**{**DEVICES["phone"], "locale": LOCALES[lang]})
     page.goto(f"{server.url}/draw?lang={lang}")
     settle(page)
     canvas = page.locator("canvas.upper-canvas")
@@ -92,8 +62,8 @@ def test_the_phones_reading_and_the_charts_sentences_read_at_aa_contrast(server,
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
-def test_trains_pace_boxes_beside_start_read_at_aa_contrast_in_presentation_mode(server, open_context, lang):
-    page = open_context(lang, **PROJECTOR)
+def test_trains_pace_boxes_beside_start_read_at_aa_contrast_in_presentation_mode(server, context_page, lang):
+    page = context_page(**{**PROJECTOR, "locale": LOCALES[lang]})
     page.goto(f"{server.url}/train?lang={lang}&present=1")
     settle(page)
     start = page.locator(".st-key-train_start button")

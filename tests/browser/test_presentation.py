@@ -68,9 +68,9 @@ def settle(page) -> None:
     page.wait_for_function(SETTLED, timeout=60_000)
 
 
-def cut_on_every_tab(page) -> list[tuple[str, str, str]]:
-    """CUT on the page as it opens, then with each of its tabs open."""
-    found = [("", *item) for item in page.evaluate(CUT)]
+def on_every_tab(page, check) -> list[tuple[str, object]]:
+    """(tab name, item) for each item check() finds as the page opens ("" then), and with each other tab open."""
+    found = [("", item) for item in check()]
     tabs = page.get_by_role("tab")
     for i in range(tabs.count()):
         tab = tabs.nth(i)
@@ -79,7 +79,7 @@ def cut_on_every_tab(page) -> list[tuple[str, str, str]]:
         name = tab.inner_text()
         tab.click()
         settle(page)
-        found += [(name, *item) for item in page.evaluate(CUT)]
+        found += [(name, item) for item in check()]
     return found
 
 
@@ -92,7 +92,7 @@ def test_nothing_is_cut_at_projector_size(server, projector_page, lang, present)
     for path in URL_PATHS:
         page.goto(f"{server.url}/{path}?lang={lang}" + ("&present=1" if present else ""))
         settle(page)
-        problems += [(path or "home", *item) for item in cut_on_every_tab(page)]
+        problems += [(path or "home", tab, *item) for tab, item in on_every_tab(page, lambda: page.evaluate(CUT))]
     assert not problems, "\n".join(map(str, problems))
 
 
