@@ -39,15 +39,16 @@ def settings_ui(n_train: int, busy: bool) -> recipe.TrainConfig:
     with left:
         epochs = st.slider(t("train.epochs"), 1, 20, key=keys.TRAIN_EPOCHS, help=t("train.epochs_help"),
                            disabled=busy, persist_state="session")
-        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, key=keys.TRAIN_BATCH_SIZE, help=t("train.batch_size_help"), disabled=busy,
-                                      persist_state="session")
+        batch_size = st.select_slider(t("train.batch_size"), BATCH_SIZES, key=keys.TRAIN_BATCH_SIZE,
+                                      help=t("train.batch_size_help"), disabled=busy, persist_state="session")
     with middle:
         optimizer = st.selectbox(t("train.optimizer"), optimizers.NAMES, key=keys.TRAIN_OPTIMIZER,
                                  format_func={o: t(f"train.opt_{o}") for o in optimizers.NAMES}.get,
                                  help=t("train.optimizer_help"),
                                  on_change=optimizer_changed, disabled=busy, persist_state="session")
         learning_rate = st.select_slider(t("train.learning_rate"), LEARNING_RATES, key=keys.TRAIN_LEARNING_RATE,
-                                         format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"), disabled=busy, persist_state="session")
+                                         format_func=lambda v: f"{v:g}", help=t("train.learning_rate_help"),
+                                         disabled=busy, persist_state="session")
     with right:
         fraction = st.select_slider(
             t("train.fraction"), FRACTIONS, key=keys.TRAIN_FRACTION,

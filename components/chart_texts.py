@@ -7,21 +7,23 @@ same numbers the chart draws.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from cnnlab import latex
 from components.i18n import t
 
 
-def percent(p: float) -> str:
-    return f"{p:.1%}"
+def _pct(share: float) -> str:
+    return latex.percent(float(share), 1)
 
 
 def probabilities(probs: np.ndarray, shown: int = 3) -> str:
     """The largest `shown` of the ten bars: digit and probability, largest first."""
     probs = np.asarray(probs, dtype=np.float64)
     order = np.argsort(probs)[::-1][:shown]
-    return t("alt.probabilities", bars=", ".join(f"{int(d)} → {percent(probs[d])}" for d in order),
+    return t("alt.probabilities", bars=", ".join(f"{int(d)} → {_pct(probs[d])}" for d in order),
              shown=len(order), count=len(probs))
 
 
@@ -51,10 +53,10 @@ def training(history, epochs: int) -> str:
     """The live chart's latest point: the batch, its running accuracy and loss, the last finished epoch's."""
     batch, epoch = len(history.batch_loss), history.batch_epoch[-1] + 1
     text = t("alt.training_batch", epoch=epoch, epochs=epochs, batch=batch,
-             accuracy=percent(history.batch_accuracy[-1]), loss=f"{history.batch_loss[-1]:.3f}")
+             accuracy=_pct(history.batch_accuracy[-1]), loss=f"{history.batch_loss[-1]:.3f}")
     done = history.epochs[-1] if history.epochs else None
     if done is not None and done.val_accuracy is not None:
-        text += " " + t("alt.training_epoch", epoch=done.epoch, val_accuracy=percent(done.val_accuracy))
+        text += " " + t("alt.training_epoch", epoch=done.epoch, val_accuracy=_pct(done.val_accuracy))
     return text
 
 
@@ -62,8 +64,8 @@ def per_digit(accuracy: np.ndarray) -> str:
     """The ten digits' accuracies: the hardest and the easiest."""
     accuracy = np.asarray(accuracy, dtype=np.float64)
     worst, best = int(np.argmin(accuracy)), int(np.argmax(accuracy))
-    return t("alt.per_digit", worst=worst, worst_accuracy=percent(accuracy[worst]), best=best,
-             best_accuracy=percent(accuracy[best]))
+    return t("alt.per_digit", worst=worst, worst_accuracy=_pct(accuracy[worst]), best=best,
+             best_accuracy=_pct(accuracy[best]))
 
 
 def losses(per_model: dict[str, list[float]]) -> str:
@@ -79,7 +81,7 @@ def confusion(matrix: np.ndarray) -> str:
     """Right answers out of all test digits, and the most frequent mistake (true digit read as another)."""
     matrix = np.asarray(matrix, dtype=np.int64)
     right, total = int(np.trace(matrix)), int(matrix.sum())
-    text = t("alt.confusion_right", right=f"{right:,}", total=f"{total:,}", percent=percent(right / max(total, 1)))
+    text = t("alt.confusion_right", right=f"{right:,}", total=f"{total:,}", percent=_pct(right / max(total, 1)))
     wrong = matrix - np.diag(np.diag(matrix))
     if wrong.any():
         true, read = np.unravel_index(int(np.argmax(wrong)), wrong.shape)
@@ -91,7 +93,7 @@ def confusion(matrix: np.ndarray) -> str:
 def rnn_rows(per_row: np.ndarray | None, probabilities_: np.ndarray, decided_at: int | None) -> str:
     """The RNN's answer after the last row, and the row from which it no longer changes."""
     digit = int(np.argmax(probabilities_))
-    text = t("alt.rnn_answer", digit=digit, percent=percent(float(probabilities_[digit])))
+    text = t("alt.rnn_answer", digit=digit, percent=_pct(float(probabilities_[digit])))
     if per_row is not None and decided_at is not None:
         text += " " + t("alt.rnn_decided", row=decided_at, rows=len(per_row))
     return text
@@ -102,10 +104,7 @@ def mistakes(shown: list[tuple[int, int, int, float]], total: int) -> str:
 
     Ties go to the pair whose first picture comes first (the most confident mistake): the order the pictures are in.
     """
-    counts: dict[tuple[int, int], int] = {}
-    for _index, true, read, _confidence in shown:
-        counts[(true, read)] = counts.get((true, read), 0) + 1
-    (true, read), count = max(counts.items(), key=lambda item: item[1])
+    (true, read), count = Counter((true, read) for _index, true, read, _confidence in shown).most_common(1)[0]
     return t("alt.mistakes", quantity=count, shown=len(shown), total=f"{total:,}", true=true, read=read, count=count)
 
 
@@ -114,8 +113,8 @@ def family_gap(first: tuple[str, np.ndarray], second: tuple[str, np.ndarray]) ->
     (name_a, a), (name_b, b) = first, second
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     digit = int(np.argmax(np.abs(a - b)))
-    return t("alt.family_gap", first=name_a, second=name_b, digit=digit, first_accuracy=percent(a[digit]),
-             second_accuracy=percent(b[digit]))
+    return t("alt.family_gap", first=name_a, second=name_b, digit=digit, first_accuracy=_pct(a[digit]),
+             second_accuracy=_pct(b[digit]))
 
 
 def _values(values, decimals: int = 2) -> str:

@@ -159,6 +159,16 @@ def number_layers(texts: np.ndarray, colours: np.ndarray, where: np.ndarray, wid
     return layers
 
 
+def cell_text_layers(texts: np.ndarray, z: np.ndarray, colorscale, zmin: float, zmax: float, x, y, *,
+                     width: int | None = None, size: int | None = None) -> list[go.Heatmap]:
+    """number_layers for a heatmap drawn with (z, colorscale, zmin, zmax) on axes values x, y: `texts` on its
+    finite cells, black or white by the colour plotly paints each one. width: the widest text (else measured)."""
+    z = np.asarray(z, dtype=float)
+    width = width if width is not None else max(len(str(v)) for v in np.asarray(texts).flat)
+    return [layer.update(x=x, y=y) for layer in
+            number_layers(texts, cell_colours(z, colorscale, zmin, zmax), np.isfinite(z), width, size=size)]
+
+
 # ---------------------------------------------------------------- cached figures
 
 def skeleton_cache(maxsize: int = 64) -> Callable:

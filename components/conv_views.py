@@ -75,8 +75,8 @@ def _layer_controls() -> tuple[conv_ops.ConvSettings, shapes.ShapeError | None]:
     kernel_slot = st.empty()
     stride = st.slider(t("conv.strides"), 1, 5, key=keys.CONV_STRIDES, help=t("conv.strides_help"), **BOUND)
     stride_slot = st.empty()
-    padding = common.chosen(st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True, key=keys.CONV_PADDING, help=t("conv.padding_help"),
-                                                 **BOUND), "valid")
+    padding = common.chosen(st.segmented_control(t("conv.padding"), list(shapes.PADDINGS), required=True,
+                                                 key=keys.CONV_PADDING, help=t("conv.padding_help"), **BOUND), "valid")
     dilation = st.slider(t("conv.dilation"), 1, 5, key=keys.CONV_DILATION, help=t("conv.dilation_help"), **BOUND)
     dilation_slot = st.empty()
     activation = st.selectbox(t("conv.activation"), list(conv_ops.ACTIVATIONS), key=keys.CONV_ACTIVATION,

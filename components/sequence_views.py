@@ -20,7 +20,7 @@ from cnnlab import sequence_experiment as experiment
 from cnnlab.limits import TRAINING_BUDGET_FLOPS
 from components import chart_texts, limits_views, presentation
 from components import state_keys as keys
-from components.charts import ACCENT, PALETTE, SIGNED_SCALE, cell_colours, line_chart, number_layers, styled
+from components.charts import ACCENT, PALETTE, SIGNED_SCALE, cell_text_layers, line_chart, styled
 from components.i18n import current_language, t
 from components.notebook_views import notebook_button
 from components.pages import page_info
@@ -67,9 +67,7 @@ def token_strip(words: Sequence[str], original_positions: Sequence[int], *, titl
         z=z, x=[0], y=list(range(n)), colorscale="Blues", zmin=-2, zmax=zmax, showscale=False, text=texts,
         xgap=2, ygap=3, hovertemplate="%{text}<extra></extra>"))
     # The words in black or white, whichever reads at WCAG AA on their cell's blue.
-    for layer in number_layers(texts, cell_colours(z, "Blues", -2, zmax), np.ones_like(z, dtype=bool),
-                               max(len(w) for w in words), size=15):
-        fig.add_trace(layer.update(x=[0], y=list(range(n))))
+    fig.add_traces(cell_text_layers(texts, z, "Blues", -2, zmax, [0], list(range(n)), size=15))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(autorange="reversed", tickmode="array", tickvals=list(range(n)),
                      ticktext=[f"t={i + 1}" for i in range(n)], showgrid=False, zeroline=False,
@@ -186,8 +184,7 @@ def hidden_state_heatmap(states: np.ndarray, current: int, *, title: str, xaxis_
         z=z, x=columns, y=list(row_labels), colorscale=SIGNED_SCALE, zmin=-1, zmax=1, showscale=True,
         colorbar=dict(thickness=12, len=0.9), xgap=2, ygap=2, hovertemplate="%{x}, %{y}: %{z:.3f}<extra></extra>"))
     # The numbers in black or white, whichever reads at WCAG AA on their cell's colour.
-    for layer in number_layers(text, cell_colours(z, SIGNED_SCALE, -1, 1), ~np.isnan(z), 5, size=14):
-        fig.add_trace(layer.update(x=columns, y=list(row_labels)))
+    fig.add_traces(cell_text_layers(text, z, SIGNED_SCALE, -1, 1, columns, list(row_labels), width=5, size=14))
     fig.update_xaxes(type="category", title=xaxis_title, showgrid=False)
     fig.update_yaxes(autorange="reversed", showgrid=False)
     fig.add_shape(type="rect", xref="x", yref="paper", x0=current - 1.5, x1=current - 0.5, y0=0, y1=1,

@@ -12,9 +12,8 @@ from components.charts import (
     IMAGE_SCALE,
     PALETTE,
     bar_chart,
-    cell_colours,
+    cell_text_layers,
     heatmap_grid,
-    number_layers,
     skeleton_cache,
     spec_of,
     styled,
@@ -86,10 +85,8 @@ def confusion_figure(confusion: np.ndarray) -> go.Figure:
         hovertemplate=f"{t('train.true_label')} %{{y}} → {t('train.predicted_label')} %{{x}}: %{{z}}<extra></extra>"))
     # The counts in black or white, whichever reads at WCAG AA on their cell's blue.
     counts = np.asarray(confusion)
-    texts = counts.astype(str).astype(object)
-    for layer in number_layers(texts, cell_colours(counts, "Blues", float(counts.min()), float(counts.max())),
-                               np.ones(counts.shape, dtype=bool), max(len(s) for s in texts.flat)):
-        fig.add_trace(layer.update(x=labels, y=labels))
+    fig.add_traces(cell_text_layers(counts.astype(str).astype(object), counts, "Blues", float(counts.min()),
+                                    float(counts.max()), labels, labels))
     # constrain="domain": the square grid shrinks its axes with it, so the labels on top stay on the grid.
     fig.update_xaxes(title=t("train.predicted_label"), type="category", side="top", constrain="domain")
     fig.update_yaxes(title=t("train.true_label"), type="category", autorange="reversed", scaleanchor="x",
